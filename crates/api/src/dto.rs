@@ -1,0 +1,154 @@
+//! Request and response bodies of the JSON API.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// The language the page was in; mail to this person uses it. `en` when absent.
+    #[serde(default)]
+    pub locale: Option<Locale>,
+}
+
+/// Registration answers the same whether or not the address already has an account, so the
+/// answer cannot be used to find out who is a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RegisterResponse {
+    /// Always `verification_sent`.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailRequest {
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// The signed-in customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub email_verified: bool,
+    /// Absent when the person gave none; never invented.
+    pub display_name: Option<String>,
+    pub locale: Locale,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StatusResponse {
+    pub status: String,
+}
+
+/// The languages the portal speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    #[default]
+    En,
+    Ja,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::Ja];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Ja => "ja",
+        }
+    }
+
+    /// The BCP 47 tag for `Intl` number and date formatting.
+    pub fn bcp47(self) -> &'static str {
+        match self {
+            Locale::En => "en-US",
+            Locale::Ja => "ja-JP",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Locale::En),
+            "ja" => Some(Locale::Ja),
+            _ => None,
+        }
+    }
+
+    /// The first supported language in an `Accept-Language` header or `navigator.languages`.
+    pub fn negotiate<'a>(tags: impl IntoIterator<Item = &'a str>) -> Self {
+        tags.into_iter()
+            .filter_map(|t| Self::from_tag(t.split(';').next().unwrap_or("")))
+            .next()
+            .unwrap_or_default()
+    }
+}
+
+/// What the strength estimator (zxcvbn) says about a password: the page shows it, the server
+/// uses the score. `warning` and `suggestions` are zxcvbn's own keys (enum variant names), which
+/// the page translates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StrengthReport {
+    pub score: u8,
+    pub warning: Option<String>,
+    pub suggestions: Vec<String>,
+}
+
+/// What the page sends to its strength worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StrengthQuery {
+    /// Echoed back so the page can drop answers to inputs that have since changed.
+    pub seq: u32,
+    pub password: String,
+    pub context: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StrengthAnswer {
+    pub seq: u32,
+    pub report: StrengthReport,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_negotiation_takes_the_first_supported_language() {
+        assert_eq!(Locale::negotiate(["fr-FR", "ja-JP", "en"]), Locale::Ja);
+        assert_eq!(Locale::negotiate("ja;q=0.9, en;q=0.8".split(',')), Locale::Ja);
+        assert_eq!(Locale::negotiate(["de"]), Locale::En);
+        assert_eq!(Locale::negotiate([]), Locale::En);
+    }
+
+    #[test]
+    fn register_request_refuses_unknown_fields() {
+        let r: Result<RegisterRequest, _> =
+            serde_json::from_str(r#"{"email":"a@b.cd","password":"x","birth_date":"2019-01-01"}"#);
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,112 @@
+//! The one error shape of the API: `{"error":{"code","message","field"}}`.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable machine-readable error codes. The wire form is the snake_case name; the page keys its
+/// translated messages on it, so renaming a variant is a breaking change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not valid JSON or does not have the expected shape or types.
+    InvalidJson,
+    /// The request needs a JSON body (`Content-Type: application/json`).
+    UnsupportedMediaType,
+    /// The body is larger than the server accepts.
+    PayloadTooLarge,
+    EmailInvalid,
+    EmailTooLong,
+    PasswordTooShort,
+    PasswordTooLong,
+    /// zxcvbn scored the password below the floor, with the person's own details as context.
+    PasswordWeak,
+    /// The password appears in the breach corpus.
+    PasswordBreached,
+    DisplayNameTooLong,
+    /// Control characters or line breaks in a single-line field.
+    DisplayNameInvalid,
+    /// Wrong email or wrong password: deliberately one code for both.
+    InvalidCredentials,
+    /// Too many failed attempts; `Retry-After` says when to try again.
+    TooManyAttempts,
+    NotSignedIn,
+    /// Unknown, used or expired verification token: one code for all three.
+    TokenInvalid,
+    /// A state-changing request came from another site.
+    CrossSiteRequest,
+    InvalidPrefix,
+    NotFound,
+    MethodNotAllowed,
+    ServiceUnavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The wire form, e.g. `password_weak`.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            InvalidJson => "invalid_json",
+            UnsupportedMediaType => "unsupported_media_type",
+            PayloadTooLarge => "payload_too_large",
+            EmailInvalid => "email_invalid",
+            EmailTooLong => "email_too_long",
+            PasswordTooShort => "password_too_short",
+            PasswordTooLong => "password_too_long",
+            PasswordWeak => "password_weak",
+            PasswordBreached => "password_breached",
+            DisplayNameTooLong => "display_name_too_long",
+            DisplayNameInvalid => "display_name_invalid",
+            InvalidCredentials => "invalid_credentials",
+            TooManyAttempts => "too_many_attempts",
+            NotSignedIn => "not_signed_in",
+            TokenInvalid => "token_invalid",
+            CrossSiteRequest => "cross_site_request",
+            InvalidPrefix => "invalid_prefix",
+            NotFound => "not_found",
+            MethodNotAllowed => "method_not_allowed",
+            ServiceUnavailable => "service_unavailable",
+            Internal => "internal",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// English, for people reading logs and API clients; the page shows its own translation.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// A rule broken by one field of a request: what the shared validators return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldError {
+    pub code: ErrorCode,
+    pub field: &'static str,
+}
+
+impl FieldError {
+    pub fn message(&self) -> &'static str {
+        use ErrorCode::*;
+        match self.code {
+            EmailInvalid => "Enter an email address like name@example.com.",
+            EmailTooLong => "The email address is too long.",
+            PasswordTooShort => "The password is too short.",
+            PasswordTooLong => "The password is too long.",
+            PasswordWeak => "The password is too easy to guess.",
+            PasswordBreached => "The password appears in a list of leaked passwords.",
+            DisplayNameTooLong => "The name is too long.",
+            DisplayNameInvalid => "The name cannot contain line breaks or control characters.",
+            _ => "The value is not accepted.",
+        }
+    }
+}

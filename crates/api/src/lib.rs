@@ -1,0 +1,12 @@
+//! Types and rules shared by the single-page app and the server.
+//!
+//! Both sides compile this crate, so a limit or an error code can never differ between the page
+//! and the API. The server stays the authority: it applies every rule here again.
+
+pub mod dto;
+pub mod error;
+pub mod pwned;
+pub mod rules;
+
+/// The product name: shown in the UI, used in mail, and part of the password-strength context.
+pub const SERVICE_NAME: &str = "Mamoru Wallet";
