@@ -7,6 +7,8 @@ pub mod dto;
 pub mod error;
 pub mod pwned;
 pub mod rules;
+#[cfg(feature = "strength")]
+pub mod strength;
 
 /// The product name: shown in the UI, used in mail, and part of the password-strength context.
 pub const SERVICE_NAME: &str = "Mamoru Wallet";

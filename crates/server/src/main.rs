@@ -1,1 +1,99 @@
-fn main() {}
+//! `portal-server`: the one binary of the portal.
+
+use portal_server::config::{Config, VARIABLES};
+use std::process::ExitCode;
+
+fn usage() -> String {
+    let mut s = String::from(
+        "portal-server: the Mamoru Wallet portal's API and web server\n\n\
+         USAGE:\n    portal-server <COMMAND>\n\n\
+         COMMANDS:\n\
+         \x20   serve                                   run the server (migrates the database first)\n\
+         \x20   pwned import --format <plain|hibp> <INPUT> <OUTPUT>\n\
+         \x20                                           build a breach corpus file from a password list\n\
+         \x20                                           (plain: one password a line) or a Pwned Passwords\n\
+         \x20                                           download (hibp: SHA1:COUNT lines)\n\
+         \x20   help, --help                            this text\n\n\
+         ENVIRONMENT:\n",
+    );
+    for (name, default, meaning) in VARIABLES {
+        s.push_str(&format!("    {name:<30} {meaning}\n    {:<30} (default: {default})\n", ""));
+    }
+    s
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["serve"] => run_server(),
+        ["pwned", "import", "--format", format, input, output] => import_corpus(format, input, output),
+        [] | ["help"] | ["--help"] | ["-h"] => {
+            print!("{}", usage());
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprint!("unknown command: {}\n\n{}", args.join(" "), usage());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_server() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        let listen = config.listen;
+        let public = config.public_url.base.clone();
+        let state = match portal_server::AppState::new(config).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("cannot start: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = state.start_background() {
+            tracing::error!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+        let listener = match tokio::net::TcpListener::bind(listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!("cannot listen on {listen}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(%listen, %public, "serving");
+        match portal_server::serve(state, listener).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!("server stopped: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn import_corpus(format: &str, input: &str, output: &str) -> ExitCode {
+    match portal_server::breach::import(format, input.as_ref(), output.as_ref()) {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("pwned import: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

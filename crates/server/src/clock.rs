@@ -1,0 +1,8 @@
+//! Time as the store keeps it: whole seconds since the Unix epoch.
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

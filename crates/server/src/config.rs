@@ -1,0 +1,206 @@
+//! Configuration from `PORTAL_*` environment variables, with defaults that work on a laptop.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Every variable the server reads, with its default and meaning: the source of `--help`.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    ("PORTAL_LISTEN", "127.0.0.1:8080", "address and port to listen on"),
+    ("PORTAL_DATA_DIR", "./data", "directory for the SQLite file and the mail outbox"),
+    ("PORTAL_DATABASE_URL", "sqlite file <data dir>/portal.db", "a postgres:// URL selects PostgreSQL"),
+    ("PORTAL_SMTP_URL", "unset", "smtp:// or smtps:// relay; unset writes each mail to <data dir>/outbox/*.eml and logs its links"),
+    ("PORTAL_MAIL_FROM", "Mamoru Wallet <no-reply@localhost>", "sender of every mail"),
+    ("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080", "origin people open; used in mail links, cookies and the cross-site check"),
+    ("PORTAL_DIST_DIR", "./dist", "the built single-page app (trunk build --release)"),
+    ("PORTAL_PWNED_UPSTREAM", "unset", "an upstream Pwned Passwords range API, e.g. https://api.pwnedpasswords.com/range/"),
+    ("PORTAL_PWNED_CORPUS", "the corpus built into the binary", "path to a larger corpus file (portal-server pwned import)"),
+    ("PORTAL_SESSION_IDLE_SECS", "1800", "a session ends after this long without a request"),
+    ("PORTAL_SESSION_ABSOLUTE_SECS", "43200", "a session ends this long after sign-in, however active"),
+    ("PORTAL_THROTTLE_WINDOW_SECS", "900", "window over which failed sign-ins are counted"),
+    ("PORTAL_THROTTLE_PER_ACCOUNT", "5", "failed sign-ins per account (email) per window"),
+    ("PORTAL_THROTTLE_PER_ADDRESS", "20", "failed sign-ins per source address per window"),
+    ("PORTAL_THROTTLE_GLOBAL", "1000", "failed sign-ins over all accounts per window"),
+    ("PORTAL_REGISTER_PER_ADDRESS", "10", "registrations per source address per window"),
+    ("RUST_LOG", "info", "log filter"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub public_url: PublicUrl,
+    pub dist_dir: PathBuf,
+    pub pwned_upstream: Option<String>,
+    pub pwned_corpus: Option<PathBuf>,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub throttle: ThrottleLimits,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottleLimits {
+    pub window: Duration,
+    pub per_account: u32,
+    pub per_address: u32,
+    pub global: u32,
+    pub register_per_address: u32,
+}
+
+/// The origin people open, parsed once: scheme, host and port decide cookie flags and which
+/// `Origin` headers count as our own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    /// Without a trailing slash, e.g. `https://wallet.example`.
+    pub base: String,
+    pub https: bool,
+    pub host: String,
+    pub port: u16,
+}
+
+impl PublicUrl {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let base = input.trim().trim_end_matches('/').to_owned();
+        let (https, rest) = if let Some(r) = base.strip_prefix("https://") {
+            (true, r)
+        } else if let Some(r) = base.strip_prefix("http://") {
+            (false, r)
+        } else {
+            return Err(format!("PORTAL_PUBLIC_URL must start with http:// or https://: {input}"));
+        };
+        if rest.contains('/') || rest.is_empty() {
+            return Err(format!("PORTAL_PUBLIC_URL must be an origin without a path: {input}"));
+        }
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => {
+                let port = p.parse().map_err(|_| format!("bad port in PORTAL_PUBLIC_URL: {input}"))?;
+                (h.to_owned(), port)
+            }
+            _ => (rest.to_owned(), if https { 443 } else { 80 }),
+        };
+        let url = Self { base, https, host, port };
+        if !https && !url.is_loopback() {
+            return Err(format!(
+                "PORTAL_PUBLIC_URL must use https:// unless it is on this machine (localhost): {input}"
+            ));
+        }
+        Ok(url)
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        matches!(self.host.as_str(), "localhost" | "127.0.0.1" | "[::1]")
+    }
+
+    /// The `Origin` header values that are this site. On loopback, `localhost` and `127.0.0.1`
+    /// are the same machine, and developers use either.
+    pub fn origins(&self) -> Vec<String> {
+        let mut origins = vec![self.base.clone()];
+        if self.is_loopback() {
+            let scheme = if self.https { "https" } else { "http" };
+            for host in ["localhost", "127.0.0.1", "[::1]"] {
+                origins.push(format!("{scheme}://{host}:{}", self.port));
+            }
+        }
+        origins.sort();
+        origins.dedup();
+        origins
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let listen = get("PORTAL_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen.parse().map_err(|_| format!("PORTAL_LISTEN is not an address:port: {listen}"))?;
+        let data_dir = PathBuf::from(get("PORTAL_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = get("PORTAL_DATABASE_URL").unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", data_dir.join("portal.db").display())
+        });
+        let public_url = PublicUrl::parse(
+            &get("PORTAL_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+        )?;
+        let secs = |k: &str, default: u64| -> Result<Duration, String> {
+            number(get(k), k, default).map(Duration::from_secs)
+        };
+        let count = |k: &str, default: u32| -> Result<u32, String> {
+            number(get(k), k, default as u64).map(|n| n.min(u32::MAX as u64) as u32)
+        };
+        Ok(Self {
+            listen,
+            database_url,
+            smtp_url: get("PORTAL_SMTP_URL"),
+            mail_from: get("PORTAL_MAIL_FROM")
+                .unwrap_or_else(|| format!("{} <no-reply@localhost>", portal_api::SERVICE_NAME)),
+            public_url,
+            dist_dir: PathBuf::from(get("PORTAL_DIST_DIR").unwrap_or_else(|| "./dist".into())),
+            pwned_upstream: get("PORTAL_PWNED_UPSTREAM"),
+            pwned_corpus: get("PORTAL_PWNED_CORPUS").map(PathBuf::from),
+            session_idle: secs("PORTAL_SESSION_IDLE_SECS", 1800)?,
+            session_absolute: secs("PORTAL_SESSION_ABSOLUTE_SECS", 43_200)?,
+            throttle: ThrottleLimits {
+                window: secs("PORTAL_THROTTLE_WINDOW_SECS", 900)?,
+                per_account: count("PORTAL_THROTTLE_PER_ACCOUNT", 5)?,
+                per_address: count("PORTAL_THROTTLE_PER_ADDRESS", 20)?,
+                global: count("PORTAL_THROTTLE_GLOBAL", 1000)?,
+                register_per_address: count("PORTAL_REGISTER_PER_ADDRESS", 10)?,
+            },
+            data_dir,
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")
+    }
+}
+
+fn number(value: Option<String>, key: &str, default: u64) -> Result<u64, String> {
+    match value {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| format!("{key} must be a whole number: {v}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_local_and_sqlite() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(c.database_url.starts_with("sqlite://"));
+        assert!(!c.is_postgres());
+        assert!(!c.public_url.https);
+        assert_eq!(c.session_idle, Duration::from_secs(1800));
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_this_machine() {
+        assert!(PublicUrl::parse("http://wallet.example").is_err());
+        assert!(PublicUrl::parse("https://wallet.example/").is_ok());
+        assert!(PublicUrl::parse("https://wallet.example/app").is_err());
+        assert!(PublicUrl::parse("ftp://x").is_err());
+    }
+
+    #[test]
+    fn loopback_origins_include_both_spellings() {
+        let u = PublicUrl::parse("http://127.0.0.1:8081").unwrap();
+        assert!(u.origins().contains(&"http://localhost:8081".to_owned()));
+        let u = PublicUrl::parse("https://wallet.example").unwrap();
+        assert_eq!(u.origins(), vec!["https://wallet.example".to_owned()]);
+        assert_eq!(u.port, 443);
+    }
+
+    #[test]
+    fn bad_numbers_are_reported_not_defaulted() {
+        let err = Config::from_lookup(|k| (k == "PORTAL_THROTTLE_PER_ACCOUNT").then(|| "five".into()));
+        assert!(err.unwrap_err().contains("PORTAL_THROTTLE_PER_ACCOUNT"));
+    }
+}

@@ -1,0 +1,70 @@
+//! Schema migrations, applied in order on start, each once, each in its own transaction.
+//! Several server processes may start at once against one PostgreSQL: an advisory lock
+//! makes them take turns.
+
+use super::{Backend, Db};
+use sqlx::Acquire;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "identity",
+    sqlite: include_str!("migrations/sqlite/0001_identity.sql"),
+    postgres: include_str!("migrations/postgres/0001_identity.sql"),
+}];
+
+const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"
+
+pub async fn run(db: &Db) -> Result<(), sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    if db.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(LOCK_ID).execute(&mut *conn).await?;
+    }
+    let result = apply_pending(db.backend, &mut conn).await;
+    if db.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK_ID).execute(&mut *conn).await?;
+    }
+    result
+}
+
+async fn apply_pending(backend: Backend, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at BIGINT NOT NULL
+        )",
+    )
+    .execute(&mut *conn)
+    .await?;
+    for m in MIGRATIONS {
+        let mut tx = conn.begin().await?;
+        let done: Option<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(m.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if done.is_some() {
+            continue;
+        }
+        let sql = match backend {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(crate::clock::now())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version = m.version, name = m.name, "applied migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! HTTP plumbing shared by every endpoint.
+
+pub mod assets;
+pub mod client;
+pub mod error;
+pub mod json;
+pub mod security;

@@ -1,0 +1,57 @@
+//! The customer's account row.
+
+use crate::db::Db;
+use crate::http::error::ApiResult;
+use portal_api::dto::{Locale, Me};
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub email_verified_at: Option<i64>,
+    pub display_name: Option<String>,
+    pub locale: String,
+    pub created_at: i64,
+}
+
+pub const COLUMNS: &str = "accounts.id, accounts.email, accounts.email_verified_at, accounts.display_name, accounts.locale, accounts.created_at";
+
+impl Account {
+    pub fn locale(&self) -> Locale {
+        Locale::from_tag(&self.locale).unwrap_or_default()
+    }
+
+    pub fn to_me(&self) -> Me {
+        Me {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            email_verified: self.email_verified_at.is_some(),
+            display_name: self.display_name.clone(),
+            locale: self.locale(),
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// The account and its password hash, found by the lower-cased address.
+pub async fn find_for_sign_in(db: &Db, email_key: &str) -> ApiResult<Option<(Account, String)>> {
+    let row: Option<(String, String, Option<i64>, Option<String>, String, i64, String)> = sqlx::query_as(
+        "SELECT id, email, email_verified_at, display_name, locale, created_at, password_hash
+         FROM accounts WHERE email_key = $1",
+    )
+    .bind(email_key)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(id, email, email_verified_at, display_name, locale, created_at, hash)| {
+        (Account { id, email, email_verified_at, display_name, locale, created_at }, hash)
+    }))
+}
+
+pub async fn set_password_hash(db: &Db, account_id: &str, phc: &str) -> ApiResult<()> {
+    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        .bind(phc)
+        .bind(account_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

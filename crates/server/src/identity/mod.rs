@@ -1,0 +1,9 @@
+//! Who someone is: accounts, passwords, sessions, email verification and sign-in throttling.
+
+pub mod account;
+pub mod password;
+pub mod routes;
+pub mod session;
+pub mod throttle;
+pub mod token;
+pub mod verification;

@@ -1,0 +1,208 @@
+//! The identity endpoints. Handlers stay thin: parse, call, answer.
+
+use super::account::{self, Account};
+use super::password;
+use super::session::{self, SignedIn};
+use super::throttle::{self, Window};
+use super::verification;
+use crate::http::client::Client;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::Json;
+use crate::mail::templates;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use portal_api::dto::{Locale, Me, RegisterRequest, RegisterResponse, SignInRequest, StatusResponse, VerifyEmailRequest};
+use portal_api::error::{ErrorBody, ErrorCode};
+use portal_api::rules::{DisplayName, Email};
+
+/// Create an account. The answer is the same whether or not the address already has one;
+/// the mailbox owner learns which.
+#[utoipa::path(post, path = "/api/register", operation_id = "register", tag = "identity",
+    request_body = RegisterRequest,
+    responses(
+        (status = 202, description = "A verification mail is on its way", body = RegisterResponse),
+        (status = 400, description = "Malformed JSON or wrong types", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule; `field` names it", body = ErrorBody),
+        (status = 429, description = "Too many sign-ups from this address", body = ErrorBody),
+    ))]
+pub async fn register(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    Json(req): Json<RegisterRequest>,
+) -> ApiResult<(StatusCode, axum::Json<RegisterResponse>)> {
+    let email = Email::parse(&req.email)?;
+    let display_name = DisplayName::parse(req.display_name.as_deref())?;
+    let new_password = password::check_new(
+        &req.password,
+        email.as_str(),
+        display_name.as_ref().map(DisplayName::as_str),
+        &state.pwned,
+    )
+    .await?;
+    let locale = req.locale.unwrap_or_else(|| accept_language(&headers));
+
+    let now = crate::clock::now();
+    let window = Window { secs: state.config.throttle.window.as_secs() as i64 };
+    let key = format!("register:ip:{}", client.ip);
+    if throttle::hit(&state.db, &window, &key, now).await? > i64::from(state.config.throttle.register_per_address) {
+        return Err(ApiError::too_many_attempts(window.remaining(now)));
+    }
+
+    // Hashed whether or not the address is taken, so both cases take the same time.
+    let phc = state.hasher.hash(new_password.as_str()).await?;
+    let mut tx = state.db.pool.begin().await?;
+    let inserted: Option<(String,)> = sqlx::query_as(
+        "INSERT INTO accounts (id, email, email_key, password_hash, display_name, locale, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (email_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(super::token::id())
+    .bind(email.as_str())
+    .bind(email.key())
+    .bind(&phc)
+    .bind(display_name.as_ref().map(DisplayName::as_str))
+    .bind(locale.as_str())
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match inserted {
+        Some((id,)) => verification::issue(&state, &mut tx, &id, email.as_str(), locale).await?,
+        None => {
+            let (to, their_locale): (String, String) =
+                sqlx::query_as("SELECT email, locale FROM accounts WHERE email_key = $1")
+                    .bind(email.key())
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let link = format!("{}/sign-in", state.config.public_url.base);
+            let mail = templates::already_registered(Locale::from_tag(&their_locale).unwrap_or_default(), &to, &link);
+            state.outbox.queue(&mut tx, &mail).await?;
+        }
+    }
+    tx.commit().await?;
+    state.outbox.wake();
+    Ok((StatusCode::ACCEPTED, axum::Json(RegisterResponse { status: "verification_sent".into() })))
+}
+
+/// Confirm an email address with the token from the link in the mail.
+#[utoipa::path(post, path = "/api/verify-email", operation_id = "verify_email", tag = "identity",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 200, description = "The address is verified", body = StatusResponse),
+        (status = 400, description = "Unknown, used or expired token (`token_invalid`), or malformed JSON", body = ErrorBody),
+    ))]
+pub async fn verify_email(
+    State(state): State<AppState>,
+    Json(req): Json<VerifyEmailRequest>,
+) -> ApiResult<axum::Json<StatusResponse>> {
+    if req.token.len() > 128 || !verification::consume(&state, &req.token).await? {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::TokenInvalid,
+            "This link is invalid or has expired. Sign in to send a new one.",
+        ));
+    }
+    Ok(axum::Json(StatusResponse { status: "verified".into() }))
+}
+
+/// Send a new verification link to the signed-in customer's unverified address.
+#[utoipa::path(post, path = "/api/me/verification-email", operation_id = "resend_verification", tag = "identity",
+    responses(
+        (status = 202, description = "A new link is on its way (or the address is already verified)", body = StatusResponse),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 429, description = "Too many requests for new links", body = ErrorBody),
+    ))]
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    SignedIn { account }: SignedIn,
+) -> ApiResult<(StatusCode, axum::Json<StatusResponse>)> {
+    if account.email_verified_at.is_none() {
+        let now = crate::clock::now();
+        let window = Window { secs: state.config.throttle.window.as_secs() as i64 };
+        let key = format!("verify-mail:{}", account.id);
+        if throttle::hit(&state.db, &window, &key, now).await? > 5 {
+            return Err(ApiError::too_many_attempts(window.remaining(now)));
+        }
+        let mut tx = state.db.pool.begin().await?;
+        verification::issue(&state, &mut tx, &account.id, &account.email, account.locale()).await?;
+        tx.commit().await?;
+        state.outbox.wake();
+    }
+    Ok((StatusCode::ACCEPTED, axum::Json(StatusResponse { status: "verification_sent".into() })))
+}
+
+/// Sign in with email and password. Wrong email and wrong password get the same answer in
+/// the same time; failures are throttled per account, per source address and overall.
+#[utoipa::path(post, path = "/api/sign-in", operation_id = "sign_in", tag = "identity",
+    request_body = SignInRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = Me),
+        (status = 401, description = "Wrong email or password (`invalid_credentials`)", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody),
+    ))]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    client: Client,
+    Json(req): Json<SignInRequest>,
+) -> ApiResult<Response> {
+    let now = crate::clock::now();
+    let limits = state.config.throttle;
+    let window = Window { secs: limits.window.as_secs() as i64 };
+    let email_key = req.email.trim().to_lowercase();
+    let keys = [
+        (format!("sign-in:account:{email_key}"), limits.per_account),
+        (format!("sign-in:address:{}", client.ip), limits.per_address),
+        ("sign-in:all".to_owned(), limits.global),
+    ];
+    for (key, limit) in &keys {
+        if throttle::count(&state.db, &window, key, now).await? >= i64::from(*limit) {
+            return Err(ApiError::too_many_attempts(window.remaining(now)));
+        }
+    }
+
+    let found = account::find_for_sign_in(&state.db, &email_key).await?;
+    let matched = state.hasher.verify(&req.password, found.as_ref().map(|(_, h)| h.as_str())).await?;
+    let Some((account, phc)) = found.filter(|_| matched) else {
+        for (key, _) in &keys {
+            throttle::hit(&state.db, &window, key, now).await?;
+        }
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidCredentials,
+            "The email address or password is not right.",
+        ));
+    };
+    throttle::clear(&state.db, &keys[0].0).await?;
+    if password::needs_rehash(&phc) {
+        let rehashed = state.hasher.hash(&req.password).await?;
+        account::set_password_hash(&state.db, &account.id, &rehashed).await?;
+    }
+    let cookie = session::create(&state, &account.id, &client).await?;
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(account.to_me())).into_response())
+}
+
+/// End this session.
+#[utoipa::path(post, path = "/api/sign-out", operation_id = "sign_out", tag = "identity",
+    responses((status = 204, description = "Signed out; the cookie is cleared")))]
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    session::delete(&state, &headers).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session::clear_cookie(&state))]).into_response())
+}
+
+/// The signed-in customer.
+#[utoipa::path(get, path = "/api/me", operation_id = "get_me", tag = "identity",
+    responses(
+        (status = 200, description = "The signed-in customer", body = Me),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ))]
+pub async fn get_me(SignedIn { account }: SignedIn) -> axum::Json<Me> {
+    axum::Json(Account::to_me(&account))
+}
+
+fn accept_language(headers: &HeaderMap) -> Locale {
+    let value = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    Locale::negotiate(value.split(','))
+}

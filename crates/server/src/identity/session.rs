@@ -1,0 +1,114 @@
+//! Sessions: an opaque token in an `HttpOnly`, `SameSite=Strict` cookie, stored hashed, with
+//! an idle and an absolute expiry.
+
+use super::account::{self, Account};
+use super::token;
+use crate::http::client::Client;
+use crate::http::error::{ApiError, ApiResult};
+use crate::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
+
+/// Sessions seen more recently than this are not written again on every request.
+const TOUCH_AFTER_SECS: i64 = 60;
+
+/// The `__Host-` prefix makes the browser refuse the cookie unless it is `Secure`, host-only
+/// and `Path=/`; plain-HTTP localhost cannot have it.
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.public_url.https {
+        "__Host-session"
+    } else {
+        "session"
+    }
+}
+
+pub async fn create(state: &AppState, account_id: &str, client: &Client) -> ApiResult<HeaderValue> {
+    let t = token::new();
+    let now = crate::clock::now();
+    let expires = now + state.config.session_absolute.as_secs() as i64;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, ip)
+         VALUES ($1, $2, $3, $3, $4, $5, $6)",
+    )
+    .bind(&t.hash)
+    .bind(account_id)
+    .bind(now)
+    .bind(expires)
+    .bind(client.user_agent.as_deref())
+    .bind(client.ip.to_string())
+    .execute(&state.db.pool)
+    .await?;
+    Ok(set_cookie(state, &t.secret, state.config.session_absolute.as_secs()))
+}
+
+pub fn clear_cookie(state: &AppState) -> HeaderValue {
+    set_cookie(state, "", 0)
+}
+
+fn set_cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
+    let secure = if state.config.public_url.https { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
+        cookie_name(state)
+    ))
+    .expect("cookie of token characters")
+}
+
+fn token_from(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, v)| *k == name && !v.is_empty())
+        .map(|(_, v)| v.to_owned())
+}
+
+pub async fn delete(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
+    if let Some(secret) = token_from(headers, cookie_name(state)) {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token::hash(&secret))
+            .execute(&state.db.pool)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The signed-in customer; extracting it answers 401 `not_signed_in` when there is none.
+pub struct SignedIn {
+    pub account: Account,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let secret = token_from(&parts.headers, cookie_name(state)).ok_or_else(ApiError::not_signed_in)?;
+        let hash = token::hash(&secret);
+        let now = crate::clock::now();
+        let idle_cutoff = now - state.config.session_idle.as_secs() as i64;
+        let sql = format!(
+            "SELECT {}, sessions.last_seen_at FROM sessions JOIN accounts ON accounts.id = sessions.account_id
+             WHERE sessions.token_hash = $1 AND sessions.expires_at > $2 AND sessions.last_seen_at > $3",
+            account::COLUMNS
+        );
+        let row: Option<(String, String, Option<i64>, Option<String>, String, i64, i64)> = sqlx::query_as(&sql)
+            .bind(&hash)
+            .bind(now)
+            .bind(idle_cutoff)
+            .fetch_optional(&state.db.pool)
+            .await?;
+        let Some((id, email, email_verified_at, display_name, locale, created_at, last_seen)) = row else {
+            return Err(ApiError::not_signed_in());
+        };
+        if now - last_seen > TOUCH_AFTER_SECS {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(&hash)
+                .execute(&state.db.pool)
+                .await?;
+        }
+        Ok(Self { account: Account { id, email, email_verified_at, display_name, locale, created_at } })
+    }
+}

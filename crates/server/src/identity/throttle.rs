@@ -1,0 +1,52 @@
+//! Fixed-window counters of failed attempts, kept in the database so every server process
+//! sees the same numbers.
+
+use crate::db::Db;
+use crate::http::error::ApiResult;
+
+pub struct Window {
+    pub secs: i64,
+}
+
+impl Window {
+    fn start(&self, now: i64) -> i64 {
+        now - now.rem_euclid(self.secs.max(1))
+    }
+
+    /// Seconds until the current window ends.
+    pub fn remaining(&self, now: i64) -> u64 {
+        (self.start(now) + self.secs.max(1) - now).max(1) as u64
+    }
+}
+
+/// How many attempts `key` has used in the current window.
+pub async fn count(db: &Db, window: &Window, key: &str, now: i64) -> ApiResult<i64> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT count FROM throttle_counters WHERE key = $1 AND window_start = $2")
+        .bind(key)
+        .bind(window.start(now))
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map_or(0, |r| r.0))
+}
+
+/// Counts one more attempt against `key`, starting a new window when the old one has passed.
+pub async fn hit(db: &Db, window: &Window, key: &str, now: i64) -> ApiResult<i64> {
+    let (count,): (i64,) = sqlx::query_as(
+        "INSERT INTO throttle_counters (key, window_start, count) VALUES ($1, $2, 1)
+         ON CONFLICT (key) DO UPDATE SET
+             count = CASE WHEN throttle_counters.window_start = excluded.window_start
+                          THEN throttle_counters.count + 1 ELSE 1 END,
+             window_start = excluded.window_start
+         RETURNING count",
+    )
+    .bind(key)
+    .bind(window.start(now))
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(count)
+}
+
+pub async fn clear(db: &Db, key: &str) -> ApiResult<()> {
+    sqlx::query("DELETE FROM throttle_counters WHERE key = $1").bind(key).execute(&db.pool).await?;
+    Ok(())
+}

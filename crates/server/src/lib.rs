@@ -1,0 +1,157 @@
+//! The portal's HTTP API and static-file server.
+
+pub mod breach;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod health;
+pub mod http;
+pub mod identity;
+pub mod mail;
+pub mod maintenance;
+pub mod openapi;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use config::Config;
+use db::Db;
+use http::assets::Assets;
+use http::error::ApiError;
+use portal_api::error::ErrorCode;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// What every handler can reach. Cheap to clone: all shared.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub hasher: identity::password::Hasher,
+    pub pwned: Arc<pwned::Pwned>,
+    pub outbox: mail::Outbox,
+    pub assets: Arc<Assets>,
+    pub csp: Arc<str>,
+    pub origins: Arc<Vec<String>>,
+}
+
+impl AppState {
+    /// Connects, migrates and loads everything the server needs; starts no background work.
+    pub async fn new(config: Config) -> Result<Self, String> {
+        if !config.is_postgres() {
+            std::fs::create_dir_all(&config.data_dir)
+                .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+        }
+        let db = Db::connect(&config.database_url).await.map_err(|e| format!("database: {e}"))?;
+        db.migrate().await.map_err(|e| format!("migrations: {e}"))?;
+        let corpus = match &config.pwned_corpus {
+            Some(path) => pwned::Corpus::open(path).map_err(|e| format!("{}: {e}", path.display()))?,
+            None => pwned::Corpus::embedded(),
+        };
+        let upstream = config.pwned_upstream.clone().map(pwned::UpstreamConfig::new);
+        let pwned = pwned::Pwned::new(corpus, upstream).map_err(|e| format!("breach corpus: {e}"))?;
+        let assets = Assets::load(&config.dist_dir).map_err(|e| format!("{}: {e}", config.dist_dir.display()))?;
+        if assets.is_empty() {
+            tracing::warn!(dir = %config.dist_dir.display(), "no built app found: serving the API only");
+        }
+        let csp = http::security::content_security_policy(&assets.inline_script_hashes);
+        Ok(Self {
+            origins: Arc::new(config.public_url.origins()),
+            config: Arc::new(config),
+            db,
+            hasher: identity::password::Hasher::new(),
+            pwned: Arc::new(pwned),
+            outbox: mail::Outbox::default(),
+            assets: Arc::new(assets),
+            csp: csp.into(),
+        })
+    }
+
+    /// Starts mail delivery, the expiry sweep and compression of the app's files.
+    pub fn start_background(&self) -> Result<(), String> {
+        mail::start_delivery(&self.config, self.db.clone(), self.outbox.clone())?;
+        maintenance::start(self.db.clone(), self.config.throttle.window, self.config.session_idle);
+        self.assets.warm();
+        Ok(())
+    }
+}
+
+/// The API routes with their OpenAPI description.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(health::health))
+        .routes(routes!(identity::routes::register))
+        .routes(routes!(identity::routes::verify_email))
+        .routes(routes!(identity::routes::sign_in))
+        .routes(routes!(identity::routes::sign_out))
+        .routes(routes!(identity::routes::get_me))
+        .routes(routes!(identity::routes::resend_verification))
+        .routes(routes!(breach::pwned_range))
+}
+
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api_routes().split_for_parts();
+    let doc = Arc::new(doc.to_pretty_json().expect("OpenAPI document serialises"));
+    let api = api
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = Arc::clone(&doc);
+                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], (*doc).clone()) }
+            }),
+        )
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(api_method_not_allowed)
+        .layer(DefaultBodyLimit::max(portal_api::rules::MAX_JSON_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::security::same_origin));
+    Router::new()
+        .merge(api)
+        .fallback(spa)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::security::headers))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            ApiError::internal("a handler panicked").into_response()
+        }))
+        .with_state(state)
+}
+
+async fn api_not_found(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") || req.uri().path() == "/api" {
+        return ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "No such endpoint.").into_response();
+    }
+    StatusCode::NOT_FOUND.into_response()
+}
+
+async fn api_method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "This endpoint does not take that method.")
+}
+
+async fn spa(State(state): State<AppState>, req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return api_not_found(req).await;
+    }
+    state.assets.respond(req.method(), req.uri(), req.headers())
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
