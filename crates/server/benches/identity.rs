@@ -1,0 +1,138 @@
+//! Sign-in throughput against the raw Argon2id rate, sign-in latency with and without an
+//! account, and range-endpoint latency: the real server on loopback, SQLite in a temp dir.
+//!
+//! `cargo bench -p portal-server --bench identity` prints a table for the README.
+
+use portal_server::config::Config;
+use portal_server::identity::password;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "violet-kettle-harbour-81-sprocket";
+
+fn main() {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let raw = raw_argon2_per_core(Duration::from_secs(5));
+    println!("cores: {cores}");
+    println!("raw Argon2id verify (m=19456 KiB, t=2, p=1), one core: {raw:.1}/s");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async move {
+        let (base, _dir) = start_server().await;
+        let client = reqwest::Client::builder().cookie_store(false).build().unwrap();
+        let origin = base.clone();
+        let post = |path: &str, body: serde_json::Value| {
+            client.post(format!("{base}{path}")).header("origin", &origin).json(&body).send()
+        };
+        let r = post("/api/register", serde_json::json!({"email": "bench@example.com", "password": PASSWORD})).await.unwrap();
+        assert_eq!(r.status(), 202);
+
+        // Enough clients to keep every core hashing.
+        let concurrency = cores * 2;
+        let duration = Duration::from_secs(10);
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..concurrency {
+            let client = client.clone();
+            let url = format!("{base}/api/sign-in");
+            let origin = origin.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while started.elapsed() < duration {
+                    let t = Instant::now();
+                    let r = client
+                        .post(&url)
+                        .header("origin", &origin)
+                        .json(&serde_json::json!({"email": "bench@example.com", "password": PASSWORD}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 200);
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            }));
+        }
+        let mut latencies = Vec::new();
+        for t in tasks {
+            latencies.extend(t.await.unwrap());
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let per_core = latencies.len() as f64 / elapsed / cores as f64;
+        println!(
+            "sign-in over HTTP, {concurrency} concurrent clients: {:.1}/s in all, {per_core:.1}/s per core; ratio to raw Argon2id {:.2} (budget >= 0.75)",
+            latencies.len() as f64 / elapsed,
+            per_core / raw
+        );
+        report("sign-in latency under that load", &mut latencies);
+
+        // One at a time: a wrong password for a real account and for no account should cost the same.
+        let mut real = Vec::new();
+        let mut none = Vec::new();
+        for i in 0..40 {
+            for (email, into) in [("bench@example.com", &mut real), ("nobody@example.com", &mut none)] {
+                let t = Instant::now();
+                // Different wrong passwords each time so nothing is cached; throttling is off here.
+                let r = post("/api/sign-in", serde_json::json!({"email": email, "password": format!("wrong-{i}")})).await.unwrap();
+                assert_eq!(r.status(), 401);
+                into.push(t.elapsed());
+            }
+        }
+        report("wrong password, account exists (unloaded)", &mut real);
+        report("wrong password, no such account (unloaded)", &mut none);
+
+        let mut range = Vec::new();
+        for i in 0..5000u32 {
+            let prefix = format!("{:05X}", (i.wrapping_mul(2_654_435_761)) & 0xFFFFF);
+            let t = Instant::now();
+            let r = client.get(format!("{base}/api/pwned/range/{prefix}")).header("add-padding", "true").send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.bytes().await.unwrap();
+            range.push(t.elapsed());
+        }
+        report("GET /api/pwned/range/{prefix} with padding (sequential)", &mut range);
+    });
+}
+
+fn raw_argon2_per_core(duration: Duration) -> f64 {
+    let phc = password::hash_now(PASSWORD);
+    let started = Instant::now();
+    let mut n = 0u32;
+    while started.elapsed() < duration {
+        assert!(password::verify_now(PASSWORD, &phc));
+        n += 1;
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn start_server() -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let env: HashMap<&str, String> = [
+        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
+        ("PORTAL_PUBLIC_URL", base.clone()),
+        ("PORTAL_DIST_DIR", dir.path().join("none").display().to_string()),
+        ("PORTAL_THROTTLE_PER_ACCOUNT", "1000000".into()),
+        ("PORTAL_THROTTLE_PER_ADDRESS", "1000000".into()),
+        ("PORTAL_THROTTLE_GLOBAL", "1000000".into()),
+    ]
+    .into_iter()
+    .collect();
+    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let state = portal_server::AppState::new(config).await.unwrap();
+    state.start_background().unwrap();
+    tokio::spawn(portal_server::serve(state, listener));
+    (base, dir)
+}
+
+fn report(what: &str, samples: &mut [Duration]) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    println!(
+        "{what}: n={} p50={:.2} ms p99={:.2} ms",
+        samples.len(),
+        at(0.50).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3
+    );
+}
