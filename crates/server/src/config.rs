@@ -15,6 +15,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PORTAL_DIST_DIR", "./dist", "the built single-page app (trunk build --release)"),
     ("PORTAL_PWNED_UPSTREAM", "unset", "an upstream Pwned Passwords range API, e.g. https://api.pwnedpasswords.com/range/"),
     ("PORTAL_PWNED_CORPUS", "the corpus built into the binary", "path to a larger corpus file (portal-server pwned import)"),
+    ("PORTAL_SECRET_KEY", "generated into <data dir>/secret.key", "64 hex digits signing device cookies; set the same value on every server process"),
     ("PORTAL_SESSION_IDLE_SECS", "1800", "a session ends after this long without a request"),
     ("PORTAL_SESSION_ABSOLUTE_SECS", "43200", "a session ends this long after sign-in, however active"),
     ("PORTAL_THROTTLE_WINDOW_SECS", "900", "window over which failed sign-ins are counted"),
@@ -36,6 +37,7 @@ pub struct Config {
     pub dist_dir: PathBuf,
     pub pwned_upstream: Option<String>,
     pub pwned_corpus: Option<PathBuf>,
+    pub secret_key: Option<[u8; 32]>,
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub throttle: ThrottleLimits,
@@ -142,6 +144,7 @@ impl Config {
             dist_dir: PathBuf::from(get("PORTAL_DIST_DIR").unwrap_or_else(|| "./dist".into())),
             pwned_upstream: get("PORTAL_PWNED_UPSTREAM"),
             pwned_corpus: get("PORTAL_PWNED_CORPUS").map(PathBuf::from),
+            secret_key: get("PORTAL_SECRET_KEY").map(|k| parse_key(&k)).transpose()?,
             session_idle: secs("PORTAL_SESSION_IDLE_SECS", 1800)?,
             session_absolute: secs("PORTAL_SESSION_ABSOLUTE_SECS", 43_200)?,
             throttle: ThrottleLimits {
@@ -158,6 +161,31 @@ impl Config {
     pub fn is_postgres(&self) -> bool {
         self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")
     }
+}
+
+fn parse_key(hex_key: &str) -> Result<[u8; 32], String> {
+    let bytes = hex::decode(hex_key.trim()).map_err(|_| "PORTAL_SECRET_KEY must be hexadecimal".to_owned())?;
+    bytes.try_into().map_err(|_| "PORTAL_SECRET_KEY must be 64 hex digits (32 bytes)".to_owned())
+}
+
+/// The configured key, or one kept in the data directory (made on first start, owner-only).
+pub fn secret_key(config: &Config) -> Result<[u8; 32], String> {
+    if let Some(key) = config.secret_key {
+        return Ok(key);
+    }
+    let path = config.data_dir.join("secret.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return parse_key(&text).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
+    let key: [u8; 32] = rand::random();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut file, hex::encode(key).as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(key)
 }
 
 fn number(value: Option<String>, key: &str, default: u64) -> Result<u64, String> {

@@ -36,15 +36,16 @@ pub struct AppState {
     pub assets: Arc<Assets>,
     pub csp: Arc<str>,
     pub origins: Arc<Vec<String>>,
+    /// Signs device cookies.
+    pub secret_key: Arc<[u8; 32]>,
 }
 
 impl AppState {
     /// Connects, migrates and loads everything the server needs; starts no background work.
     pub async fn new(config: Config) -> Result<Self, String> {
-        if !config.is_postgres() {
-            std::fs::create_dir_all(&config.data_dir)
-                .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
-        }
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+        let secret_key = config::secret_key(&config)?;
         let db = Db::connect(&config.database_url).await.map_err(|e| format!("database: {e}"))?;
         db.migrate().await.map_err(|e| format!("migrations: {e}"))?;
         let corpus = match &config.pwned_corpus {
@@ -67,6 +68,7 @@ impl AppState {
             outbox: mail::Outbox::default(),
             assets: Arc::new(assets),
             csp: csp.into(),
+            secret_key: Arc::new(secret_key),
         })
     }
 

@@ -272,3 +272,42 @@ async fn unknown_fields_are_refused_not_stored(app: TestApp) {
     assert_eq!(error_code(&body), "invalid_json");
     assert_eq!(app.account_count().await, 0);
 }
+
+/// T1: an attacker's failed guesses lock out strangers, never the owner on a device they have
+/// signed in from before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remembered_device_signs_in_while_attackers_are_locked_out() {
+    let app = TestApp::spawn(common::Backend::Sqlite).await.unwrap();
+    let email = unique_email("owner");
+    app.signed_in_customer(&email, STRONG_PASSWORD).await; // app.client now holds a device cookie
+    app.client.post(app.url("/api/sign-out")).send().await.unwrap();
+
+    let attacker = app.new_client();
+    for _ in 0..app.state.config.throttle.per_account {
+        let r = attacker.post(app.url("/api/sign-in")).json(&json!({"email": email, "password": "guess-guess-1"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = attacker.post(app.url("/api/sign-in")).json(&json!({"email": email, "password": STRONG_PASSWORD})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "an unknown device is throttled");
+
+    let (status, me) = app.post("/api/sign-in", json!({"email": email, "password": STRONG_PASSWORD})).await;
+    assert_eq!(status, StatusCode::OK, "the owner's device is not: {me}");
+
+    // The device cookie is bound to its account and signed: it does not help with another
+    // account, and a forged one is ignored.
+    let other = unique_email("other");
+    app.post("/api/register", json!({"email": other, "password": STRONG_PASSWORD})).await;
+    for _ in 0..app.state.config.throttle.per_account {
+        attacker.post(app.url("/api/sign-in")).json(&json!({"email": other, "password": "guess-guess-1"})).send().await.unwrap();
+    }
+    let (status, _) = app.post("/api/sign-in", json!({"email": other, "password": STRONG_PASSWORD})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "a device cookie for one account is no key to another");
+    let forged = reqwest::Client::new()
+        .post(app.url("/api/sign-in"))
+        .header("cookie", format!("device=AAAAAAAAAAAAAAAAAAAAAA.{}", "0".repeat(64)))
+        .json(&json!({"email": email, "password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::TOO_MANY_REQUESTS);
+}

@@ -1,6 +1,7 @@
 //! Who someone is: accounts, passwords, sessions, email verification and sign-in throttling.
 
 pub mod account;
+pub mod device;
 pub mod password;
 pub mod routes;
 pub mod session;

@@ -1,6 +1,7 @@
 //! The identity endpoints. Handlers stay thin: parse, call, answer.
 
 use super::account::{self, Account};
+use super::device;
 use super::password;
 use super::session::{self, SignedIn};
 use super::throttle::{self, Window};
@@ -146,17 +147,23 @@ pub async fn resend_verification(
 pub async fn sign_in(
     State(state): State<AppState>,
     client: Client,
+    headers: HeaderMap,
     Json(req): Json<SignInRequest>,
 ) -> ApiResult<Response> {
     let now = crate::clock::now();
     let limits = state.config.throttle;
     let window = Window { secs: limits.window.as_secs() as i64 };
-    let email_key = req.email.trim().to_lowercase();
-    let keys = [
-        (format!("sign-in:account:{email_key}"), limits.per_account),
-        (format!("sign-in:address:{}", client.ip), limits.per_address),
-        ("sign-in:all".to_owned(), limits.global),
-    ];
+    let email_key: String = req.email.trim().to_lowercase().chars().take(300).collect();
+    // A remembered device is counted on its own, so failures from elsewhere cannot lock it out.
+    let device = device::recognised(&state, &headers, &email_key);
+    let keys = match &device {
+        Some(nonce) => vec![(format!("sign-in:device:{nonce}"), limits.per_account)],
+        None => vec![
+            (format!("sign-in:account:{email_key}"), limits.per_account),
+            (format!("sign-in:address:{}", client.ip), limits.per_address),
+            ("sign-in:all".to_owned(), limits.global),
+        ],
+    };
     for (key, limit) in &keys {
         if throttle::count(&state.db, &window, key, now).await? >= i64::from(*limit) {
             return Err(ApiError::too_many_attempts(window.remaining(now)));
@@ -180,8 +187,13 @@ pub async fn sign_in(
         let rehashed = state.hasher.hash(&req.password).await?;
         account::set_password_hash(&state.db, &account.id, &rehashed).await?;
     }
-    let cookie = session::create(&state, &account.id, &client).await?;
-    Ok(([(header::SET_COOKIE, cookie)], axum::Json(account.to_me())).into_response())
+    let mut response = axum::Json(account.to_me()).into_response();
+    let cookies = response.headers_mut();
+    cookies.append(header::SET_COOKIE, session::create(&state, &account.id, &client).await?);
+    if device.is_none() {
+        cookies.append(header::SET_COOKIE, device::issue(&state, &email_key));
+    }
+    Ok(response)
 }
 
 /// End this session.
