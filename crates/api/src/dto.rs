@@ -140,7 +140,10 @@ mod tests {
     #[test]
     fn locale_negotiation_takes_the_first_supported_language() {
         assert_eq!(Locale::negotiate(["fr-FR", "ja-JP", "en"]), Locale::Ja);
-        assert_eq!(Locale::negotiate("ja;q=0.9, en;q=0.8".split(',')), Locale::Ja);
+        assert_eq!(
+            Locale::negotiate("ja;q=0.9, en;q=0.8".split(',')),
+            Locale::Ja
+        );
         assert_eq!(Locale::negotiate(["de"]), Locale::En);
         assert_eq!(Locale::negotiate([]), Locale::En);
     }

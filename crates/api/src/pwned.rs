@@ -8,7 +8,10 @@ pub const SUFFIX_LEN: usize = 35;
 
 /// Upper-case hex SHA-1 of the password's UTF-8 bytes, as the corpus is keyed.
 pub fn sha1_hex(password: &str) -> String {
-    sha1_smol::Sha1::from(password.as_bytes()).digest().to_string().to_ascii_uppercase()
+    sha1_smol::Sha1::from(password.as_bytes())
+        .digest()
+        .to_string()
+        .to_ascii_uppercase()
 }
 
 /// A validated 5-hex-character prefix, upper case.
@@ -60,7 +63,10 @@ mod tests {
 
     #[test]
     fn sha1_matches_the_published_example() {
-        assert_eq!(sha1_hex("password"), "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8");
+        assert_eq!(
+            sha1_hex("password"),
+            "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"
+        );
         let (prefix, suffix) = split_hash("5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8");
         assert_eq!(prefix.as_str(), "5BAA6");
         assert_eq!(suffix, "1E4C9B93F3F0682250B6CF8331B7EE68FD8");
@@ -78,8 +84,17 @@ mod tests {
     #[test]
     fn padding_lines_do_not_count() {
         let body = "0018A45C4D1DEF81644B54AB7F969B88D65:0\r\n1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493\r\n";
-        assert_eq!(count_in_range(body, "1E4C9B93F3F0682250B6CF8331B7EE68FD8"), 3_861_493);
-        assert_eq!(count_in_range(body, "0018A45C4D1DEF81644B54AB7F969B88D65"), 0);
-        assert_eq!(count_in_range(body, "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"), 0);
+        assert_eq!(
+            count_in_range(body, "1E4C9B93F3F0682250B6CF8331B7EE68FD8"),
+            3_861_493
+        );
+        assert_eq!(
+            count_in_range(body, "0018A45C4D1DEF81644B54AB7F969B88D65"),
+            0
+        );
+        assert_eq!(
+            count_in_range(body, "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"),
+            0
+        );
     }
 }

@@ -21,7 +21,10 @@ pub struct Email {
 
 impl Email {
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let err = |code| FieldError { code, field: "email" };
+        let err = |code| FieldError {
+            code,
+            field: "email",
+        };
         let address = input.trim();
         if address.len() > EMAIL_MAX_BYTES {
             return Err(err(ErrorCode::EmailTooLong));
@@ -35,7 +38,9 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.split('.').all(|label| !label.is_empty() && !label.starts_with('-'));
+            && domain
+                .split('.')
+                .all(|label| !label.is_empty() && !label.starts_with('-'));
         if local.is_empty()
             || local.contains('@')
             || local.len() > EMAIL_LOCAL_MAX_BYTES
@@ -45,7 +50,9 @@ impl Email {
         {
             return Err(err(ErrorCode::EmailInvalid));
         }
-        Ok(Self { address: address.to_owned() })
+        Ok(Self {
+            address: address.to_owned(),
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -73,7 +80,10 @@ impl NewPassword {
         } else {
             return Ok(Self(input.to_owned()));
         };
-        Err(FieldError { code, field: "password" })
+        Err(FieldError {
+            code,
+            field: "password",
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -96,12 +106,18 @@ impl DisplayName {
         let Some(name) = input.filter(|n| !n.is_empty()) else {
             return Ok(None);
         };
-        let err = |code| FieldError { code, field: "display_name" };
+        let err = |code| FieldError {
+            code,
+            field: "display_name",
+        };
         if name.chars().count() > DISPLAY_NAME_MAX_CHARS {
             return Err(err(ErrorCode::DisplayNameTooLong));
         }
         // Line and paragraph separators are not `is_control` but break a single line all the same.
-        if name.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}') {
+        if name
+            .chars()
+            .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+        {
             return Err(err(ErrorCode::DisplayNameInvalid));
         }
         if name.trim().is_empty() {
@@ -128,7 +144,11 @@ pub fn strength_context(email: &str, display_name: Option<&str>) -> Vec<String> 
         words.extend(name.split_whitespace().map(str::to_lowercase));
     }
     words.push(crate::SERVICE_NAME.to_lowercase());
-    words.extend(crate::SERVICE_NAME.split_whitespace().map(str::to_lowercase));
+    words.extend(
+        crate::SERVICE_NAME
+            .split_whitespace()
+            .map(str::to_lowercase),
+    );
     words.push(crate::SERVICE_NAME.replace(' ', "").to_lowercase());
     words.retain(|w| w.chars().count() >= 3);
     words.sort();
@@ -142,36 +162,78 @@ mod tests {
 
     #[test]
     fn email_accepts_ordinary_and_international_addresses() {
-        for ok in ["a@b.co", "Ann.Lee+wallet@Example.COM", "山田@例え.jp", " padded@example.com "] {
+        for ok in [
+            "a@b.co",
+            "Ann.Lee+wallet@Example.COM",
+            "山田@例え.jp",
+            " padded@example.com ",
+        ] {
             assert!(Email::parse(ok).is_ok(), "{ok}");
         }
-        assert_eq!(Email::parse(" Ann@Example.com ").unwrap().as_str(), "Ann@Example.com");
-        assert_eq!(Email::parse("Ann@Example.com").unwrap().key(), "ann@example.com");
+        assert_eq!(
+            Email::parse(" Ann@Example.com ").unwrap().as_str(),
+            "Ann@Example.com"
+        );
+        assert_eq!(
+            Email::parse("Ann@Example.com").unwrap().key(),
+            "ann@example.com"
+        );
     }
 
     #[test]
     fn email_refuses_malformed_addresses() {
         for bad in [
-            "", "plain", "@example.com", "a@", "a@b", "a@.b.c", "a@b..c", "a@b.c.", "a b@c.de",
-            "a@b.c\nBcc: x@y.z", "a\u{0}@b.cd", "<a@b.cd>", "a@-b.cd", "a@b@c.de",
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a@.b.c",
+            "a@b..c",
+            "a@b.c.",
+            "a b@c.de",
+            "a@b.c\nBcc: x@y.z",
+            "a\u{0}@b.cd",
+            "<a@b.cd>",
+            "a@-b.cd",
+            "a@b@c.de",
         ] {
-            assert_eq!(Email::parse(bad).unwrap_err().code, ErrorCode::EmailInvalid, "{bad:?}");
+            assert_eq!(
+                Email::parse(bad).unwrap_err().code,
+                ErrorCode::EmailInvalid,
+                "{bad:?}"
+            );
         }
         let long = format!("{}@example.com", "a".repeat(250));
-        assert_eq!(Email::parse(&long).unwrap_err().code, ErrorCode::EmailTooLong);
+        assert_eq!(
+            Email::parse(&long).unwrap_err().code,
+            ErrorCode::EmailTooLong
+        );
         let long_local = format!("{}@example.com", "a".repeat(65));
-        assert_eq!(Email::parse(&long_local).unwrap_err().code, ErrorCode::EmailInvalid);
+        assert_eq!(
+            Email::parse(&long_local).unwrap_err().code,
+            ErrorCode::EmailInvalid
+        );
     }
 
     #[test]
     fn password_length_counts_characters_not_bytes() {
-        assert_eq!(NewPassword::parse("1234567").unwrap_err().code, ErrorCode::PasswordTooShort);
+        assert_eq!(
+            NewPassword::parse("1234567").unwrap_err().code,
+            ErrorCode::PasswordTooShort
+        );
         assert!(NewPassword::parse("12345678").is_ok());
         // Eight emoji are 32 bytes but eight characters.
         assert!(NewPassword::parse(&"🔑".repeat(8)).is_ok());
-        assert_eq!(NewPassword::parse(&"🔑".repeat(7)).unwrap_err().code, ErrorCode::PasswordTooShort);
+        assert_eq!(
+            NewPassword::parse(&"🔑".repeat(7)).unwrap_err().code,
+            ErrorCode::PasswordTooShort
+        );
         assert!(NewPassword::parse(&"é".repeat(256)).is_ok());
-        assert_eq!(NewPassword::parse(&"x".repeat(257)).unwrap_err().code, ErrorCode::PasswordTooLong);
+        assert_eq!(
+            NewPassword::parse(&"x".repeat(257)).unwrap_err().code,
+            ErrorCode::PasswordTooLong
+        );
     }
 
     #[test]
@@ -184,7 +246,14 @@ mod tests {
     fn display_name_is_optional_and_single_line() {
         assert_eq!(DisplayName::parse(None), Ok(None));
         assert_eq!(DisplayName::parse(Some("")), Ok(None));
-        for ok in ["Ann", "山田 花子", "محمد", "Zoë 🚀", "<b>x</b>", "Robert'); DROP TABLE--"] {
+        for ok in [
+            "Ann",
+            "山田 花子",
+            "محمد",
+            "Zoë 🚀",
+            "<b>x</b>",
+            "Robert'); DROP TABLE--",
+        ] {
             assert_eq!(DisplayName::parse(Some(ok)).unwrap().unwrap().as_str(), ok);
         }
         for bad in ["a\nb", "a\rb", "tab\there", "nul\0", "a\u{2028}b", "   "] {
@@ -195,13 +264,26 @@ mod tests {
             );
         }
         let long = "名".repeat(DISPLAY_NAME_MAX_CHARS + 1);
-        assert_eq!(DisplayName::parse(Some(&long)).unwrap_err().code, ErrorCode::DisplayNameTooLong);
+        assert_eq!(
+            DisplayName::parse(Some(&long)).unwrap_err().code,
+            ErrorCode::DisplayNameTooLong
+        );
     }
 
     #[test]
     fn strength_context_holds_the_persons_details_and_the_service() {
         let words = strength_context("Hana.Sato@Example.com", Some("Hana Sato"));
-        for w in ["hana.sato@example.com", "hana.sato", "example", "hana sato", "hana", "sato", "mamoru", "wallet", "mamoruwallet"] {
+        for w in [
+            "hana.sato@example.com",
+            "hana.sato",
+            "example",
+            "hana sato",
+            "hana",
+            "sato",
+            "mamoru",
+            "wallet",
+            "mamoruwallet",
+        ] {
             assert!(words.contains(&w.to_owned()), "{w} missing from {words:?}");
         }
     }

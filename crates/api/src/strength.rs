@@ -38,7 +38,10 @@ mod tests {
 
     #[test]
     fn long_random_phrases_are_strong() {
-        assert!(is_strong_enough(&estimate("violet-kettle-harbour-81-sprocket", &[])));
+        assert!(is_strong_enough(&estimate(
+            "violet-kettle-harbour-81-sprocket",
+            &[]
+        )));
     }
 
     #[test]
@@ -48,6 +51,9 @@ mod tests {
         let pw = "hanako.tanaka@example.com";
         assert!(is_strong_enough(&estimate(pw, &[])) || !is_strong_enough(&estimate(pw, &ctx)));
         assert!(!is_strong_enough(&estimate(pw, &ctx)));
-        assert!(!is_strong_enough(&estimate("MamoruWallet2024", &strength_context("a@b.cd", None))));
+        assert!(!is_strong_enough(&estimate(
+            "MamoruWallet2024",
+            &strength_context("a@b.cd", None)
+        )));
     }
 }

@@ -11,12 +11,17 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "violet-kettle-harbour-81-sprocket";
 
 fn main() {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let raw = raw_argon2_per_core(Duration::from_secs(5));
     println!("cores: {cores}");
     println!("raw Argon2id verify (m=19456 KiB, t=2, p=1), one core: {raw:.1}/s");
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async move {
         let (base, _dir) = start_server().await;
         let client = reqwest::Client::builder().cookie_store(false).build().unwrap();
@@ -112,7 +117,10 @@ async fn start_server() -> (String, tempfile::TempDir) {
     let env: HashMap<&str, String> = [
         ("PORTAL_DATA_DIR", dir.path().display().to_string()),
         ("PORTAL_PUBLIC_URL", base.clone()),
-        ("PORTAL_DIST_DIR", dir.path().join("none").display().to_string()),
+        (
+            "PORTAL_DIST_DIR",
+            dir.path().join("none").display().to_string(),
+        ),
         ("PORTAL_THROTTLE_PER_ACCOUNT", "1000000".into()),
         ("PORTAL_THROTTLE_PER_ADDRESS", "1000000".into()),
         ("PORTAL_THROTTLE_GLOBAL", "1000000".into()),

@@ -25,7 +25,11 @@ pub async fn pwned_range(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let prefix = Prefix::parse(&prefix).ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidPrefix, "The prefix must be 5 hexadecimal characters.")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidPrefix,
+            "The prefix must be 5 hexadecimal characters.",
+        )
     })?;
     let padded = headers
         .get("add-padding")
@@ -37,8 +41,13 @@ pub async fn pwned_range(
 }
 
 /// `portal-server pwned import`: builds a corpus file (see the `pwned` crate for the format).
-pub fn import(format: &str, input: &std::path::Path, output: &std::path::Path) -> Result<String, String> {
+pub fn import(
+    format: &str,
+    input: &std::path::Path,
+    output: &std::path::Path,
+) -> Result<String, String> {
     let format: pwned::InputFormat = format.parse().map_err(|e| format!("{e}"))?;
-    let report = pwned::import(format, input, output, &pwned::BuildOptions::default()).map_err(|e| e.to_string())?;
+    let report = pwned::import(format, input, output, &pwned::BuildOptions::default())
+        .map_err(|e| e.to_string())?;
     Ok(format!("{report:?}"))
 }

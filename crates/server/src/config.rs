@@ -71,19 +71,30 @@ impl PublicUrl {
         } else if let Some(r) = base.strip_prefix("http://") {
             (false, r)
         } else {
-            return Err(format!("PORTAL_PUBLIC_URL must start with http:// or https://: {input}"));
+            return Err(format!(
+                "PORTAL_PUBLIC_URL must start with http:// or https://: {input}"
+            ));
         };
         if rest.contains('/') || rest.is_empty() {
-            return Err(format!("PORTAL_PUBLIC_URL must be an origin without a path: {input}"));
+            return Err(format!(
+                "PORTAL_PUBLIC_URL must be an origin without a path: {input}"
+            ));
         }
         let (host, port) = match rest.rsplit_once(':') {
             Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => {
-                let port = p.parse().map_err(|_| format!("bad port in PORTAL_PUBLIC_URL: {input}"))?;
+                let port = p
+                    .parse()
+                    .map_err(|_| format!("bad port in PORTAL_PUBLIC_URL: {input}"))?;
                 (h.to_owned(), port)
             }
             _ => (rest.to_owned(), if https { 443 } else { 80 }),
         };
-        let url = Self { base, https, host, port };
+        let url = Self {
+            base,
+            https,
+            host,
+            port,
+        };
         if !https && !url.is_loopback() {
             return Err(format!(
                 "PORTAL_PUBLIC_URL must use https:// unless it is on this machine (localhost): {input}"
@@ -120,7 +131,9 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
         let listen = get("PORTAL_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen = listen.parse().map_err(|_| format!("PORTAL_LISTEN is not an address:port: {listen}"))?;
+        let listen = listen
+            .parse()
+            .map_err(|_| format!("PORTAL_LISTEN is not an address:port: {listen}"))?;
         let data_dir = PathBuf::from(get("PORTAL_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = get("PORTAL_DATABASE_URL").unwrap_or_else(|| {
             format!("sqlite://{}?mode=rwc", data_dir.join("portal.db").display())
@@ -144,7 +157,9 @@ impl Config {
             dist_dir: PathBuf::from(get("PORTAL_DIST_DIR").unwrap_or_else(|| "./dist".into())),
             pwned_upstream: get("PORTAL_PWNED_UPSTREAM"),
             pwned_corpus: get("PORTAL_PWNED_CORPUS").map(PathBuf::from),
-            secret_key: get("PORTAL_SECRET_KEY").map(|k| parse_key(&k)).transpose()?,
+            secret_key: get("PORTAL_SECRET_KEY")
+                .map(|k| parse_key(&k))
+                .transpose()?,
             session_idle: secs("PORTAL_SESSION_IDLE_SECS", 1800)?,
             session_absolute: secs("PORTAL_SESSION_ABSOLUTE_SECS", 43_200)?,
             throttle: ThrottleLimits {
@@ -159,13 +174,17 @@ impl Config {
     }
 
     pub fn is_postgres(&self) -> bool {
-        self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")
+        self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://")
     }
 }
 
 fn parse_key(hex_key: &str) -> Result<[u8; 32], String> {
-    let bytes = hex::decode(hex_key.trim()).map_err(|_| "PORTAL_SECRET_KEY must be hexadecimal".to_owned())?;
-    bytes.try_into().map_err(|_| "PORTAL_SECRET_KEY must be 64 hex digits (32 bytes)".to_owned())
+    let bytes = hex::decode(hex_key.trim())
+        .map_err(|_| "PORTAL_SECRET_KEY must be hexadecimal".to_owned())?;
+    bytes
+        .try_into()
+        .map_err(|_| "PORTAL_SECRET_KEY must be 64 hex digits (32 bytes)".to_owned())
 }
 
 /// The configured key, or one kept in the data directory (made on first start, owner-only).
@@ -177,21 +196,28 @@ pub fn secret_key(config: &Config) -> Result<[u8; 32], String> {
     if let Ok(text) = std::fs::read_to_string(&path) {
         return parse_key(&text).map_err(|e| format!("{}: {e}", path.display()));
     }
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
     let key: [u8; 32] = rand::random();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    std::io::Write::write_all(&mut file, hex::encode(key).as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut file = options
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut file, hex::encode(key).as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(key)
 }
 
 fn number(value: Option<String>, key: &str, default: u64) -> Result<u64, String> {
     match value {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| format!("{key} must be a whole number: {v}")),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{key} must be a whole number: {v}")),
     }
 }
 
@@ -228,7 +254,8 @@ mod tests {
 
     #[test]
     fn bad_numbers_are_reported_not_defaulted() {
-        let err = Config::from_lookup(|k| (k == "PORTAL_THROTTLE_PER_ACCOUNT").then(|| "five".into()));
+        let err =
+            Config::from_lookup(|k| (k == "PORTAL_THROTTLE_PER_ACCOUNT").then(|| "five".into()));
         assert!(err.unwrap_err().contains("PORTAL_THROTTLE_PER_ACCOUNT"));
     }
 }

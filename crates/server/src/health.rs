@@ -14,8 +14,14 @@ use portal_api::error::{ErrorBody, ErrorCode};
     ))]
 pub async fn health(State(state): State<AppState>) -> Result<axum::Json<StatusResponse>, ApiError> {
     if state.db.ping().await {
-        Ok(axum::Json(StatusResponse { status: "ok".into() }))
+        Ok(axum::Json(StatusResponse {
+            status: "ok".into(),
+        }))
     } else {
-        Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::ServiceUnavailable, "The database does not answer."))
+        Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ServiceUnavailable,
+            "The database does not answer.",
+        ))
     }
 }

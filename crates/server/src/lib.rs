@@ -46,15 +46,24 @@ impl AppState {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
         let secret_key = config::secret_key(&config)?;
-        let db = Db::connect(&config.database_url).await.map_err(|e| format!("database: {e}"))?;
+        let db = Db::connect(&config.database_url)
+            .await
+            .map_err(|e| format!("database: {e}"))?;
         db.migrate().await.map_err(|e| format!("migrations: {e}"))?;
         let corpus = match &config.pwned_corpus {
-            Some(path) => pwned::Corpus::open(path).map_err(|e| format!("{}: {e}", path.display()))?,
+            Some(path) => {
+                pwned::Corpus::open(path).map_err(|e| format!("{}: {e}", path.display()))?
+            }
             None => pwned::Corpus::embedded(),
         };
-        let upstream = config.pwned_upstream.clone().map(pwned::UpstreamConfig::new);
-        let pwned = pwned::Pwned::new(corpus, upstream).map_err(|e| format!("breach corpus: {e}"))?;
-        let assets = Assets::load(&config.dist_dir).map_err(|e| format!("{}: {e}", config.dist_dir.display()))?;
+        let upstream = config
+            .pwned_upstream
+            .clone()
+            .map(pwned::UpstreamConfig::new);
+        let pwned =
+            pwned::Pwned::new(corpus, upstream).map_err(|e| format!("breach corpus: {e}"))?;
+        let assets = Assets::load(&config.dist_dir)
+            .map_err(|e| format!("{}: {e}", config.dist_dir.display()))?;
         if assets.is_empty() {
             tracing::warn!(dir = %config.dist_dir.display(), "no built app found: serving the API only");
         }
@@ -75,7 +84,11 @@ impl AppState {
     /// Starts mail delivery, the expiry sweep and compression of the app's files.
     pub fn start_background(&self) -> Result<(), String> {
         mail::start_delivery(&self.config, self.db.clone(), self.outbox.clone())?;
-        maintenance::start(self.db.clone(), self.config.throttle.window, self.config.session_idle);
+        maintenance::start(
+            self.db.clone(),
+            self.config.throttle.window,
+            self.config.session_idle,
+        );
         self.assets.warm();
         Ok(())
     }
@@ -102,17 +115,30 @@ pub fn app(state: AppState) -> Router {
             "/api/openapi.json",
             axum::routing::get(move || {
                 let doc = Arc::clone(&doc);
-                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], (*doc).clone()) }
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        (*doc).clone(),
+                    )
+                }
             }),
         )
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
-        .layer(DefaultBodyLimit::max(portal_api::rules::MAX_JSON_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), http::security::same_origin));
+        .layer(DefaultBodyLimit::max(
+            portal_api::rules::MAX_JSON_BODY_BYTES,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::security::same_origin,
+        ));
     Router::new()
         .merge(api)
         .fallback(spa)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), http::security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::security::headers,
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             ApiError::internal("a handler panicked").into_response()
         }))
@@ -121,13 +147,22 @@ pub fn app(state: AppState) -> Router {
 
 async fn api_not_found(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") || req.uri().path() == "/api" {
-        return ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "No such endpoint.").into_response();
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "No such endpoint.",
+        )
+        .into_response();
     }
     StatusCode::NOT_FOUND.into_response()
 }
 
 async fn api_method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "This endpoint does not take that method.")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        "This endpoint does not take that method.",
+    )
 }
 
 async fn spa(State(state): State<AppState>, req: Request) -> Response {
@@ -140,7 +175,9 @@ async fn spa(State(state): State<AppState>, req: Request) -> Response {
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {
@@ -149,7 +186,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

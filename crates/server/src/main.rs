@@ -17,7 +17,10 @@ fn usage() -> String {
          ENVIRONMENT:\n",
     );
     for (name, default, meaning) in VARIABLES {
-        s.push_str(&format!("    {name:<30} {meaning}\n    {:<30} (default: {default})\n", ""));
+        s.push_str(&format!(
+            "    {name:<30} {meaning}\n    {:<30} (default: {default})\n",
+            ""
+        ));
     }
     s
 }
@@ -27,7 +30,9 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["serve"] => run_server(),
-        ["pwned", "import", "--format", format, input, output] => import_corpus(format, input, output),
+        ["pwned", "import", "--format", format, input, output] => {
+            import_corpus(format, input, output)
+        }
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{}", usage());
             ExitCode::SUCCESS
@@ -42,7 +47,8 @@ fn main() -> ExitCode {
 fn run_server() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     let config = match Config::from_env() {

@@ -8,7 +8,13 @@ pub fn start(db: Db, throttle_window: Duration, session_idle: Duration) {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Err(e) = sweep(&db, throttle_window.as_secs() as i64, session_idle.as_secs() as i64).await {
+            if let Err(e) = sweep(
+                &db,
+                throttle_window.as_secs() as i64,
+                session_idle.as_secs() as i64,
+            )
+            .await
+            {
                 tracing::warn!(error = %e, "maintenance sweep failed");
             }
         }
@@ -22,7 +28,13 @@ async fn sweep(db: &Db, window: i64, idle: i64) -> Result<(), sqlx::Error> {
         .bind(now - idle)
         .execute(&db.pool)
         .await?;
-    sqlx::query("DELETE FROM throttle_counters WHERE window_start < $1").bind(now - window).execute(&db.pool).await?;
-    sqlx::query("DELETE FROM email_verifications WHERE expires_at <= $1").bind(now).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM throttle_counters WHERE window_start < $1")
+        .bind(now - window)
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("DELETE FROM email_verifications WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }

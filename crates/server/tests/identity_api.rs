@@ -22,8 +22,12 @@ on_both_backends!(
 
 async fn sign_up_verify_sign_in_sign_out(app: TestApp) {
     let email = unique_email("hana");
-    let (status, body) =
-        app.post("/api/register", json!({"email": email, "password": STRONG_PASSWORD, "display_name": "Hana"})).await;
+    let (status, body) = app
+        .post(
+            "/api/register",
+            json!({"email": email, "password": STRONG_PASSWORD, "display_name": "Hana"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     assert_eq!(body, json!({"status": "verification_sent"}));
 
@@ -32,9 +36,17 @@ async fn sign_up_verify_sign_in_sign_out(app: TestApp) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&body), "not_signed_in");
 
-    let (status, me) = app.post("/api/sign-in", json!({"email": email, "password": STRONG_PASSWORD})).await;
+    let (status, me) = app
+        .post(
+            "/api/sign-in",
+            json!({"email": email, "password": STRONG_PASSWORD}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{me}");
-    assert_eq!(me["email_verified"], false, "unverified until the link is opened");
+    assert_eq!(
+        me["email_verified"], false,
+        "unverified until the link is opened"
+    );
     let (_, me) = app.get("/api/me").await;
     assert_eq!(me["email"], email);
     assert_eq!(me["email_verified"], false);
@@ -46,7 +58,12 @@ async fn sign_up_verify_sign_in_sign_out(app: TestApp) {
     assert_eq!(me["email_verified"], true);
     assert_eq!(me["display_name"], "Hana");
 
-    let r = app.client.post(app.url("/api/sign-out")).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/sign-out"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (status, _) = app.get("/api/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -65,13 +82,27 @@ async fn weak_breached_short_long_and_contextual_passwords_are_refused(app: Test
         ("MamoruWallet!", "password_weak"),
     ];
     for (password, code) in cases {
-        let (status, body) = app.post("/api/register", json!({"email": email, "password": password})).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{password}: {body}");
+        let (status, body) = app
+            .post(
+                "/api/register",
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{password}: {body}"
+        );
         assert_eq!(error_code(&body), code, "{password}");
         assert_eq!(body["error"]["field"], "password");
     }
     for breached in ["password1234", "iloveyou", "ｐａｓｓｗｏｒｄ１２３４"] {
-        let (status, body) = app.post("/api/register", json!({"email": email, "password": breached})).await;
+        let (status, body) = app
+            .post(
+                "/api/register",
+                json!({"email": email, "password": breached}),
+            )
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(error_code(&body), "password_breached", "{breached}");
     }
@@ -87,39 +118,84 @@ async fn a_strong_password_in_the_corpus_is_refused() {
     let leaked = "correct-horse-battery-staple-1492";
     let hash = pwned::hash_from_hex(&portal_api::pwned::sha1_hex(leaked)).unwrap();
     pwned::build([(hash, 7)], &corpus, &Default::default()).unwrap();
-    let app = TestApp::spawn_with(common::Backend::Sqlite, &[("PORTAL_PWNED_CORPUS", corpus.to_str().unwrap())])
-        .await
-        .unwrap();
+    let app = TestApp::spawn_with(
+        common::Backend::Sqlite,
+        &[("PORTAL_PWNED_CORPUS", corpus.to_str().unwrap())],
+    )
+    .await
+    .unwrap();
     assert!(portal_api::strength::estimate(leaked, &[]).score >= 3);
-    let (status, body) = app.post("/api/register", json!({"email": unique_email("s"), "password": leaked})).await;
+    let (status, body) = app
+        .post(
+            "/api/register",
+            json!({"email": unique_email("s"), "password": leaked}),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(&body), "password_breached");
-    let (status, _) = app.post("/api/register", json!({"email": unique_email("s"), "password": STRONG_PASSWORD})).await;
+    let (status, _) = app
+        .post(
+            "/api/register",
+            json!({"email": unique_email("s"), "password": STRONG_PASSWORD}),
+        )
+        .await;
     assert_eq!(status, StatusCode::ACCEPTED);
 }
 
 async fn duplicate_sign_up_reveals_nothing(app: TestApp) {
     let email = unique_email("dup");
-    let first = app.post("/api/register", json!({"email": email, "password": STRONG_PASSWORD})).await;
-    let again = app
-        .post("/api/register", json!({"email": email.to_uppercase(), "password": "another-long-phrase-77-lantern"}))
+    let first = app
+        .post(
+            "/api/register",
+            json!({"email": email, "password": STRONG_PASSWORD}),
+        )
         .await;
-    assert_eq!(first, again, "a taken address must get the very same answer");
+    let again = app
+        .post(
+            "/api/register",
+            json!({"email": email.to_uppercase(), "password": "another-long-phrase-77-lantern"}),
+        )
+        .await;
+    assert_eq!(
+        first, again,
+        "a taken address must get the very same answer"
+    );
     assert_eq!(app.account_count().await, 1);
     // The owner of the address learns what happened; nobody else does.
     let mails = app.mailbox.wait_for(&email, 2).await;
-    assert!(mails[1].subject.contains("tried to sign up"), "{:?}", mails[1]);
+    assert!(
+        mails[1].subject.contains("tried to sign up"),
+        "{:?}",
+        mails[1]
+    );
     // The original password still works; the second one never took effect.
-    let (status, _) = app.post("/api/sign-in", json!({"email": email, "password": STRONG_PASSWORD})).await;
+    let (status, _) = app
+        .post(
+            "/api/sign-in",
+            json!({"email": email, "password": STRONG_PASSWORD}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
 }
 
 async fn wrong_email_and_wrong_password_get_one_answer(app: TestApp) {
     let email = unique_email("real");
-    app.post("/api/register", json!({"email": email, "password": STRONG_PASSWORD})).await;
-    let wrong_password = app.post("/api/sign-in", json!({"email": email, "password": "not-the-password-00"})).await;
+    app.post(
+        "/api/register",
+        json!({"email": email, "password": STRONG_PASSWORD}),
+    )
+    .await;
+    let wrong_password = app
+        .post(
+            "/api/sign-in",
+            json!({"email": email, "password": "not-the-password-00"}),
+        )
+        .await;
     let no_account = app
-        .post("/api/sign-in", json!({"email": unique_email("nobody"), "password": "not-the-password-00"}))
+        .post(
+            "/api/sign-in",
+            json!({"email": unique_email("nobody"), "password": "not-the-password-00"}),
+        )
         .await;
     assert_eq!(wrong_password.0, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_password, no_account);
@@ -128,10 +204,19 @@ async fn wrong_email_and_wrong_password_get_one_answer(app: TestApp) {
 
 async fn failed_sign_ins_are_throttled_per_account(app: TestApp) {
     let email = unique_email("target");
-    app.post("/api/register", json!({"email": email, "password": STRONG_PASSWORD})).await;
+    app.post(
+        "/api/register",
+        json!({"email": email, "password": STRONG_PASSWORD}),
+    )
+    .await;
     let limit = app.state.config.throttle.per_account;
     for _ in 0..limit {
-        let (status, _) = app.post("/api/sign-in", json!({"email": email, "password": "guess-guess-guess"})).await;
+        let (status, _) = app
+            .post(
+                "/api/sign-in",
+                json!({"email": email, "password": "guess-guess-guess"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     let r = app
@@ -141,23 +226,49 @@ async fn failed_sign_ins_are_throttled_per_account(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits out the window");
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits out the window"
+    );
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry >= 1);
     assert_eq!(error_code(&common::read(r).await.1), "too_many_attempts");
     // Another account from the same address is not locked by this one's failures.
     let other = unique_email("bystander");
-    app.post("/api/register", json!({"email": other, "password": STRONG_PASSWORD})).await;
-    let (status, _) = app.post("/api/sign-in", json!({"email": other, "password": STRONG_PASSWORD})).await;
+    app.post(
+        "/api/register",
+        json!({"email": other, "password": STRONG_PASSWORD}),
+    )
+    .await;
+    let (status, _) = app
+        .post(
+            "/api/sign-in",
+            json!({"email": other, "password": STRONG_PASSWORD}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
 }
 
 async fn verification_tokens_are_single_use(app: TestApp) {
     let email = unique_email("once");
-    app.post("/api/register", json!({"email": email, "password": STRONG_PASSWORD})).await;
+    app.post(
+        "/api/register",
+        json!({"email": email, "password": STRONG_PASSWORD}),
+    )
+    .await;
     let token = app.mailbox.verification_token(&email).await;
     assert!(token.len() >= 43, "at least 256 bits: {token}");
-    assert_eq!(app.post("/api/verify-email", json!({"token": token})).await.0, StatusCode::OK);
+    assert_eq!(
+        app.post("/api/verify-email", json!({"token": token}))
+            .await
+            .0,
+        StatusCode::OK
+    );
     let (status, body) = app.post("/api/verify-email", json!({"token": token})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "token_invalid");
@@ -167,11 +278,12 @@ async fn verification_tokens_are_single_use(app: TestApp) {
         assert_eq!(error_code(&body), "token_invalid");
     }
     // Stored hashed: the secret from the mail is nowhere in the database.
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM email_verifications WHERE token_hash = $1")
-        .bind(&token)
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM email_verifications WHERE token_hash = $1")
+            .bind(&token)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -179,19 +291,36 @@ async fn absent_display_name_stays_absent(app: TestApp) {
     let email = unique_email("noname");
     let me = app.signed_in_customer(&email, STRONG_PASSWORD).await;
     assert_eq!(me["display_name"], serde_json::Value::Null);
-    let (name,): (Option<String>,) = sqlx::query_as("SELECT display_name FROM accounts WHERE email_key = $1")
-        .bind(email.to_lowercase())
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let (name,): (Option<String>,) =
+        sqlx::query_as("SELECT display_name FROM accounts WHERE email_key = $1")
+            .bind(email.to_lowercase())
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
     assert_eq!(name, None, "no invented default");
 }
 
 async fn display_names_round_trip_exactly(app: TestApp) {
-    for name in ["山田 花子", "محمد علي", "Zoë 🚀👩‍👩‍👧", "<script>alert(1)</script>", "Robert'); DROP TABLE accounts;--", "  spaced  "] {
+    for name in [
+        "山田 花子",
+        "محمد علي",
+        "Zoë 🚀👩‍👩‍👧",
+        "<script>alert(1)</script>",
+        "Robert'); DROP TABLE accounts;--",
+        "  spaced  ",
+    ] {
         let email = unique_email("name");
-        app.post("/api/register", json!({"email": email, "password": STRONG_PASSWORD, "display_name": name})).await;
-        let (status, me) = app.post("/api/sign-in", json!({"email": email, "password": STRONG_PASSWORD})).await;
+        app.post(
+            "/api/register",
+            json!({"email": email, "password": STRONG_PASSWORD, "display_name": name}),
+        )
+        .await;
+        let (status, me) = app
+            .post(
+                "/api/sign-in",
+                json!({"email": email, "password": STRONG_PASSWORD}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(me["display_name"], name);
     }
@@ -245,7 +374,11 @@ async fn bad_input_gets_clean_errors_and_changes_nothing(app: TestApp) {
 async fn cross_site_posts_are_refused(app: TestApp) {
     let email = unique_email("csrf");
     let evil = reqwest::Client::new();
-    for (header, value) in [("origin", "https://evil.example"), ("origin", "null"), ("sec-fetch-site", "cross-site")] {
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
         let r = evil
             .post(app.url("/api/register"))
             .header(header, value)
@@ -280,31 +413,75 @@ async fn a_remembered_device_signs_in_while_attackers_are_locked_out() {
     let app = TestApp::spawn(common::Backend::Sqlite).await.unwrap();
     let email = unique_email("owner");
     app.signed_in_customer(&email, STRONG_PASSWORD).await; // app.client now holds a device cookie
-    app.client.post(app.url("/api/sign-out")).send().await.unwrap();
+    app.client
+        .post(app.url("/api/sign-out"))
+        .send()
+        .await
+        .unwrap();
 
     let attacker = app.new_client();
     for _ in 0..app.state.config.throttle.per_account {
-        let r = attacker.post(app.url("/api/sign-in")).json(&json!({"email": email, "password": "guess-guess-1"})).send().await.unwrap();
+        let r = attacker
+            .post(app.url("/api/sign-in"))
+            .json(&json!({"email": email, "password": "guess-guess-1"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    let r = attacker.post(app.url("/api/sign-in")).json(&json!({"email": email, "password": STRONG_PASSWORD})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "an unknown device is throttled");
+    let r = attacker
+        .post(app.url("/api/sign-in"))
+        .json(&json!({"email": email, "password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "an unknown device is throttled"
+    );
 
-    let (status, me) = app.post("/api/sign-in", json!({"email": email, "password": STRONG_PASSWORD})).await;
+    let (status, me) = app
+        .post(
+            "/api/sign-in",
+            json!({"email": email, "password": STRONG_PASSWORD}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "the owner's device is not: {me}");
 
     // The device cookie is bound to its account and signed: it does not help with another
     // account, and a forged one is ignored.
     let other = unique_email("other");
-    app.post("/api/register", json!({"email": other, "password": STRONG_PASSWORD})).await;
+    app.post(
+        "/api/register",
+        json!({"email": other, "password": STRONG_PASSWORD}),
+    )
+    .await;
     for _ in 0..app.state.config.throttle.per_account {
-        attacker.post(app.url("/api/sign-in")).json(&json!({"email": other, "password": "guess-guess-1"})).send().await.unwrap();
+        attacker
+            .post(app.url("/api/sign-in"))
+            .json(&json!({"email": other, "password": "guess-guess-1"}))
+            .send()
+            .await
+            .unwrap();
     }
-    let (status, _) = app.post("/api/sign-in", json!({"email": other, "password": STRONG_PASSWORD})).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "a device cookie for one account is no key to another");
+    let (status, _) = app
+        .post(
+            "/api/sign-in",
+            json!({"email": other, "password": STRONG_PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a device cookie for one account is no key to another"
+    );
     let forged = reqwest::Client::new()
         .post(app.url("/api/sign-in"))
-        .header("cookie", format!("device=AAAAAAAAAAAAAAAAAAAAAA.{}", "0".repeat(64)))
+        .header(
+            "cookie",
+            format!("device=AAAAAAAAAAAAAAAAAAAAAA.{}", "0".repeat(64)),
+        )
         .json(&json!({"email": email, "password": STRONG_PASSWORD}))
         .send()
         .await

@@ -7,7 +7,11 @@ use common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 
-on_both_backends!(health_answers_once_the_database_does, sessions_are_stored_hashed_and_cookies_locked_down, sessions_expire_when_idle);
+on_both_backends!(
+    health_answers_once_the_database_does,
+    sessions_are_stored_hashed_and_cookies_locked_down,
+    sessions_expire_when_idle
+);
 
 async fn health_answers_once_the_database_does(app: TestApp) {
     let (status, body) = app.get("/api/health").await;
@@ -21,7 +25,11 @@ async fn health_answers_once_the_database_does(app: TestApp) {
 
 async fn sessions_are_stored_hashed_and_cookies_locked_down(app: TestApp) {
     let email = unique_email("cookie");
-    app.post("/api/register", json!({"email": email, "password": STRONG_PASSWORD})).await;
+    app.post(
+        "/api/register",
+        json!({"email": email, "password": STRONG_PASSWORD}),
+    )
+    .await;
     let r = app
         .new_client()
         .post(app.url("/api/sign-in"))
@@ -34,17 +42,37 @@ async fn sessions_are_stored_hashed_and_cookies_locked_down(app: TestApp) {
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(cookie.contains(attribute), "{cookie}");
     }
-    assert!(!cookie.contains("Secure"), "plain-HTTP localhost cannot keep a Secure cookie");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-HTTP localhost cannot keep a Secure cookie"
+    );
     let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
     assert!(token.len() >= 43);
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM sessions").fetch_all(&app.state.db.pool).await.unwrap();
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM sessions")
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1);
     assert_ne!(rows[0].0, token, "the store holds a hash, not the token");
     // A guessed or tampered cookie is nobody.
-    let r = reqwest::Client::new().get(app.url("/api/me")).header("cookie", "session=AAAA").send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(app.url("/api/me"))
+        .header("cookie", "session=AAAA")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let r = reqwest::Client::new().get(app.url("/api/me")).header("cookie", format!("session={token}")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "the real token works from anywhere it is sent");
+    let r = reqwest::Client::new()
+        .get(app.url("/api/me"))
+        .header("cookie", format!("session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the real token works from anywhere it is sent"
+    );
 }
 
 async fn sessions_expire_when_idle(app: TestApp) {
@@ -52,15 +80,24 @@ async fn sessions_expire_when_idle(app: TestApp) {
     app.signed_in_customer(&email, STRONG_PASSWORD).await;
     assert_eq!(app.get("/api/me").await.0, StatusCode::OK);
     let idle = app.state.config.session_idle.as_secs() as i64;
-    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - $1").bind(idle + 1).execute(&app.state.db.pool).await.unwrap();
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - $1")
+        .bind(idle + 1)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
     assert_eq!(app.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_end_at_the_absolute_limit_however_active() {
     let app = TestApp::spawn(common::Backend::Sqlite).await.unwrap();
-    app.signed_in_customer(&unique_email("abs"), STRONG_PASSWORD).await;
-    sqlx::query("UPDATE sessions SET expires_at = $1").bind(portal_server::clock::now()).execute(&app.state.db.pool).await.unwrap();
+    app.signed_in_customer(&unique_email("abs"), STRONG_PASSWORD)
+        .await;
+    sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind(portal_server::clock::now())
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
     assert_eq!(app.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
 }
 
@@ -69,7 +106,11 @@ async fn the_openapi_document_describes_every_operation() {
     let app = TestApp::spawn(common::Backend::Sqlite).await.unwrap();
     let (status, doc) = app.get("/api/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
     let mut ids: Vec<String> = doc["paths"]
         .as_object()
         .unwrap()
@@ -78,8 +119,19 @@ async fn the_openapi_document_describes_every_operation() {
         .filter_map(|op| op["operationId"].as_str().map(str::to_owned))
         .collect();
     ids.sort();
-    for expected in ["get_me", "health", "pwned_range", "register", "sign_in", "sign_out", "verify_email"] {
-        assert!(ids.contains(&expected.to_owned()), "{expected} missing from {ids:?}");
+    for expected in [
+        "get_me",
+        "health",
+        "pwned_range",
+        "register",
+        "sign_in",
+        "sign_out",
+        "verify_email",
+    ] {
+        assert!(
+            ids.contains(&expected.to_owned()),
+            "{expected} missing from {ids:?}"
+        );
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }
@@ -89,15 +141,31 @@ async fn the_range_api_speaks_the_published_format() {
     let app = TestApp::spawn(common::Backend::Sqlite).await.unwrap();
     // SHA-1("password") = 5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8
     for prefix in ["5BAA6", "5baa6"] {
-        let r = app.client.get(app.url(&format!("/api/pwned/range/{prefix}"))).send().await.unwrap();
+        let r = app
+            .client
+            .get(app.url(&format!("/api/pwned/range/{prefix}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
-        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"));
         let body = r.text().await.unwrap();
-        assert!(portal_api::pwned::count_in_range(&body, "1E4C9B93F3F0682250B6CF8331B7EE68FD8") > 0, "{body}");
+        assert!(
+            portal_api::pwned::count_in_range(&body, "1E4C9B93F3F0682250B6CF8331B7EE68FD8") > 0,
+            "{body}"
+        );
         for line in body.lines() {
             let (suffix, count) = line.split_once(':').unwrap();
             assert_eq!(suffix.len(), 35);
-            assert!(suffix.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)), "{line}");
+            assert!(
+                suffix
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)),
+                "{line}"
+            );
             count.parse::<u64>().unwrap();
         }
     }
@@ -114,7 +182,10 @@ async fn the_range_api_speaks_the_published_format() {
     let lines: Vec<&str> = padded.lines().collect();
     assert!((800..=1000).contains(&lines.len()), "{} lines", lines.len());
     let real = lines.iter().filter(|l| !l.ends_with(":0")).count();
-    assert!(real >= 1 && real < 100, "padding lines carry count 0: {real} real");
+    assert!(
+        real >= 1 && real < 100,
+        "padding lines carry count 0: {real} real"
+    );
     assert!(portal_api::pwned::count_in_range(&padded, "1E4C9B93F3F0682250B6CF8331B7EE68FD8") > 0);
     for bad in ["5BAA", "5BAA61", "GGGGG", "%2e%2e%2f", "5BAA6%00"] {
         let (status, body) = app.get(&format!("/api/pwned/range/{bad}")).await;
@@ -130,8 +201,14 @@ async fn every_response_carries_the_security_headers() {
         let r = app.client.get(app.url(path)).send().await.unwrap();
         let h = r.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
-        assert!(!csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{csp}"
+        );
+        assert!(
+            !csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"),
+            "{csp}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"));
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["x-frame-options"], "DENY");
@@ -144,13 +221,22 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_deployments_get_secure_host_only_cookies() {
-    let app = TestApp::spawn_with(common::Backend::Sqlite, &[("PORTAL_PUBLIC_URL", "https://wallet.example")])
-        .await
-        .unwrap();
+    let app = TestApp::spawn_with(
+        common::Backend::Sqlite,
+        &[("PORTAL_PUBLIC_URL", "https://wallet.example")],
+    )
+    .await
+    .unwrap();
     let email = unique_email("tls");
     let client = reqwest::Client::new();
     let origin = ("origin", "https://wallet.example");
-    client.post(app.url("/api/register")).header(origin.0, origin.1).json(&json!({"email": email, "password": STRONG_PASSWORD})).send().await.unwrap();
+    client
+        .post(app.url("/api/register"))
+        .header(origin.0, origin.1)
+        .json(&json!({"email": email, "password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     let r = client
         .post(app.url("/api/sign-in"))
         .header(origin.0, origin.1)
@@ -160,84 +246,192 @@ async fn https_deployments_get_secure_host_only_cookies() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let cookie = r.headers()["set-cookie"].to_str().unwrap();
-    assert!(cookie.starts_with("__Host-session=") && cookie.contains("; Secure"), "{cookie}");
-    assert!(r.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    assert!(
+        cookie.starts_with("__Host-session=") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+    assert!(r.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_sign_ins_are_throttled_per_address_and_overall() {
     let app = TestApp::spawn_with(
         common::Backend::Sqlite,
-        &[("PORTAL_THROTTLE_PER_ADDRESS", "4"), ("PORTAL_THROTTLE_PER_ACCOUNT", "100")],
+        &[
+            ("PORTAL_THROTTLE_PER_ADDRESS", "4"),
+            ("PORTAL_THROTTLE_PER_ACCOUNT", "100"),
+        ],
     )
     .await
     .unwrap();
     // A stuffing run: one wrong guess each at many different accounts from one address.
     for i in 0..4 {
-        let (status, _) = app.post("/api/sign-in", json!({"email": format!("victim{i}@example.com"), "password": "hunter2hunter2"})).await;
+        let (status, _) = app
+            .post(
+                "/api/sign-in",
+                json!({"email": format!("victim{i}@example.com"), "password": "hunter2hunter2"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let (status, body) = app.post("/api/sign-in", json!({"email": "victim9@example.com", "password": "hunter2hunter2"})).await;
+    let (status, body) = app
+        .post(
+            "/api/sign-in",
+            json!({"email": "victim9@example.com", "password": "hunter2hunter2"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(error_code(&body), "too_many_attempts");
 
     let app = TestApp::spawn_with(
         common::Backend::Sqlite,
-        &[("PORTAL_THROTTLE_GLOBAL", "3"), ("PORTAL_THROTTLE_PER_ADDRESS", "100")],
+        &[
+            ("PORTAL_THROTTLE_GLOBAL", "3"),
+            ("PORTAL_THROTTLE_PER_ADDRESS", "100"),
+        ],
     )
     .await
     .unwrap();
     for i in 0..3 {
-        app.post("/api/sign-in", json!({"email": format!("v{i}@example.com"), "password": "hunter2hunter2"})).await;
+        app.post(
+            "/api/sign-in",
+            json!({"email": format!("v{i}@example.com"), "password": "hunter2hunter2"}),
+        )
+        .await;
     }
-    let (status, _) = app.post("/api/sign-in", json!({"email": "v3@example.com", "password": "hunter2hunter2"})).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the global ceiling holds across addresses");
+    let (status, _) = app
+        .post(
+            "/api/sign-in",
+            json!({"email": "v3@example.com", "password": "hunter2hunter2"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the global ceiling holds across addresses"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_built_app_is_served_with_history_fallback_caching_and_compression() {
     let dist = tempfile::tempdir().unwrap();
-    std::fs::write(dist.path().join("index.html"), "<!doctype html><script type=\"module\">import('/app-0123456789abcdef.js')</script>").unwrap();
-    std::fs::write(dist.path().join("app-0123456789abcdef.js"), "export const x = 1;\n".repeat(200)).unwrap();
-    let app = TestApp::spawn_with(common::Backend::Sqlite, &[("PORTAL_DIST_DIR", dist.path().to_str().unwrap())])
+    std::fs::write(
+        dist.path().join("index.html"),
+        "<!doctype html><script type=\"module\">import('/app-0123456789abcdef.js')</script>",
+    )
+    .unwrap();
+    std::fs::write(
+        dist.path().join("app-0123456789abcdef.js"),
+        "export const x = 1;\n".repeat(200),
+    )
+    .unwrap();
+    let app = TestApp::spawn_with(
+        common::Backend::Sqlite,
+        &[("PORTAL_DIST_DIR", dist.path().to_str().unwrap())],
+    )
+    .await
+    .unwrap();
+    let plain = reqwest::Client::builder()
+        .no_brotli()
+        .no_gzip()
+        .build()
+        .unwrap();
+
+    let r = plain
+        .get(app.url("/account/deep/link"))
+        .send()
         .await
         .unwrap();
-    let plain = reqwest::Client::builder().no_brotli().no_gzip().build().unwrap();
-
-    let r = plain.get(app.url("/account/deep/link")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["cache-control"], "no-cache");
-    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(r.text().await.unwrap().starts_with("<!doctype html>"));
-    assert!(csp.contains("'sha256-"), "the inline loader is allowed by its hash: {csp}");
+    assert!(
+        csp.contains("'sha256-"),
+        "the inline loader is allowed by its hash: {csp}"
+    );
 
-    let r = plain.get(app.url("/app-0123456789abcdef.js")).header("accept-encoding", "br, gzip").send().await.unwrap();
+    let r = plain
+        .get(app.url("/app-0123456789abcdef.js"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["content-encoding"], "br");
-    assert!(r.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert!(r.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
     let etag = r.headers()["etag"].clone();
     let compressed = r.bytes().await.unwrap();
     assert!(compressed.len() < 200, "{} bytes", compressed.len());
-    let r = plain.get(app.url("/app-0123456789abcdef.js")).header("accept-encoding", "gzip").send().await.unwrap();
+    let r = plain
+        .get(app.url("/app-0123456789abcdef.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip");
-    let r = plain.get(app.url("/app-0123456789abcdef.js")).header("if-none-match", etag).send().await.unwrap();
+    let r = plain
+        .get(app.url("/app-0123456789abcdef.js"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
-    assert_eq!(plain.get(app.url("/missing.js")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        plain
+            .get(app.url("/missing.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_verification_link_voids_the_old_one() {
     let app = TestApp::spawn(common::Backend::Sqlite).await.unwrap();
     let email = unique_email("resend");
-    app.post("/api/register", json!({"email": email, "password": STRONG_PASSWORD})).await;
+    app.post(
+        "/api/register",
+        json!({"email": email, "password": STRONG_PASSWORD}),
+    )
+    .await;
     let first = app.mailbox.verification_token(&email).await;
     let (status, _) = app.post("/api/me/verification-email", json!({})).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "only a signed-in customer can ask");
-    app.post("/api/sign-in", json!({"email": email, "password": STRONG_PASSWORD})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "only a signed-in customer can ask"
+    );
+    app.post(
+        "/api/sign-in",
+        json!({"email": email, "password": STRONG_PASSWORD}),
+    )
+    .await;
     let (status, _) = app.post("/api/me/verification-email", json!({})).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let mails = app.mailbox.wait_for(&email, 2).await;
     let second = common::mailbox::token_in(&mails[1].body).unwrap();
     assert_ne!(first, second);
-    assert_eq!(app.post("/api/verify-email", json!({"token": first})).await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(app.post("/api/verify-email", json!({"token": second})).await.0, StatusCode::OK);
+    assert_eq!(
+        app.post("/api/verify-email", json!({"token": first}))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.post("/api/verify-email", json!({"token": second}))
+            .await
+            .0,
+        StatusCode::OK
+    );
 }

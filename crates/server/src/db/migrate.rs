@@ -24,16 +24,25 @@ const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"
 pub async fn run(db: &Db) -> Result<(), sqlx::Error> {
     let mut conn = db.pool.acquire().await?;
     if db.backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_lock($1)").bind(LOCK_ID).execute(&mut *conn).await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(LOCK_ID)
+            .execute(&mut *conn)
+            .await?;
     }
     let result = apply_pending(db.backend, &mut conn).await;
     if db.backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK_ID).execute(&mut *conn).await?;
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(LOCK_ID)
+            .execute(&mut *conn)
+            .await?;
     }
     result
 }
 
-async fn apply_pending(backend: Backend, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+async fn apply_pending(
+    backend: Backend,
+    conn: &mut sqlx::AnyConnection,
+) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY,
@@ -45,10 +54,11 @@ async fn apply_pending(backend: Backend, conn: &mut sqlx::AnyConnection) -> Resu
     .await?;
     for m in MIGRATIONS {
         let mut tx = conn.begin().await?;
-        let done: Option<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
-            .bind(m.version)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let done: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await?;
         if done.is_some() {
             continue;
         }
@@ -57,12 +67,14 @@ async fn apply_pending(backend: Backend, conn: &mut sqlx::AnyConnection) -> Resu
             Backend::Postgres => m.postgres,
         };
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(m.version)
-            .bind(m.name)
-            .bind(crate::clock::now())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(crate::clock::now())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         tracing::info!(version = m.version, name = m.name, "applied migration");
     }

@@ -39,7 +39,10 @@ impl Assets {
             .get("/index.html")
             .map(|a| inline_script_hashes(&String::from_utf8_lossy(&a.bytes)))
             .unwrap_or_default();
-        Ok(Self { files, inline_script_hashes })
+        Ok(Self {
+            files,
+            inline_script_hashes,
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -70,7 +73,13 @@ impl Assets {
             // decides what it shows.
             None if !last_segment(path).contains('.') => match self.files.get("/index.html") {
                 Some(index) => index,
-                None => return (StatusCode::SERVICE_UNAVAILABLE, "The app has not been built: run trunk build --release.").into_response(),
+                None => {
+                    return (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "The app has not been built: run trunk build --release.",
+                    )
+                        .into_response()
+                }
             },
             None => return StatusCode::NOT_FOUND.into_response(),
         };
@@ -82,8 +91,13 @@ impl Asset {
     fn brotli(&self) -> &[u8] {
         self.brotli.get_or_init(|| {
             let mut out = Vec::new();
-            let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
-            brotli::BrotliCompress(&mut &self.bytes[..], &mut out, &params).expect("in-memory compression");
+            let params = brotli::enc::BrotliEncoderParams {
+                quality: 11,
+                lgwin: 22,
+                ..Default::default()
+            };
+            brotli::BrotliCompress(&mut &self.bytes[..], &mut out, &params)
+                .expect("in-memory compression");
             out
         })
     }
@@ -97,20 +111,34 @@ impl Asset {
     }
 
     fn respond(&self, method: &Method, headers: &HeaderMap) -> Response {
-        let cache = if self.immutable { "public, max-age=31536000, immutable" } else { "no-cache" };
+        let cache = if self.immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
         let mut builder = Response::builder()
             .header(header::CONTENT_TYPE, self.mime)
             .header(header::CACHE_CONTROL, cache)
             .header(header::ETAG, &self.etag)
             .header(header::VARY, "Accept-Encoding");
-        if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(&self.etag) {
-            return builder.status(StatusCode::NOT_MODIFIED).body(Body::empty()).expect("valid response");
+        if headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            == Some(&self.etag)
+        {
+            return builder
+                .status(StatusCode::NOT_MODIFIED)
+                .body(Body::empty())
+                .expect("valid response");
         }
         let accepts = |enc: &str| {
             headers
                 .get(header::ACCEPT_ENCODING)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.split(',').any(|e| e.split(';').next().unwrap_or("").trim() == enc))
+                .is_some_and(|v| {
+                    v.split(',')
+                        .any(|e| e.split(';').next().unwrap_or("").trim() == enc)
+                })
         };
         let body: &[u8] = if compressible(self.mime) && accepts("br") {
             builder = builder.header(header::CONTENT_ENCODING, "br");
@@ -122,19 +150,31 @@ impl Asset {
             &self.bytes
         };
         builder = builder.header(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-        let body = if method == Method::HEAD { Body::empty() } else { Body::from(body.to_vec()) };
+        let body = if method == Method::HEAD {
+            Body::empty()
+        } else {
+            Body::from(body.to_vec())
+        };
         builder.body(body).expect("valid response")
     }
 }
 
-fn load_dir(root: &Path, dir: &Path, files: &mut HashMap<String, Arc<Asset>>) -> std::io::Result<()> {
+fn load_dir(
+    root: &Path,
+    dir: &Path,
+    files: &mut HashMap<String, Arc<Asset>>,
+) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
             load_dir(root, &path, files)?;
             continue;
         }
-        let rel = path.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(root)
+            .expect("under root")
+            .to_string_lossy()
+            .replace('\\', "/");
         let bytes = std::fs::read(&path)?;
         let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
         let name = last_segment(&rel).to_owned();
@@ -193,10 +233,14 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
         let Some(tag_end) = rest.find('>') else { break };
         let tag = &rest[..tag_end];
         rest = &rest[tag_end + 1..];
-        let Some(close) = rest.find("</script>") else { break };
+        let Some(close) = rest.find("</script>") else {
+            break;
+        };
         let body = &rest[..close];
         if !tag.contains("src=") {
-            hashes.push(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes())));
+            hashes.push(
+                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes())),
+            );
         }
         rest = &rest[close..];
     }
@@ -209,10 +253,12 @@ mod tests {
 
     #[test]
     fn hashes_inline_scripts_only() {
-        let html = r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
+        let html =
+            r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
         let hashes = inline_script_hashes(html);
         assert_eq!(hashes.len(), 1);
-        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"import x from '/x.js';"));
+        let expected = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest(b"import x from '/x.js';"));
         assert_eq!(hashes[0], expected);
     }
 

@@ -15,24 +15,42 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, retry_after: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            retry_after: None,
+        }
     }
 
     pub fn not_signed_in() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::NotSignedIn, "Sign in first.")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::NotSignedIn,
+            "Sign in first.",
+        )
     }
 
     pub fn too_many_attempts(retry_after: u64) -> Self {
         Self {
             retry_after: Some(retry_after.max(1)),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts, "Too many attempts. Try again later.")
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::TooManyAttempts,
+                "Too many attempts. Try again later.",
+            )
         }
     }
 
     /// Anything the caller cannot fix. The cause goes to the log, never to the client.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "Something went wrong on our side.")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "Something went wrong on our side.",
+        )
     }
 }
 
@@ -54,11 +72,17 @@ impl From<sqlx::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
-            error: ErrorDetail { code: self.code, message: self.message, field: self.field.map(str::to_owned) },
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                field: self.field.map(str::to_owned),
+            },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

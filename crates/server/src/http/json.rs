@@ -30,10 +30,17 @@ fn reject(rejection: JsonRejection) -> ApiError {
         JsonRejection::BytesRejection(_) => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::PayloadTooLarge,
-            format!("The body is larger than {} bytes.", portal_api::rules::MAX_JSON_BODY_BYTES),
+            format!(
+                "The body is larger than {} bytes.",
+                portal_api::rules::MAX_JSON_BODY_BYTES
+            ),
         ),
         // Syntax and data errors name the line, column and expected type: useful to a developer,
         // and they echo nothing secret beyond what the caller sent.
-        other => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidJson, other.body_text()),
+        other => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidJson,
+            other.body_text(),
+        ),
     }
 }

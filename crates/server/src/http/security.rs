@@ -12,7 +12,10 @@ use portal_api::error::ErrorCode;
 /// and Trunk's inline loader allowed by the hash of its exact text — no `'unsafe-inline'`,
 /// no `'unsafe-eval'`.
 pub fn content_security_policy(inline_script_hashes: &[String]) -> String {
-    let hashes: String = inline_script_hashes.iter().map(|h| format!(" 'sha256-{h}'")).collect();
+    let hashes: String = inline_script_hashes
+        .iter()
+        .map(|h| format!(" 'sha256-{h}'"))
+        .collect();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
          img-src 'self' data:; connect-src 'self'; worker-src 'self'; font-src 'self'; \
@@ -33,14 +36,23 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "no-referrer");
     set(header::X_FRAME_OPTIONS, "DENY");
-    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
-    set(HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
+    set(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    );
     set(
         HeaderName::from_static("permissions-policy"),
         "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
     );
     if state.config.public_url.https {
-        set(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        );
     }
     if is_api {
         set(header::CACHE_CONTROL, "no-store");
@@ -53,7 +65,11 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
 /// The session cookie is `SameSite=Strict` already; this is the second lock. A browser always
 /// sends `Origin` on a cross-origin POST and `Sec-Fetch-Site` on every request; a request with
 /// neither is not from a browser and so cannot ride on a victim's cookie.
-pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {
+pub async fn same_origin(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         && !is_same_origin(req.headers(), &state.origins)
     {
@@ -68,9 +84,14 @@ pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next
 
 fn is_same_origin(headers: &HeaderMap, origins: &[String]) -> bool {
     if let Some(origin) = headers.get(header::ORIGIN) {
-        return origin.to_str().is_ok_and(|o| origins.iter().any(|ours| ours == o));
+        return origin
+            .to_str()
+            .is_ok_and(|o| origins.iter().any(|ours| ours == o));
     }
-    match headers.get("sec-fetch-site").map(|v| v.to_str().unwrap_or("")) {
+    match headers
+        .get("sec-fetch-site")
+        .map(|v| v.to_str().unwrap_or(""))
+    {
         None => true,
         Some(site) => site == "same-origin" || site == "none",
     }
@@ -91,12 +112,27 @@ mod tests {
     #[test]
     fn origin_must_be_ours_when_present() {
         let ours = vec!["http://127.0.0.1:8080".to_owned()];
-        assert!(is_same_origin(&headers(&[("origin", "http://127.0.0.1:8080")]), &ours));
-        assert!(!is_same_origin(&headers(&[("origin", "https://evil.example")]), &ours));
+        assert!(is_same_origin(
+            &headers(&[("origin", "http://127.0.0.1:8080")]),
+            &ours
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "https://evil.example")]),
+            &ours
+        ));
         assert!(!is_same_origin(&headers(&[("origin", "null")]), &ours));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")]), &ours));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")]), &ours));
-        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")]), &ours));
+        assert!(!is_same_origin(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            &ours
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            &ours
+        ));
+        assert!(is_same_origin(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            &ours
+        ));
         assert!(is_same_origin(&headers(&[]), &ours));
     }
 

@@ -3,6 +3,8 @@
 use crate::db::Db;
 use crate::http::error::ApiResult;
 use portal_api::dto::{Locale, Me};
+use sqlx::any::AnyRow;
+use sqlx::Row;
 
 #[derive(Debug, Clone)]
 pub struct Account {
@@ -17,6 +19,18 @@ pub struct Account {
 pub const COLUMNS: &str = "accounts.id, accounts.email, accounts.email_verified_at, accounts.display_name, accounts.locale, accounts.created_at";
 
 impl Account {
+    /// Reads the [`COLUMNS`] of a row.
+    pub fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            email_verified_at: row.try_get("email_verified_at")?,
+            display_name: row.try_get("display_name")?,
+            locale: row.try_get("locale")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+
     pub fn locale(&self) -> Locale {
         Locale::from_tag(&self.locale).unwrap_or_default()
     }
@@ -35,16 +49,19 @@ impl Account {
 
 /// The account and its password hash, found by the lower-cased address.
 pub async fn find_for_sign_in(db: &Db, email_key: &str) -> ApiResult<Option<(Account, String)>> {
-    let row: Option<(String, String, Option<i64>, Option<String>, String, i64, String)> = sqlx::query_as(
-        "SELECT id, email, email_verified_at, display_name, locale, created_at, password_hash
-         FROM accounts WHERE email_key = $1",
-    )
-    .bind(email_key)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|(id, email, email_verified_at, display_name, locale, created_at, hash)| {
-        (Account { id, email, email_verified_at, display_name, locale, created_at }, hash)
-    }))
+    let sql =
+        format!("SELECT {COLUMNS}, accounts.password_hash FROM accounts WHERE email_key = $1");
+    let Some(row) = sqlx::query(&sql)
+        .bind(email_key)
+        .fetch_optional(&db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        Account::from_row(&row)?,
+        row.try_get("password_hash")?,
+    )))
 }
 
 pub async fn set_password_hash(db: &Db, account_id: &str, phc: &str) -> ApiResult<()> {

@@ -40,14 +40,24 @@ pub fn recognised(state: &AppState, headers: &HeaderMap, email_key: &str) -> Opt
         .1;
     let (nonce, sig) = value.split_once('.')?;
     // `verify_slice` compares in constant time, so a signature cannot be found a byte at a time.
-    mac(&state.secret_key[..], email_key, nonce).verify_slice(&hex::decode(sig).ok()?).ok()?;
+    mac(&state.secret_key[..], email_key, nonce)
+        .verify_slice(&hex::decode(sig).ok()?)
+        .ok()?;
     Some(nonce.to_owned())
 }
 
 pub fn issue(state: &AppState, email_key: &str) -> HeaderValue {
     let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
-    let sig = hex::encode(mac(&state.secret_key[..], email_key, &nonce).finalize().into_bytes());
-    let secure = if state.config.public_url.https { "; Secure" } else { "" };
+    let sig = hex::encode(
+        mac(&state.secret_key[..], email_key, &nonce)
+            .finalize()
+            .into_bytes(),
+    );
+    let secure = if state.config.public_url.https {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{}={nonce}.{sig}; Path=/; HttpOnly; SameSite=Strict; Max-Age={MAX_AGE_SECS}{secure}",
         cookie_name(state)

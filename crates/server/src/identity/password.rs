@@ -1,7 +1,9 @@
 //! Password hashing (Argon2id) and the checks a new password must pass.
 
 use crate::http::error::{ApiError, ApiResult};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use portal_api::error::{ErrorCode, FieldError};
 use portal_api::rules::NewPassword;
@@ -37,9 +39,14 @@ pub struct Hasher {
 
 impl Hasher {
     pub fn new() -> Self {
-        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         let dummy = hash_now(&hex::encode(rand::random::<[u8; 16]>()));
-        Self { permits: Arc::new(Semaphore::new(workers * 2)), dummy: Arc::new(dummy) }
+        Self {
+            permits: Arc::new(Semaphore::new(workers * 2)),
+            dummy: Arc::new(dummy),
+        }
     }
 
     pub async fn hash(&self, password: &str) -> ApiResult<String> {
@@ -52,14 +59,21 @@ impl Hasher {
     pub async fn verify(&self, password: &str, phc: Option<&str>) -> ApiResult<bool> {
         let password = password.to_owned();
         let known = phc.is_some();
-        let phc = phc.map(str::to_owned).unwrap_or_else(|| (*self.dummy).clone());
+        let phc = phc
+            .map(str::to_owned)
+            .unwrap_or_else(|| (*self.dummy).clone());
         let matched = self.blocking(move || verify_now(&password, &phc)).await?;
         Ok(known && matched)
     }
 
-    async fn blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> ApiResult<T> {
         let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(ApiError::internal)
     }
 }
 
@@ -83,13 +97,19 @@ pub fn verify_now(password: &str, phc: &str) -> bool {
         return false;
     };
     // The parameters come from the stored hash, not from today's defaults.
-    Argon2::default().verify_password(normalize(password).as_bytes(), &parsed).is_ok()
+    Argon2::default()
+        .verify_password(normalize(password).as_bytes(), &parsed)
+        .is_ok()
 }
 
 /// True when a stored hash was made with weaker parameters than today's.
 pub fn needs_rehash(phc: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(phc) else { return true };
-    let Ok(params) = Params::try_from(&parsed) else { return true };
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return true;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return true;
+    };
     parsed.algorithm.as_str() != "argon2id"
         || params.m_cost() < MEMORY_KIB
         || params.t_cost() < PASSES
@@ -110,13 +130,21 @@ pub async fn check_new(
     forms.dedup();
     for form in forms {
         if pwned.count(&portal_api::pwned::sha1_hex(&form)).await > 0 {
-            return Err(FieldError { code: ErrorCode::PasswordBreached, field: "password" }.into());
+            return Err(FieldError {
+                code: ErrorCode::PasswordBreached,
+                field: "password",
+            }
+            .into());
         }
     }
     let context = portal_api::rules::strength_context(email, display_name);
     let report = portal_api::strength::estimate(password.as_str(), &context);
     if !portal_api::strength::is_strong_enough(&report) {
-        return Err(FieldError { code: ErrorCode::PasswordWeak, field: "password" }.into());
+        return Err(FieldError {
+            code: ErrorCode::PasswordWeak,
+            field: "password",
+        }
+        .into());
     }
     Ok(password)
 }
@@ -142,9 +170,19 @@ mod tests {
 
     #[test]
     fn weaker_stored_hashes_are_flagged_for_rehash() {
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8 * 1024, 1, 1, None).unwrap());
-        let phc = weak.hash_password(b"x", &SaltString::generate(&mut OsRng)).unwrap().to_string();
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        );
+        let phc = weak
+            .hash_password(b"x", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
         assert!(needs_rehash(&phc));
-        assert!(verify_now("x", &phc), "old hashes still verify with their own parameters");
+        assert!(
+            verify_now("x", &phc),
+            "old hashes still verify with their own parameters"
+        );
     }
 }

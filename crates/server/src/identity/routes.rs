@@ -14,7 +14,10 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use portal_api::dto::{Locale, Me, RegisterRequest, RegisterResponse, SignInRequest, StatusResponse, VerifyEmailRequest};
+use portal_api::dto::{
+    Locale, Me, RegisterRequest, RegisterResponse, SignInRequest, StatusResponse,
+    VerifyEmailRequest,
+};
 use portal_api::error::{ErrorBody, ErrorCode};
 use portal_api::rules::{DisplayName, Email};
 
@@ -46,9 +49,13 @@ pub async fn register(
     let locale = req.locale.unwrap_or_else(|| accept_language(&headers));
 
     let now = crate::clock::now();
-    let window = Window { secs: state.config.throttle.window.as_secs() as i64 };
+    let window = Window {
+        secs: state.config.throttle.window.as_secs() as i64,
+    };
     let key = format!("register:ip:{}", client.ip);
-    if throttle::hit(&state.db, &window, &key, now).await? > i64::from(state.config.throttle.register_per_address) {
+    if throttle::hit(&state.db, &window, &key, now).await?
+        > i64::from(state.config.throttle.register_per_address)
+    {
         return Err(ApiError::too_many_attempts(window.remaining(now)));
     }
 
@@ -79,13 +86,22 @@ pub async fn register(
                     .fetch_one(&mut *tx)
                     .await?;
             let link = format!("{}/sign-in", state.config.public_url.base);
-            let mail = templates::already_registered(Locale::from_tag(&their_locale).unwrap_or_default(), &to, &link);
+            let mail = templates::already_registered(
+                Locale::from_tag(&their_locale).unwrap_or_default(),
+                &to,
+                &link,
+            );
             state.outbox.queue(&mut tx, &mail).await?;
         }
     }
     tx.commit().await?;
     state.outbox.wake();
-    Ok((StatusCode::ACCEPTED, axum::Json(RegisterResponse { status: "verification_sent".into() })))
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(RegisterResponse {
+            status: "verification_sent".into(),
+        }),
+    ))
 }
 
 /// Confirm an email address with the token from the link in the mail.
@@ -106,7 +122,9 @@ pub async fn verify_email(
             "This link is invalid or has expired. Sign in to send a new one.",
         ));
     }
-    Ok(axum::Json(StatusResponse { status: "verified".into() }))
+    Ok(axum::Json(StatusResponse {
+        status: "verified".into(),
+    }))
 }
 
 /// Send a new verification link to the signed-in customer's unverified address.
@@ -122,17 +140,31 @@ pub async fn resend_verification(
 ) -> ApiResult<(StatusCode, axum::Json<StatusResponse>)> {
     if account.email_verified_at.is_none() {
         let now = crate::clock::now();
-        let window = Window { secs: state.config.throttle.window.as_secs() as i64 };
+        let window = Window {
+            secs: state.config.throttle.window.as_secs() as i64,
+        };
         let key = format!("verify-mail:{}", account.id);
         if throttle::hit(&state.db, &window, &key, now).await? > 5 {
             return Err(ApiError::too_many_attempts(window.remaining(now)));
         }
         let mut tx = state.db.pool.begin().await?;
-        verification::issue(&state, &mut tx, &account.id, &account.email, account.locale()).await?;
+        verification::issue(
+            &state,
+            &mut tx,
+            &account.id,
+            &account.email,
+            account.locale(),
+        )
+        .await?;
         tx.commit().await?;
         state.outbox.wake();
     }
-    Ok((StatusCode::ACCEPTED, axum::Json(StatusResponse { status: "verification_sent".into() })))
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(StatusResponse {
+            status: "verification_sent".into(),
+        }),
+    ))
 }
 
 /// Sign in with email and password. Wrong email and wrong password get the same answer in
@@ -152,7 +184,9 @@ pub async fn sign_in(
 ) -> ApiResult<Response> {
     let now = crate::clock::now();
     let limits = state.config.throttle;
-    let window = Window { secs: limits.window.as_secs() as i64 };
+    let window = Window {
+        secs: limits.window.as_secs() as i64,
+    };
     let email_key: String = req.email.trim().to_lowercase().chars().take(300).collect();
     // A remembered device is counted on its own, so failures from elsewhere cannot lock it out.
     let device = device::recognised(&state, &headers, &email_key);
@@ -171,7 +205,10 @@ pub async fn sign_in(
     }
 
     let found = account::find_for_sign_in(&state.db, &email_key).await?;
-    let matched = state.hasher.verify(&req.password, found.as_ref().map(|(_, h)| h.as_str())).await?;
+    let matched = state
+        .hasher
+        .verify(&req.password, found.as_ref().map(|(_, h)| h.as_str()))
+        .await?;
     let Some((account, phc)) = found.filter(|_| matched) else {
         for (key, _) in &keys {
             throttle::hit(&state.db, &window, key, now).await?;
@@ -189,7 +226,10 @@ pub async fn sign_in(
     }
     let mut response = axum::Json(account.to_me()).into_response();
     let cookies = response.headers_mut();
-    cookies.append(header::SET_COOKIE, session::create(&state, &account.id, &client).await?);
+    cookies.append(
+        header::SET_COOKIE,
+        session::create(&state, &account.id, &client).await?,
+    );
     if device.is_none() {
         cookies.append(header::SET_COOKIE, device::issue(&state, &email_key));
     }
@@ -201,7 +241,11 @@ pub async fn sign_in(
     responses((status = 204, description = "Signed out; the cookie is cleared")))]
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     session::delete(&state, &headers).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session::clear_cookie(&state))]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session::clear_cookie(&state))],
+    )
+        .into_response())
 }
 
 /// The signed-in customer.
@@ -215,6 +259,9 @@ pub async fn get_me(SignedIn { account }: SignedIn) -> axum::Json<Me> {
 }
 
 fn accept_language(headers: &HeaderMap) -> Locale {
-    let value = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let value = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     Locale::negotiate(value.split(','))
 }

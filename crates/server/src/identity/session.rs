@@ -38,7 +38,11 @@ pub async fn create(state: &AppState, account_id: &str, client: &Client) -> ApiR
     .bind(client.ip.to_string())
     .execute(&state.db.pool)
     .await?;
-    Ok(set_cookie(state, &t.secret, state.config.session_absolute.as_secs()))
+    Ok(set_cookie(
+        state,
+        &t.secret,
+        state.config.session_absolute.as_secs(),
+    ))
 }
 
 pub fn clear_cookie(state: &AppState) -> HeaderValue {
@@ -46,7 +50,11 @@ pub fn clear_cookie(state: &AppState) -> HeaderValue {
 }
 
 fn set_cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
-    let secure = if state.config.public_url.https { "; Secure" } else { "" };
+    let secure = if state.config.public_url.https {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
         cookie_name(state)
@@ -84,7 +92,8 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let secret = token_from(&parts.headers, cookie_name(state)).ok_or_else(ApiError::not_signed_in)?;
+        let secret =
+            token_from(&parts.headers, cookie_name(state)).ok_or_else(ApiError::not_signed_in)?;
         let hash = token::hash(&secret);
         let now = crate::clock::now();
         let idle_cutoff = now - state.config.session_idle.as_secs() as i64;
@@ -93,15 +102,15 @@ impl FromRequestParts<AppState> for SignedIn {
              WHERE sessions.token_hash = $1 AND sessions.expires_at > $2 AND sessions.last_seen_at > $3",
             account::COLUMNS
         );
-        let row: Option<(String, String, Option<i64>, Option<String>, String, i64, i64)> = sqlx::query_as(&sql)
+        let row = sqlx::query(&sql)
             .bind(&hash)
             .bind(now)
             .bind(idle_cutoff)
             .fetch_optional(&state.db.pool)
-            .await?;
-        let Some((id, email, email_verified_at, display_name, locale, created_at, last_seen)) = row else {
-            return Err(ApiError::not_signed_in());
-        };
+            .await?
+            .ok_or_else(ApiError::not_signed_in)?;
+        let account = Account::from_row(&row)?;
+        let last_seen: i64 = sqlx::Row::try_get(&row, "last_seen_at")?;
         if now - last_seen > TOUCH_AFTER_SECS {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
                 .bind(now)
@@ -109,6 +118,6 @@ impl FromRequestParts<AppState> for SignedIn {
                 .execute(&state.db.pool)
                 .await?;
         }
-        Ok(Self { account: Account { id, email, email_verified_at, display_name, locale, created_at } })
+        Ok(Self { account })
     }
 }

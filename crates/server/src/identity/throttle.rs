@@ -21,11 +21,12 @@ impl Window {
 
 /// How many attempts `key` has used in the current window.
 pub async fn count(db: &Db, window: &Window, key: &str, now: i64) -> ApiResult<i64> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT count FROM throttle_counters WHERE key = $1 AND window_start = $2")
-        .bind(key)
-        .bind(window.start(now))
-        .fetch_optional(&db.pool)
-        .await?;
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT count FROM throttle_counters WHERE key = $1 AND window_start = $2")
+            .bind(key)
+            .bind(window.start(now))
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(row.map_or(0, |r| r.0))
 }
 
@@ -47,6 +48,9 @@ pub async fn hit(db: &Db, window: &Window, key: &str, now: i64) -> ApiResult<i64
 }
 
 pub async fn clear(db: &Db, key: &str) -> ApiResult<()> {
-    sqlx::query("DELETE FROM throttle_counters WHERE key = $1").bind(key).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM throttle_counters WHERE key = $1")
+        .bind(key)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }

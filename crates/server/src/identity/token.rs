@@ -12,8 +12,12 @@ pub struct Token {
 }
 
 pub fn new() -> Token {
-    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    Token { hash: hash(&secret), secret }
+    let secret =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    Token {
+        hash: hash(&secret),
+        secret,
+    }
 }
 
 pub fn hash(secret: &str) -> String {

@@ -34,8 +34,16 @@ pub async fn issue(
     .bind(now + VALID_SECS)
     .execute(&mut *conn)
     .await?;
-    let link = format!("{}/verify-email?token={}", state.config.public_url.base, t.secret);
-    Outbox::queue(&state.outbox, conn, &templates::verify_email(locale, email, &link)).await?;
+    let link = format!(
+        "{}/verify-email?token={}",
+        state.config.public_url.base, t.secret
+    );
+    Outbox::queue(
+        &state.outbox,
+        conn,
+        &templates::verify_email(locale, email, &link),
+    )
+    .await?;
     Ok(())
 }
 

@@ -26,7 +26,11 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    pub async fn queue(&self, conn: &mut sqlx::AnyConnection, mail: &Mail) -> Result<(), sqlx::Error> {
+    pub async fn queue(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        mail: &Mail,
+    ) -> Result<(), sqlx::Error> {
         let now = crate::clock::now();
         sqlx::query(
             "INSERT INTO mail_outbox (id, recipient, subject, body_text, created_at, next_attempt_at, attempts)
@@ -57,7 +61,10 @@ const MAX_ATTEMPTS: i64 = 20;
 const POLL: Duration = Duration::from_secs(2);
 
 pub fn start_delivery(config: &Config, db: Db, outbox: Outbox) -> Result<(), String> {
-    let from: Mailbox = config.mail_from.parse().map_err(|e| format!("PORTAL_MAIL_FROM: {e}"))?;
+    let from: Mailbox = config
+        .mail_from
+        .parse()
+        .map_err(|e| format!("PORTAL_MAIL_FROM: {e}"))?;
     let transport = match &config.smtp_url {
         Some(url) => Transport::Smtp(
             AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -141,13 +148,25 @@ async fn send(transport: &Transport, from: &Mailbox, id: &str, mail: &Mail) -> R
         .body(mail.body.clone())
         .map_err(|e| e.to_string())?;
     match transport {
-        Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+        Transport::Smtp(smtp) => smtp
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
         Transport::Files(dir) => {
             let path = dir.join(format!("{id}.eml"));
             let tmp = dir.join(format!(".{id}.tmp"));
-            tokio::fs::write(&tmp, message.formatted()).await.map_err(|e| e.to_string())?;
-            tokio::fs::rename(&tmp, &path).await.map_err(|e| e.to_string())?;
-            for link in mail.body.split_whitespace().filter(|w| w.starts_with("http")) {
+            tokio::fs::write(&tmp, message.formatted())
+                .await
+                .map_err(|e| e.to_string())?;
+            tokio::fs::rename(&tmp, &path)
+                .await
+                .map_err(|e| e.to_string())?;
+            for link in mail
+                .body
+                .split_whitespace()
+                .filter(|w| w.starts_with("http"))
+            {
                 tracing::info!(to = %mail.to, subject = %mail.subject, %link, file = %path.display(), "mail written");
             }
             Ok(())

@@ -23,7 +23,11 @@ pub fn verify_email(locale: Locale, to: &str, link: &str) -> Mail {
             ),
         ),
     };
-    Mail { to: to.to_owned(), subject, body }
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
 }
 
 /// Sent instead of a second account when someone signs up with an address that has one, so the
@@ -47,5 +51,9 @@ pub fn already_registered(locale: Locale, to: &str, sign_in_link: &str) -> Mail 
             ),
         ),
     };
-    Mail { to: to.to_owned(), subject, body }
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
 }

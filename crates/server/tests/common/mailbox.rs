@@ -45,7 +45,10 @@ impl Mailbox {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("{to} received {} messages, expected {n}", self.all_for(to).len());
+        panic!(
+            "{to} received {} messages, expected {n}",
+            self.all_for(to).len()
+        );
     }
 
     pub async fn verification_token(&self, to: &str) -> String {
@@ -56,7 +59,12 @@ impl Mailbox {
 
 pub fn token_in(body: &str) -> Option<String> {
     let start = body.find("/verify-email?token=")? + "/verify-email?token=".len();
-    Some(body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+    Some(
+        body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect(),
+    )
 }
 
 fn parse(raw: &str) -> Received {
@@ -66,18 +74,34 @@ fn parse(raw: &str) -> Received {
     let head = head.replace("\n ", " ").replace("\n\t", " ");
     let header = |name: &str| {
         head.lines()
-            .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_owned()))
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.trim().to_owned())
+            })
             .unwrap_or_default()
     };
-    let body = match header("Content-Transfer-Encoding").to_ascii_lowercase().as_str() {
+    let body = match header("Content-Transfer-Encoding")
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "base64" => {
             let compact: String = body.split_whitespace().collect();
-            String::from_utf8(base64::engine::general_purpose::STANDARD.decode(compact).unwrap()).unwrap()
+            String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(compact)
+                    .unwrap(),
+            )
+            .unwrap()
         }
         "quoted-printable" => decode_quoted_printable(body),
         _ => body.to_owned(),
     };
-    Received { to: header("X-Envelope-To"), subject: header("Subject"), body }
+    Received {
+        to: header("X-Envelope-To"),
+        subject: header("Subject"),
+        body,
+    }
 }
 
 fn decode_quoted_printable(s: &str) -> String {

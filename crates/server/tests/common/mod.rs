@@ -62,7 +62,10 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, overrides: &[(&str, &str)]) -> Option<Self> {
         let data_dir = tempfile::tempdir().unwrap();
         let database_url = match backend {
-            Backend::Sqlite => format!("sqlite://{}?mode=rwc", data_dir.path().join("portal.db").display()),
+            Backend::Sqlite => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.path().join("portal.db").display()
+            ),
             Backend::Postgres => fresh_postgres_database().await?,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -73,7 +76,10 @@ impl TestApp {
             ("PORTAL_DATABASE_URL", database_url),
             ("PORTAL_PUBLIC_URL", base.clone()),
             ("PORTAL_SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port)),
-            ("PORTAL_DIST_DIR", data_dir.path().join("no-dist").display().to_string()),
+            (
+                "PORTAL_DIST_DIR",
+                data_dir.path().join("no-dist").display().to_string(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -88,8 +94,18 @@ impl TestApp {
         let mut headers = reqwest::header::HeaderMap::new();
         // What a browser on our own page sends with every state-changing request.
         headers.insert("origin", base.parse().unwrap());
-        let client = reqwest::Client::builder().cookie_store(true).default_headers(headers).build().unwrap();
-        Some(Self { base, client, state, mailbox: Mailbox::new(smtp.maildir.clone()), _data_dir: data_dir })
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Some(Self {
+            base,
+            client,
+            state,
+            mailbox: Mailbox::new(smtp.maildir.clone()),
+            _data_dir: data_dir,
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -97,12 +113,23 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let r = self.client.post(self.url(path)).json(&body).send().await.unwrap();
+        let r = self
+            .client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         read(r).await
     }
 
     /// Sends `body` as it is, for malformed and oversized input.
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
         let r = self
             .client
             .post(self.url(path))
@@ -122,24 +149,43 @@ impl TestApp {
     pub fn new_client(&self) -> reqwest::Client {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("origin", self.base.parse().unwrap());
-        reqwest::Client::builder().cookie_store(true).default_headers(headers).build().unwrap()
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .build()
+            .unwrap()
     }
 
     /// Registers, verifies the address through the link in the mail, and signs in.
     pub async fn signed_in_customer(&self, email: &str, password: &str) -> Value {
-        let (status, _) = self.post("/api/register", serde_json::json!({"email": email, "password": password})).await;
+        let (status, _) = self
+            .post(
+                "/api/register",
+                serde_json::json!({"email": email, "password": password}),
+            )
+            .await;
         assert_eq!(status, StatusCode::ACCEPTED);
         let token = self.mailbox.verification_token(email).await;
-        let (status, _) = self.post("/api/verify-email", serde_json::json!({"token": token})).await;
+        let (status, _) = self
+            .post("/api/verify-email", serde_json::json!({"token": token}))
+            .await;
         assert_eq!(status, StatusCode::OK);
-        let (status, me) = self.post("/api/sign-in", serde_json::json!({"email": email, "password": password})).await;
+        let (status, me) = self
+            .post(
+                "/api/sign-in",
+                serde_json::json!({"email": email, "password": password}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{me}");
         me
     }
 
     /// How many accounts the store holds: to prove a refused request changed nothing.
     pub async fn account_count(&self) -> i64 {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts").fetch_one(&self.state.db.pool).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap();
         n
     }
 }
@@ -147,20 +193,32 @@ impl TestApp {
 pub async fn read(r: reqwest::Response) -> (StatusCode, Value) {
     let status = r.status();
     let text = r.text().await.unwrap();
-    let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, value)
 }
 
 /// Asserts the API's one error shape and returns its code.
 pub fn error_code(body: &Value) -> &str {
     let e = &body["error"];
-    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "no message in {body}");
-    e["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}"))
+    assert!(
+        e["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "no message in {body}"
+    );
+    e["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
 }
 
 /// A unique address per test, so tests share one SMTP server safely.
 pub fn unique_email(tag: &str) -> String {
-    format!("{tag}.{}@example.com", hex::encode(rand::random::<[u8; 6]>()))
+    format!(
+        "{tag}.{}@example.com",
+        hex::encode(rand::random::<[u8; 6]>())
+    )
 }
 
 pub const STRONG_PASSWORD: &str = "violet-kettle-harbour-81-sprocket";
@@ -178,7 +236,10 @@ fn smtp_sink() -> &'static SmtpSink {
     SINK.get_or_init(|| {
         use std::io::BufRead;
         let dir = tempfile::tempdir().unwrap();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/support/smtp_sink.py");
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/support/smtp_sink.py"
+        );
         let mut child = std::process::Command::new("python3")
             .arg(script)
             .arg("--maildir")
@@ -186,25 +247,46 @@ fn smtp_sink() -> &'static SmtpSink {
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .expect("python3 tests/support/smtp_sink.py (scripts/setup --for-tests installs aiosmtpd)");
+            .expect(
+                "python3 tests/support/smtp_sink.py (scripts/setup --for-tests installs aiosmtpd)",
+            );
         let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).unwrap_or_else(|| {
-            panic!("smtp_sink.py did not report its port: {line:?}")
-        });
-        SmtpSink { port, maildir: dir.path().to_owned(), _child: std::sync::Mutex::new(child), _dir: dir }
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("smtp_sink.py did not report its port: {line:?}"));
+        SmtpSink {
+            port,
+            maildir: dir.path().to_owned(),
+            _child: std::sync::Mutex::new(child),
+            _dir: dir,
+        }
     })
 }
 
 async fn fresh_postgres_database() -> Option<String> {
     let Ok(admin_url) = std::env::var("PORTAL_TEST_DATABASE_URL") else {
-        assert!(std::env::var_os("CI").is_none(), "CI must test PostgreSQL: set PORTAL_TEST_DATABASE_URL");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must test PostgreSQL: set PORTAL_TEST_DATABASE_URL"
+        );
         return None;
     };
     use sqlx::Connection;
     let name = format!("portal_test_{}", hex::encode(rand::random::<[u8; 8]>()));
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-    let (base, _) = admin_url.rsplit_once('/').expect("URL with a database name");
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to the test PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("URL with a database name");
     Some(format!("{base}/{name}"))
 }
