@@ -18,7 +18,11 @@ pub const READY: &str = "ready";
 pub fn answer(message: &str) -> Option<String> {
     let query: StrengthQuery = serde_json::from_str(message).ok()?;
     let report = portal_api::strength::estimate(&query.password, &query.context);
-    serde_json::to_string(&StrengthAnswer { seq: query.seq, report }).ok()
+    serde_json::to_string(&StrengthAnswer {
+        seq: query.seq,
+        report,
+    })
+    .ok()
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -31,7 +35,9 @@ mod worker {
         let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let reply_to = scope.clone();
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(message) = event.data().as_string() else { return };
+            let Some(message) = event.data().as_string() else {
+                return;
+            };
             if let Some(answer) = super::answer(&message) {
                 let _ = reply_to.post_message(&JsValue::from_str(&answer));
             }
@@ -50,9 +56,14 @@ mod tests {
 
     #[test]
     fn answers_carry_the_query_sequence_number() {
-        let query = StrengthQuery { seq: 7, password: "password".into(), context: vec![] };
+        let query = StrengthQuery {
+            seq: 7,
+            password: "password".into(),
+            context: vec![],
+        };
         let answer: StrengthAnswer =
-            serde_json::from_str(&answer(&serde_json::to_string(&query).unwrap()).unwrap()).unwrap();
+            serde_json::from_str(&answer(&serde_json::to_string(&query).unwrap()).unwrap())
+                .unwrap();
         assert_eq!(answer.seq, 7);
         assert!(answer.report.score < portal_api::rules::PASSWORD_MIN_SCORE);
         assert!(answer.report.warning.is_some());

@@ -1,0 +1,122 @@
+//! Calls to the portal's JSON API. Same origin, so the browser sends the session cookie and the
+//! `Origin` header the server checks on state-changing requests.
+
+use gloo_net::http::{Request, Response};
+use portal_api::dto::{Me, RegisterRequest, SignInRequest, StatusResponse, VerifyEmailRequest};
+use portal_api::error::{ErrorBody, ErrorCode, ErrorDetail};
+use serde::de::DeserializeOwned;
+
+/// Why a call failed, in the terms the page needs to show it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The server answered with its error shape.
+    Api {
+        detail: ErrorDetail,
+        retry_after_secs: Option<u64>,
+    },
+    /// No answer (offline, DNS, the server is down) or an answer that is not ours.
+    Network,
+}
+
+impl ApiError {
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ApiError::Api { detail, .. } => Some(detail.code),
+            ApiError::Network => None,
+        }
+    }
+}
+
+async fn error_from(response: Response) -> ApiError {
+    let retry_after_secs = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.trim().parse().ok());
+    match response.json::<ErrorBody>().await {
+        Ok(body) => ApiError::Api {
+            detail: body.error,
+            retry_after_secs,
+        },
+        // A proxy's HTML error page, say: not something a person can act on beyond retrying.
+        Err(_) => ApiError::Network,
+    }
+}
+
+async fn expect_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    if response.ok() {
+        response.json().await.map_err(|_| ApiError::Network)
+    } else {
+        Err(error_from(response).await)
+    }
+}
+
+async fn expect_ok(response: Response) -> Result<(), ApiError> {
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_from(response).await)
+    }
+}
+
+async fn post<B: serde::Serialize>(path: &str, body: &B) -> Result<Response, ApiError> {
+    Request::post(path)
+        .json(body)
+        .map_err(|_| ApiError::Network)?
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)
+}
+
+async fn post_empty(path: &str) -> Result<Response, ApiError> {
+    Request::post(path)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)
+}
+
+pub async fn register(request: &RegisterRequest) -> Result<(), ApiError> {
+    expect_ok(post("/api/register", request).await?).await
+}
+
+pub async fn verify_email(token: String) -> Result<(), ApiError> {
+    let response = post("/api/verify-email", &VerifyEmailRequest { token }).await?;
+    expect_json::<StatusResponse>(response).await.map(|_| ())
+}
+
+pub async fn sign_in(email: String, password: String) -> Result<Me, ApiError> {
+    expect_json(post("/api/sign-in", &SignInRequest { email, password }).await?).await
+}
+
+pub async fn sign_out() -> Result<(), ApiError> {
+    expect_ok(post_empty("/api/sign-out").await?).await
+}
+
+/// `Ok(None)` when nobody is signed in: that is an answer, not a failure.
+pub async fn me() -> Result<Option<Me>, ApiError> {
+    let response = Request::get("/api/me")
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    if response.status() == 401 {
+        return Ok(None);
+    }
+    expect_json(response).await.map(Some)
+}
+
+pub async fn resend_verification() -> Result<(), ApiError> {
+    expect_ok(post_empty("/api/me/verification-email").await?).await
+}
+
+/// The Pwned Passwords range answer for a 5-hex-character prefix. `Add-Padding` makes every
+/// answer about the same size, so its length does not hint at which prefix was asked.
+pub async fn pwned_range(prefix: &str) -> Result<String, ApiError> {
+    let response = Request::get(&format!("/api/pwned/range/{prefix}"))
+        .header("Add-Padding", "true")
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    if !response.ok() {
+        return Err(error_from(response).await);
+    }
+    response.text().await.map_err(|_| ApiError::Network)
+}

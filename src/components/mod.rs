@@ -1,0 +1,14 @@
+//! Building blocks shared by the pages.
+
+mod field;
+mod heading;
+mod strength_meter;
+
+pub use field::{Field, FormAlert, SubmitButton};
+pub use heading::PageHeading;
+pub use strength_meter::StrengthMeter;
+
+/// The id of the strength feedback, for the password field's `aria-describedby`.
+pub fn strength_meter_feedback_id() -> &'static str {
+    strength_meter::FEEDBACK_ID
+}

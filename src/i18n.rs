@@ -1,0 +1,685 @@
+//! Every word the page shows, in every language the portal speaks.
+//!
+//! Each entry carries all of its translations side by side, so an entry cannot exist in one
+//! language only; the tests below check that none is empty, that the Japanese is Japanese, and that
+//! every API error code and every zxcvbn key has an entry.
+
+use portal_api::dto::Locale;
+use portal_api::error::ErrorCode;
+
+macro_rules! catalogue {
+    ($($key:ident => ($en:expr, $ja:expr),)*) => {
+        /// A message of the catalogue; [`Msg::text`] gives it in a language.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Msg { $($key,)* }
+
+        impl Msg {
+            #[cfg(test)]
+            pub const ALL: &'static [Msg] = &[$(Msg::$key,)*];
+
+            /// `{name}` placeholders are filled in by [`fill`].
+            pub fn text(self, locale: Locale) -> &'static str {
+                match (self, locale) {
+                    $((Msg::$key, Locale::En) => $en,
+                      (Msg::$key, Locale::Ja) => $ja,)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    // Frame
+    LanguageLabel => ("Language", "言語"),
+    Loading => ("Loading…", "読み込み中…"),
+    PageTitle => ("{page} – {service}", "{page} – {service}"),
+
+    // Shared form words
+    EmailLabel => ("Email address", "メールアドレス"),
+    PasswordLabel => ("Password", "パスワード"),
+    NetworkError => (
+        "We could not reach the service. Check your connection and try again.",
+        "サービスに接続できませんでした。通信環境をご確認のうえ、もう一度お試しください。"
+    ),
+    RetryAfterMinutes => (
+        "You can try again in about {minutes} min.",
+        "約{minutes}分後にもう一度お試しください。"
+    ),
+
+    // Sign in
+    SignInTitle => ("Sign in", "ログイン"),
+    SignInButton => ("Sign in", "ログイン"),
+    SigningIn => ("Signing in…", "ログインしています…"),
+    PasswordRequired => ("Enter your password.", "パスワードを入力してください。"),
+    NewHere => ("New to {service}?", "{service}をはじめてご利用ですか？"),
+    CreateAccountLink => ("Create an account", "アカウントを作成する"),
+
+    // Sign up
+    SignUpTitle => ("Create your account", "アカウントを作成"),
+    SignUpIntro => (
+        "You will get an email with a link to confirm your address.",
+        "登録後、メールアドレスを確認するためのリンクをメールでお送りします。"
+    ),
+    DisplayNameLabel => ("Display name (optional)", "表示名（任意）"),
+    DisplayNameHint => (
+        "How we address you on screen and in emails. You can leave it empty.",
+        "画面やメールでのお呼びかけに使います。空欄のままでもかまいません。"
+    ),
+    NewPasswordHint => (
+        "At least {min} characters. A few unrelated words together make a strong, memorable password.",
+        "{min}文字以上で入力してください。関係のない単語をいくつか組み合わせると、覚えやすく強いパスワードになります。"
+    ),
+    CreateAccountButton => ("Create account", "アカウントを作成"),
+    CreatingAccount => ("Creating account…", "アカウントを作成しています…"),
+    HaveAccount => ("Already have an account?", "すでにアカウントをお持ちですか？"),
+    SignInLink => ("Sign in", "ログイン"),
+    CheckEmailTitle => ("Check your email", "メールをご確認ください"),
+    CheckEmailBody => (
+        "We have sent a message to {email}. Open the link in it to confirm your address, then sign in.",
+        "{email} 宛てにメールをお送りしました。メール内のリンクを開いてアドレスを確認してから、ログインしてください。"
+    ),
+    CheckEmailSpam => (
+        "Nothing after a few minutes? Look in your spam folder, or check the address and register again.",
+        "数分たっても届かない場合は、迷惑メールフォルダをご確認いただくか、アドレスを確かめてもう一度登録してください。"
+    ),
+
+    // Strength meter
+    StrengthLabel => ("Password strength", "パスワードの強度"),
+    StrengthValue => ("Strength: {level}", "強度：{level}"),
+    StrengthEmpty => ("Not rated yet", "未評価"),
+    StrengthChecking => ("Checking…", "確認中…"),
+    StrengthUnavailable => (
+        "The strength check could not start in this browser. Your password will still be checked when you create the account.",
+        "このブラウザでは強度チェックを開始できませんでした。アカウント作成時にあらためてパスワードを確認します。"
+    ),
+    StrengthFloor => (
+        "Choose a password rated at least “Strong”.",
+        "「強い」以上と判定されるパスワードを選んでください。"
+    ),
+    Score0 => ("Very weak", "とても弱い"),
+    Score1 => ("Weak", "弱い"),
+    Score2 => ("Fair", "やや弱い"),
+    Score3 => ("Strong", "強い"),
+    Score4 => ("Very strong", "とても強い"),
+
+    // Breach check
+    BreachedCount => (
+        "This password appears {count} times in known data breaches. Attackers try such passwords first: please choose a different one.",
+        "このパスワードは、過去のデータ漏えいで{count}回見つかっています。攻撃者はこうしたパスワードから試すため、別のパスワードを選んでください。"
+    ),
+    BreachedOnce => (
+        "This password appears in a known data breach. Attackers try such passwords first: please choose a different one.",
+        "このパスワードは、過去のデータ漏えいで見つかっています。攻撃者はこうしたパスワードから試すため、別のパスワードを選んでください。"
+    ),
+
+    // Verify email
+    VerifyTitle => ("Confirm your email address", "メールアドレスの確認"),
+    Verifying => ("Confirming your address…", "メールアドレスを確認しています…"),
+    VerifiedBody => ("Your email address is confirmed. Thank you.", "メールアドレスの確認が完了しました。ありがとうございます。"),
+    VerifyFailedBody => (
+        "This link is invalid or has expired. Sign in and ask for a new link from your account page.",
+        "このリンクは無効か、有効期限が切れています。ログインして、アカウントページから新しいリンクをお申し込みください。"
+    ),
+    GoToAccount => ("Go to your account", "アカウントへ進む"),
+
+    // Account
+    AccountTitle => ("Your account", "アカウント"),
+    Unverified => ("Not verified", "未確認"),
+    Verified => ("Verified", "確認済み"),
+    UnverifiedExplain => (
+        "Confirm your address to top up, pay and receive password reset links. The link is in the email we sent you.",
+        "チャージ、支払い、パスワード再設定のリンク受け取りには、メールアドレスの確認が必要です。お送りしたメールのリンクを開いてください。"
+    ),
+    ResendButton => ("Resend verification email", "確認メールを再送信"),
+    Resending => ("Sending…", "送信しています…"),
+    Resent => (
+        "We have sent a new link. Check your inbox.",
+        "新しいリンクをお送りしました。受信トレイをご確認ください。"
+    ),
+    DisplayNameTerm => ("Display name", "表示名"),
+    MemberSince => ("Member since", "登録日"),
+    SignOutButton => ("Sign out", "ログアウト"),
+    SigningOut => ("Signing out…", "ログアウトしています…"),
+
+    // Not found
+    NotFoundTitle => ("Page not found", "ページが見つかりません"),
+    NotFoundBody => (
+        "The address may be mistyped, or the page may have moved.",
+        "アドレスが間違っているか、ページが移動した可能性があります。"
+    ),
+    GoHome => ("Go to the start page", "トップページへ戻る"),
+
+    // API error codes
+    ErrInvalidJson => (
+        "The request could not be read. Please reload the page and try again.",
+        "リクエストを読み取れませんでした。ページを再読み込みして、もう一度お試しください。"
+    ),
+    ErrUnsupportedMediaType => (
+        "The request was sent in a form the service does not accept. Please reload the page.",
+        "サービスが受け付けない形式でリクエストが送信されました。ページを再読み込みしてください。"
+    ),
+    ErrPayloadTooLarge => (
+        "What you entered is too long to send.",
+        "入力内容が長すぎるため送信できません。"
+    ),
+    ErrEmailInvalid => (
+        "Enter an email address like name@example.com.",
+        "name@example.com のような形式でメールアドレスを入力してください。"
+    ),
+    ErrEmailTooLong => (
+        "This email address is too long.",
+        "メールアドレスが長すぎます。"
+    ),
+    ErrPasswordTooShort => (
+        "Use at least {min} characters.",
+        "{min}文字以上で入力してください。"
+    ),
+    ErrPasswordTooLong => (
+        "Use at most {max} characters.",
+        "{max}文字以内で入力してください。"
+    ),
+    ErrPasswordWeak => (
+        "This password is too easy to guess. Add another word or two.",
+        "このパスワードは推測されやすすぎます。単語をもう一つ二つ加えてください。"
+    ),
+    ErrPasswordBreached => (
+        "This password appears in known data breaches. Choose a different one.",
+        "このパスワードは過去のデータ漏えいに含まれています。別のパスワードを選んでください。"
+    ),
+    ErrDisplayNameTooLong => (
+        "Use at most {max} characters for the name.",
+        "表示名は{max}文字以内で入力してください。"
+    ),
+    ErrDisplayNameInvalid => (
+        "The name must be on one line, without line breaks or control characters.",
+        "表示名は改行や制御文字を含まない1行で入力してください。"
+    ),
+    ErrInvalidCredentials => (
+        "The email address or password is not correct.",
+        "メールアドレスまたはパスワードが正しくありません。"
+    ),
+    ErrTooManyAttempts => (
+        "Too many attempts. Please wait a little before trying again.",
+        "試行回数が多すぎます。しばらく待ってから、もう一度お試しください。"
+    ),
+    ErrNotSignedIn => (
+        "Please sign in to continue.",
+        "続けるにはログインしてください。"
+    ),
+    ErrTokenInvalid => (
+        "This link is invalid or has expired.",
+        "このリンクは無効か、有効期限が切れています。"
+    ),
+    ErrCrossSiteRequest => (
+        "This request was refused because it did not come from this site. Please reload the page.",
+        "このサイト以外から送信されたため、リクエストを受け付けませんでした。ページを再読み込みしてください。"
+    ),
+    ErrInvalidPrefix => (
+        "The breach check sent an invalid request.",
+        "漏えいチェックのリクエストが正しくありません。"
+    ),
+    ErrNotFound => (
+        "What you asked for was not found.",
+        "お探しのものが見つかりませんでした。"
+    ),
+    ErrMethodNotAllowed => (
+        "This action is not available here.",
+        "この操作はここでは利用できません。"
+    ),
+    ErrServiceUnavailable => (
+        "The service is busy or under maintenance. Please try again shortly.",
+        "サービスが混み合っているか、メンテナンス中です。しばらくしてからお試しください。"
+    ),
+    ErrInternal => (
+        "Something went wrong on our side. Please try again.",
+        "サービス側で問題が発生しました。もう一度お試しください。"
+    ),
+
+    // zxcvbn warnings (keys are zxcvbn::feedback::Warning variant names)
+    WarnStraightRowsOfKeys => (
+        "Straight rows of keys are easy to guess.",
+        "キーボードで横一列に並んだキーは推測されやすいです。"
+    ),
+    WarnShortKeyboardPatterns => (
+        "Short keyboard patterns are easy to guess.",
+        "短いキーボードのパターンは推測されやすいです。"
+    ),
+    WarnRepeatsLikeAaa => (
+        "Repeats like “aaa” are easy to guess.",
+        "「aaa」のような繰り返しは推測されやすいです。"
+    ),
+    WarnRepeatsLikeAbcAbc => (
+        "Repeats like “abcabcabc” are only slightly harder to guess than “abc”.",
+        "「abcabcabc」のような繰り返しは、「abc」よりわずかに推測しにくいだけです。"
+    ),
+    WarnTop10 => (
+        "This is one of the 10 most common passwords.",
+        "これは最もよく使われているパスワード上位10件の一つです。"
+    ),
+    WarnTop100 => (
+        "This is one of the 100 most common passwords.",
+        "これはよく使われているパスワード上位100件の一つです。"
+    ),
+    WarnCommon => (
+        "This is a very common password.",
+        "これは非常によく使われているパスワードです。"
+    ),
+    WarnSimilarToCommon => (
+        "This is similar to a commonly used password.",
+        "よく使われているパスワードに似ています。"
+    ),
+    WarnSequences => (
+        "Sequences like “abc” or “6543” are easy to guess.",
+        "「abc」や「6543」のような連続した文字は推測されやすいです。"
+    ),
+    WarnRecentYears => (
+        "Recent years are easy to guess.",
+        "最近の年は推測されやすいです。"
+    ),
+    WarnWordByItself => (
+        "A word by itself is easy to guess.",
+        "単語ひとつだけでは推測されやすいです。"
+    ),
+    WarnDates => (
+        "Dates are often easy to guess.",
+        "日付は推測されやすいことが多いです。"
+    ),
+    WarnNamesByThemselves => (
+        "Names and surnames by themselves are easy to guess.",
+        "名前や名字だけでは推測されやすいです。"
+    ),
+    WarnCommonNames => (
+        "Common names and surnames are easy to guess.",
+        "よくある名前や名字は推測されやすいです。"
+    ),
+
+    // zxcvbn suggestions (keys are zxcvbn::feedback::Suggestion variant names)
+    SuggestFewWords => (
+        "Use a few words, and avoid common phrases.",
+        "単語をいくつか組み合わせ、よく使われる言い回しは避けましょう。"
+    ),
+    SuggestNoNeedForSymbols => (
+        "No need for symbols, digits or uppercase letters.",
+        "記号や数字、大文字を入れる必要はありません。"
+    ),
+    SuggestAnotherWord => (
+        "Add another word or two. Uncommon words are better.",
+        "単語をもう一つ二つ加えましょう。あまり使われない単語ほど効果的です。"
+    ),
+    SuggestCapitalization => (
+        "Capitalization does not help very much.",
+        "大文字を混ぜても、あまり強くなりません。"
+    ),
+    SuggestAllUppercase => (
+        "All-uppercase is almost as easy to guess as all-lowercase.",
+        "すべて大文字にしても、すべて小文字の場合とほとんど変わらず推測されやすいです。"
+    ),
+    SuggestReversedWords => (
+        "Reversed words are not much harder to guess.",
+        "単語を逆さに綴っても、推測の難しさはあまり変わりません。"
+    ),
+    SuggestPredictableSubstitutions => (
+        "Predictable substitutions like “@” instead of “a” do not help very much.",
+        "「a」を「@」にするような予想しやすい置き換えは、あまり効果がありません。"
+    ),
+    SuggestLongerKeyboardPattern => (
+        "Use a longer keyboard pattern with more turns.",
+        "キーボードのパターンを使うなら、もっと長く、曲がり角の多いものにしましょう。"
+    ),
+    SuggestAvoidRepeats => (
+        "Avoid repeated words and characters.",
+        "同じ単語や文字の繰り返しは避けましょう。"
+    ),
+    SuggestAvoidSequences => (
+        "Avoid sequences.",
+        "連続した文字や数字は避けましょう。"
+    ),
+    SuggestAvoidRecentYears => (
+        "Avoid recent years.",
+        "最近の年は避けましょう。"
+    ),
+    SuggestAvoidYearsAssociated => (
+        "Avoid years that are associated with you.",
+        "ご自身に関係のある年は避けましょう。"
+    ),
+    SuggestAvoidDatesAssociated => (
+        "Avoid dates and years that are associated with you.",
+        "ご自身に関係のある日付や年は避けましょう。"
+    ),
+}
+
+/// Language names are written in their own language, so a person who cannot read the current
+/// one still finds theirs.
+pub fn language_name(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "English",
+        Locale::Ja => "日本語",
+    }
+}
+
+/// Replaces each `{name}` in `template` with its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// The message for an API error code. Exhaustive on purpose: a new code does not compile until
+/// it has a message in every language.
+pub fn error_msg(code: ErrorCode) -> Msg {
+    use ErrorCode::*;
+    match code {
+        InvalidJson => Msg::ErrInvalidJson,
+        UnsupportedMediaType => Msg::ErrUnsupportedMediaType,
+        PayloadTooLarge => Msg::ErrPayloadTooLarge,
+        EmailInvalid => Msg::ErrEmailInvalid,
+        EmailTooLong => Msg::ErrEmailTooLong,
+        PasswordTooShort => Msg::ErrPasswordTooShort,
+        PasswordTooLong => Msg::ErrPasswordTooLong,
+        PasswordWeak => Msg::ErrPasswordWeak,
+        PasswordBreached => Msg::ErrPasswordBreached,
+        DisplayNameTooLong => Msg::ErrDisplayNameTooLong,
+        DisplayNameInvalid => Msg::ErrDisplayNameInvalid,
+        InvalidCredentials => Msg::ErrInvalidCredentials,
+        TooManyAttempts => Msg::ErrTooManyAttempts,
+        NotSignedIn => Msg::ErrNotSignedIn,
+        TokenInvalid => Msg::ErrTokenInvalid,
+        CrossSiteRequest => Msg::ErrCrossSiteRequest,
+        InvalidPrefix => Msg::ErrInvalidPrefix,
+        NotFound => Msg::ErrNotFound,
+        MethodNotAllowed => Msg::ErrMethodNotAllowed,
+        ServiceUnavailable => Msg::ErrServiceUnavailable,
+        Internal => Msg::ErrInternal,
+    }
+}
+
+/// An error code's message with the limits it mentions filled in from `portal_api::rules`.
+pub fn error_text(code: ErrorCode, locale: Locale) -> String {
+    use portal_api::rules::*;
+    let max = match code {
+        ErrorCode::DisplayNameTooLong => DISPLAY_NAME_MAX_CHARS,
+        _ => PASSWORD_MAX_CHARS,
+    };
+    fill(
+        error_msg(code).text(locale),
+        &[
+            ("min", &PASSWORD_MIN_CHARS.to_string()),
+            ("max", &max.to_string()),
+        ],
+    )
+}
+
+/// The translation of a zxcvbn warning key. An unknown key (a newer zxcvbn) shows nothing rather
+/// than untranslated English.
+pub fn zxcvbn_warning(key: &str) -> Option<Msg> {
+    Some(match key {
+        "StraightRowsOfKeysAreEasyToGuess" => Msg::WarnStraightRowsOfKeys,
+        "ShortKeyboardPatternsAreEasyToGuess" => Msg::WarnShortKeyboardPatterns,
+        "RepeatsLikeAaaAreEasyToGuess" => Msg::WarnRepeatsLikeAaa,
+        "RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess" => Msg::WarnRepeatsLikeAbcAbc,
+        "ThisIsATop10Password" => Msg::WarnTop10,
+        "ThisIsATop100Password" => Msg::WarnTop100,
+        "ThisIsACommonPassword" => Msg::WarnCommon,
+        "ThisIsSimilarToACommonlyUsedPassword" => Msg::WarnSimilarToCommon,
+        "SequencesLikeAbcAreEasyToGuess" => Msg::WarnSequences,
+        "RecentYearsAreEasyToGuess" => Msg::WarnRecentYears,
+        "AWordByItselfIsEasyToGuess" => Msg::WarnWordByItself,
+        "DatesAreOftenEasyToGuess" => Msg::WarnDates,
+        "NamesAndSurnamesByThemselvesAreEasyToGuess" => Msg::WarnNamesByThemselves,
+        "CommonNamesAndSurnamesAreEasyToGuess" => Msg::WarnCommonNames,
+        _ => return None,
+    })
+}
+
+/// The translation of a zxcvbn suggestion key; see [`zxcvbn_warning`].
+pub fn zxcvbn_suggestion(key: &str) -> Option<Msg> {
+    Some(match key {
+        "UseAFewWordsAvoidCommonPhrases" => Msg::SuggestFewWords,
+        "NoNeedForSymbolsDigitsOrUppercaseLetters" => Msg::SuggestNoNeedForSymbols,
+        "AddAnotherWordOrTwo" => Msg::SuggestAnotherWord,
+        "CapitalizationDoesntHelpVeryMuch" => Msg::SuggestCapitalization,
+        "AllUppercaseIsAlmostAsEasyToGuessAsAllLowercase" => Msg::SuggestAllUppercase,
+        "ReversedWordsArentMuchHarderToGuess" => Msg::SuggestReversedWords,
+        "PredictableSubstitutionsDontHelpVeryMuch" => Msg::SuggestPredictableSubstitutions,
+        "UseALongerKeyboardPatternWithMoreTurns" => Msg::SuggestLongerKeyboardPattern,
+        "AvoidRepeatedWordsAndCharacters" => Msg::SuggestAvoidRepeats,
+        "AvoidSequences" => Msg::SuggestAvoidSequences,
+        "AvoidRecentYears" => Msg::SuggestAvoidRecentYears,
+        "AvoidYearsThatAreAssociatedWithYou" => Msg::SuggestAvoidYearsAssociated,
+        "AvoidDatesAndYearsThatAreAssociatedWithYou" => Msg::SuggestAvoidDatesAssociated,
+        _ => return None,
+    })
+}
+
+/// The word for a zxcvbn score (0..=4).
+pub fn score_msg(score: u8) -> Msg {
+    match score {
+        0 => Msg::Score0,
+        1 => Msg::Score1,
+        2 => Msg::Score2,
+        3 => Msg::Score3,
+        _ => Msg::Score4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn placeholders(text: &str) -> BTreeSet<&str> {
+        text.split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}'))
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    fn is_japanese(c: char) -> bool {
+        matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}' | '\u{ff01}'..='\u{ff60}')
+    }
+
+    /// Every `ErrorCode`, listed through an exhaustive match so that a new variant breaks this test
+    /// until it is added here (and then to the catalogue).
+    fn all_error_codes() -> Vec<ErrorCode> {
+        use ErrorCode::*;
+        let all = vec![
+            InvalidJson,
+            UnsupportedMediaType,
+            PayloadTooLarge,
+            EmailInvalid,
+            EmailTooLong,
+            PasswordTooShort,
+            PasswordTooLong,
+            PasswordWeak,
+            PasswordBreached,
+            DisplayNameTooLong,
+            DisplayNameInvalid,
+            InvalidCredentials,
+            TooManyAttempts,
+            NotSignedIn,
+            TokenInvalid,
+            CrossSiteRequest,
+            InvalidPrefix,
+            NotFound,
+            MethodNotAllowed,
+            ServiceUnavailable,
+            Internal,
+        ];
+        for code in &all {
+            match code {
+                InvalidJson | UnsupportedMediaType | PayloadTooLarge | EmailInvalid
+                | EmailTooLong | PasswordTooShort | PasswordTooLong | PasswordWeak
+                | PasswordBreached | DisplayNameTooLong | DisplayNameInvalid
+                | InvalidCredentials | TooManyAttempts | NotSignedIn | TokenInvalid
+                | CrossSiteRequest | InvalidPrefix | NotFound | MethodNotAllowed
+                | ServiceUnavailable | Internal => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_message_exists_in_every_language() {
+        for &msg in Msg::ALL {
+            let en = msg.text(Locale::En);
+            let ja = msg.text(Locale::Ja);
+            assert!(!en.trim().is_empty(), "{msg:?} has no English text");
+            assert!(!ja.trim().is_empty(), "{msg:?} has no Japanese text");
+            assert_eq!(
+                placeholders(en),
+                placeholders(ja),
+                "{msg:?} placeholders differ"
+            );
+            if msg != Msg::PageTitle {
+                assert!(
+                    ja.chars().any(is_japanese),
+                    "{msg:?} is not translated: {ja}"
+                );
+                assert_ne!(en, ja, "{msg:?} is not translated");
+            }
+        }
+        for locale in Locale::ALL {
+            assert!(!language_name(locale).is_empty());
+        }
+    }
+
+    #[test]
+    fn every_error_code_has_a_message_with_its_limits_filled_in() {
+        let mut seen = BTreeSet::new();
+        for code in all_error_codes() {
+            let msg = error_msg(code);
+            assert!(seen.insert(format!("{msg:?}")), "{code:?} shares a message");
+            for locale in Locale::ALL {
+                let text = error_text(code, locale);
+                assert!(!text.contains('{'), "{code:?} in {locale:?}: {text}");
+            }
+        }
+        assert!(error_text(ErrorCode::PasswordTooShort, Locale::En).contains('8'));
+        assert!(error_text(ErrorCode::DisplayNameTooLong, Locale::Ja).contains("100"));
+    }
+
+    #[test]
+    fn every_zxcvbn_warning_and_suggestion_is_translated() {
+        use zxcvbn::feedback::{Suggestion as S, Warning as W};
+        // Exhaustive matches: a zxcvbn upgrade with a new variant fails to compile here.
+        let warnings = [
+            W::StraightRowsOfKeysAreEasyToGuess,
+            W::ShortKeyboardPatternsAreEasyToGuess,
+            W::RepeatsLikeAaaAreEasyToGuess,
+            W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess,
+            W::ThisIsATop10Password,
+            W::ThisIsATop100Password,
+            W::ThisIsACommonPassword,
+            W::ThisIsSimilarToACommonlyUsedPassword,
+            W::SequencesLikeAbcAreEasyToGuess,
+            W::RecentYearsAreEasyToGuess,
+            W::AWordByItselfIsEasyToGuess,
+            W::DatesAreOftenEasyToGuess,
+            W::NamesAndSurnamesByThemselvesAreEasyToGuess,
+            W::CommonNamesAndSurnamesAreEasyToGuess,
+        ];
+        for w in warnings {
+            match w {
+                W::StraightRowsOfKeysAreEasyToGuess
+                | W::ShortKeyboardPatternsAreEasyToGuess
+                | W::RepeatsLikeAaaAreEasyToGuess
+                | W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess
+                | W::ThisIsATop10Password
+                | W::ThisIsATop100Password
+                | W::ThisIsACommonPassword
+                | W::ThisIsSimilarToACommonlyUsedPassword
+                | W::SequencesLikeAbcAreEasyToGuess
+                | W::RecentYearsAreEasyToGuess
+                | W::AWordByItselfIsEasyToGuess
+                | W::DatesAreOftenEasyToGuess
+                | W::NamesAndSurnamesByThemselvesAreEasyToGuess
+                | W::CommonNamesAndSurnamesAreEasyToGuess => {}
+            }
+            assert!(
+                zxcvbn_warning(&format!("{w:?}")).is_some(),
+                "{w:?} untranslated"
+            );
+        }
+        let suggestions = [
+            S::UseAFewWordsAvoidCommonPhrases,
+            S::NoNeedForSymbolsDigitsOrUppercaseLetters,
+            S::AddAnotherWordOrTwo,
+            S::CapitalizationDoesntHelpVeryMuch,
+            S::AllUppercaseIsAlmostAsEasyToGuessAsAllLowercase,
+            S::ReversedWordsArentMuchHarderToGuess,
+            S::PredictableSubstitutionsDontHelpVeryMuch,
+            S::UseALongerKeyboardPatternWithMoreTurns,
+            S::AvoidRepeatedWordsAndCharacters,
+            S::AvoidSequences,
+            S::AvoidRecentYears,
+            S::AvoidYearsThatAreAssociatedWithYou,
+            S::AvoidDatesAndYearsThatAreAssociatedWithYou,
+        ];
+        for s in suggestions {
+            match s {
+                S::UseAFewWordsAvoidCommonPhrases
+                | S::NoNeedForSymbolsDigitsOrUppercaseLetters
+                | S::AddAnotherWordOrTwo
+                | S::CapitalizationDoesntHelpVeryMuch
+                | S::AllUppercaseIsAlmostAsEasyToGuessAsAllLowercase
+                | S::ReversedWordsArentMuchHarderToGuess
+                | S::PredictableSubstitutionsDontHelpVeryMuch
+                | S::UseALongerKeyboardPatternWithMoreTurns
+                | S::AvoidRepeatedWordsAndCharacters
+                | S::AvoidSequences
+                | S::AvoidRecentYears
+                | S::AvoidYearsThatAreAssociatedWithYou
+                | S::AvoidDatesAndYearsThatAreAssociatedWithYou => {}
+            }
+            assert!(
+                zxcvbn_suggestion(&format!("{s:?}")).is_some(),
+                "{s:?} untranslated"
+            );
+        }
+        assert_eq!(zxcvbn_warning("SomethingNew"), None);
+    }
+
+    #[test]
+    fn real_zxcvbn_feedback_is_translated() {
+        for pw in [
+            "password",
+            "qwertyuiop",
+            "aaaaaaaaa",
+            "abcabcabc",
+            "2019",
+            "Mamoru",
+            "P@ssw0rd",
+            "john smith",
+            "12/24/1990",
+        ] {
+            let entropy = zxcvbn::zxcvbn(pw, &[]);
+            if let Some(feedback) = entropy.feedback() {
+                if let Some(w) = feedback.warning() {
+                    assert!(zxcvbn_warning(&format!("{w:?}")).is_some(), "{w:?}");
+                }
+                for s in feedback.suggestions() {
+                    assert!(zxcvbn_suggestion(&format!("{s:?}")).is_some(), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn scores_have_words() {
+        for score in 0..=4u8 {
+            assert!(!score_msg(score).text(Locale::Ja).is_empty());
+        }
+        assert_eq!(score_msg(3), Msg::Score3);
+    }
+
+    #[test]
+    fn fill_replaces_named_placeholders() {
+        assert_eq!(
+            fill("{a} and {b} and {a}", &[("a", "1"), ("b", "2")]),
+            "1 and 2 and 1"
+        );
+    }
+}
