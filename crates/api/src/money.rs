@@ -1,0 +1,110 @@
+//! Amounts of money: integer minor units and an ISO 4217 currency, never a float, and their
+//! display in each language the portal speaks. Shared so the page and mail write amounts alike.
+
+use crate::dto::Locale;
+use serde::{Deserialize, Serialize};
+
+/// The currencies the wallet holds. Each knows how many digits follow its decimal point, so no
+/// code assumes yen's zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Currency {
+    JPY,
+    USD,
+    EUR,
+}
+
+impl Currency {
+    /// Digits after the decimal point (ISO 4217 minor unit).
+    pub fn exponent(self) -> u32 {
+        match self {
+            Currency::JPY => 0,
+            Currency::USD | Currency::EUR => 2,
+        }
+    }
+
+    /// The symbol CLDR uses for this currency in `locale` (Japanese writes yen full-width).
+    fn symbol(self, locale: Locale) -> &'static str {
+        match (self, locale) {
+            (Currency::JPY, Locale::Ja) => "￥",
+            (Currency::JPY, Locale::En) => "¥",
+            (Currency::USD, _) => "$",
+            (Currency::EUR, _) => "€",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Money {
+    /// In the currency's minor unit: yen for JPY, cents for USD.
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    /// As written in `locale`: `¥1,234`, `-$12.05`, `￥1,234`.
+    pub fn format(&self, locale: Locale) -> String {
+        let exponent = self.currency.exponent();
+        let magnitude = self.minor.unsigned_abs();
+        let scale = 10u64.pow(exponent);
+        let whole = group_thousands(magnitude / scale);
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let symbol = self.currency.symbol(locale);
+        if exponent == 0 {
+            format!("{sign}{symbol}{whole}")
+        } else {
+            let fraction = magnitude % scale;
+            format!(
+                "{sign}{symbol}{whole}.{fraction:0width$}",
+                width = exponent as usize
+            )
+        }
+    }
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(minor: i64, currency: Currency) -> Money {
+        Money { minor, currency }
+    }
+
+    #[test]
+    fn yen_has_no_minor_digits() {
+        assert_eq!(m(1234, Currency::JPY).format(Locale::En), "¥1,234");
+        assert_eq!(m(1234, Currency::JPY).format(Locale::Ja), "￥1,234");
+        assert_eq!(m(0, Currency::JPY).format(Locale::En), "¥0");
+        assert_eq!(
+            m(-55_000_000, Currency::JPY).format(Locale::Ja),
+            "-￥55,000,000"
+        );
+    }
+
+    #[test]
+    fn cents_are_never_rounded() {
+        assert_eq!(m(1205, Currency::USD).format(Locale::En), "$12.05");
+        assert_eq!(m(-5, Currency::EUR).format(Locale::En), "-€0.05");
+        assert_eq!(
+            m(100_000_000_01, Currency::USD).format(Locale::Ja),
+            "$100,000,000.01"
+        );
+        assert_eq!(
+            m(i64::MIN, Currency::JPY).format(Locale::En),
+            "-¥9,223,372,036,854,775,808"
+        );
+    }
+}
