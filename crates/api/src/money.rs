@@ -67,7 +67,7 @@ fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -99,7 +99,7 @@ mod tests {
         assert_eq!(m(1205, Currency::USD).format(Locale::En), "$12.05");
         assert_eq!(m(-5, Currency::EUR).format(Locale::En), "-€0.05");
         assert_eq!(
-            m(100_000_000_01, Currency::USD).format(Locale::Ja),
+            m(10_000_000_001, Currency::USD).format(Locale::Ja),
             "$100,000,000.01"
         );
         assert_eq!(
