@@ -1,0 +1,95 @@
+// Signing in by keyboard alone, and errors that a screen reader announces: elements are found by
+// role and accessible name only.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { launchBrowser, startPortal } from './harness.mjs';
+
+const PASSWORD = 'violet kettle harbour sprocket';
+
+let portal;
+let browser;
+
+before(async () => {
+  // A low per-account limit, so the throttle is reached in a few attempts.
+  portal = await startPortal({ PORTAL_THROTTLE_PER_ACCOUNT: '3' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+/** Registers straight through the API, as the page would. */
+async function register(email) {
+  const r = await fetch(`${portal.baseUrl}/api/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: portal.baseUrl },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  assert.equal(r.status, 202, await r.text());
+}
+
+/** Presses Tab until `locator` has the focus; fails if it never does. */
+async function tabTo(page, locator, what) {
+  for (let i = 0; i < 15; i++) {
+    if (await locator.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Tab never reached ${what}`);
+}
+
+test('a customer signs in and out with the keyboard alone', async () => {
+  const email = `keys.${Date.now()}@example.com`;
+  await register(email);
+  const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+  await page.goto(`${portal.baseUrl}/sign-in`);
+  await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+
+  await tabTo(page, page.getByLabel('Email address'), 'the email field');
+  await page.keyboard.type(email);
+  await page.keyboard.press('Tab');
+  assert.ok(await page.getByLabel('Password').evaluate((el) => el === document.activeElement),
+    'Tab goes from the email field to the password field');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+
+  const signOut = page.getByRole('button', { name: 'Sign out' });
+  await tabTo(page, signOut, 'the sign-out button');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+});
+
+test('a wrong password is announced, and so is the throttle, without saying whether the account exists', async () => {
+  const email = `wrong.${Date.now()}@example.com`;
+  await register(email);
+  const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+  await page.goto(`${portal.baseUrl}/sign-in`);
+  await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+
+  const attempt = async (who) => {
+    await page.getByLabel('Email address').fill(who);
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+  await attempt(email);
+  const wrong = page.getByRole('alert').filter({ hasText: /email address or password/i });
+  await wrong.waitFor();
+  const forRealAccount = await wrong.textContent();
+
+  const fresh = await (await browser.newContext({ locale: 'en-US' })).newPage();
+  await fresh.goto(`${portal.baseUrl}/sign-in`);
+  await fresh.getByLabel('Email address').fill(`nobody.${Date.now()}@example.com`);
+  await fresh.getByLabel('Password').fill('not the password at all');
+  await fresh.getByRole('button', { name: 'Sign in' }).click();
+  const forNobody = await fresh.getByRole('alert').filter({ hasText: /email address or password/i }).textContent();
+  assert.equal(forNobody, forRealAccount, 'the same words whether or not the account exists');
+
+  await attempt(email);
+  await attempt(email);
+  await attempt(email);
+  await page.getByRole('alert').filter({ hasText: /too many/i }).waitFor();
+});
