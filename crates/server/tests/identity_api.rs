@@ -36,12 +36,7 @@ async fn sign_up_verify_sign_in_sign_out(app: TestApp) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&body), "not_signed_in");
 
-    let (status, me) = app
-        .post(
-            "/api/sign-in",
-            json!({"email": email, "password": STRONG_PASSWORD}),
-        )
-        .await;
+    let (status, me) = app.sign_in(&email, STRONG_PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{me}");
     assert_eq!(
         me["email_verified"], false,
@@ -82,12 +77,7 @@ async fn weak_breached_short_long_and_contextual_passwords_are_refused(app: Test
         ("MamoruWallet!", "password_weak"),
     ];
     for (password, code) in cases {
-        let (status, body) = app
-            .post(
-                "/api/register",
-                json!({"email": email, "password": password}),
-            )
-            .await;
+        let (status, body) = app.register(&email, password).await;
         assert_eq!(
             status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -97,12 +87,7 @@ async fn weak_breached_short_long_and_contextual_passwords_are_refused(app: Test
         assert_eq!(body["error"]["field"], "password");
     }
     for breached in ["password1234", "iloveyou", "ｐａｓｓｗｏｒｄ１２３４"] {
-        let (status, body) = app
-            .post(
-                "/api/register",
-                json!({"email": email, "password": breached}),
-            )
-            .await;
+        let (status, body) = app.register(&email, breached).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(error_code(&body), "password_breached", "{breached}");
     }
@@ -125,36 +110,18 @@ async fn a_strong_password_in_the_corpus_is_refused() {
     .await
     .unwrap();
     assert!(portal_api::strength::estimate(leaked, &[]).score >= 3);
-    let (status, body) = app
-        .post(
-            "/api/register",
-            json!({"email": unique_email("s"), "password": leaked}),
-        )
-        .await;
+    let (status, body) = app.register(&unique_email("s"), leaked).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(&body), "password_breached");
-    let (status, _) = app
-        .post(
-            "/api/register",
-            json!({"email": unique_email("s"), "password": STRONG_PASSWORD}),
-        )
-        .await;
+    let (status, _) = app.register(&unique_email("s"), STRONG_PASSWORD).await;
     assert_eq!(status, StatusCode::ACCEPTED);
 }
 
 async fn duplicate_sign_up_reveals_nothing(app: TestApp) {
     let email = unique_email("dup");
-    let first = app
-        .post(
-            "/api/register",
-            json!({"email": email, "password": STRONG_PASSWORD}),
-        )
-        .await;
+    let first = app.register(&email, STRONG_PASSWORD).await;
     let again = app
-        .post(
-            "/api/register",
-            json!({"email": email.to_uppercase(), "password": "another-long-phrase-77-lantern"}),
-        )
+        .register(&email.to_uppercase(), "another-long-phrase-77-lantern")
         .await;
     assert_eq!(
         first, again,
@@ -169,33 +136,16 @@ async fn duplicate_sign_up_reveals_nothing(app: TestApp) {
         mails[1]
     );
     // The original password still works; the second one never took effect.
-    let (status, _) = app
-        .post(
-            "/api/sign-in",
-            json!({"email": email, "password": STRONG_PASSWORD}),
-        )
-        .await;
+    let (status, _) = app.sign_in(&email, STRONG_PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
 }
 
 async fn wrong_email_and_wrong_password_get_one_answer(app: TestApp) {
     let email = unique_email("real");
-    app.post(
-        "/api/register",
-        json!({"email": email, "password": STRONG_PASSWORD}),
-    )
-    .await;
-    let wrong_password = app
-        .post(
-            "/api/sign-in",
-            json!({"email": email, "password": "not-the-password-00"}),
-        )
-        .await;
+    app.register(&email, STRONG_PASSWORD).await;
+    let wrong_password = app.sign_in(&email, "not-the-password-00").await;
     let no_account = app
-        .post(
-            "/api/sign-in",
-            json!({"email": unique_email("nobody"), "password": "not-the-password-00"}),
-        )
+        .sign_in(&unique_email("nobody"), "not-the-password-00")
         .await;
     assert_eq!(wrong_password.0, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_password, no_account);
@@ -204,19 +154,10 @@ async fn wrong_email_and_wrong_password_get_one_answer(app: TestApp) {
 
 async fn failed_sign_ins_are_throttled_per_account(app: TestApp) {
     let email = unique_email("target");
-    app.post(
-        "/api/register",
-        json!({"email": email, "password": STRONG_PASSWORD}),
-    )
-    .await;
+    app.register(&email, STRONG_PASSWORD).await;
     let limit = app.state.config.throttle.per_account;
     for _ in 0..limit {
-        let (status, _) = app
-            .post(
-                "/api/sign-in",
-                json!({"email": email, "password": "guess-guess-guess"}),
-            )
-            .await;
+        let (status, _) = app.sign_in(&email, "guess-guess-guess").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     let r = app
@@ -240,27 +181,14 @@ async fn failed_sign_ins_are_throttled_per_account(app: TestApp) {
     assert_eq!(error_code(&common::read(r).await.1), "too_many_attempts");
     // Another account from the same address is not locked by this one's failures.
     let other = unique_email("bystander");
-    app.post(
-        "/api/register",
-        json!({"email": other, "password": STRONG_PASSWORD}),
-    )
-    .await;
-    let (status, _) = app
-        .post(
-            "/api/sign-in",
-            json!({"email": other, "password": STRONG_PASSWORD}),
-        )
-        .await;
+    app.register(&other, STRONG_PASSWORD).await;
+    let (status, _) = app.sign_in(&other, STRONG_PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
 }
 
 async fn verification_tokens_are_single_use(app: TestApp) {
     let email = unique_email("once");
-    app.post(
-        "/api/register",
-        json!({"email": email, "password": STRONG_PASSWORD}),
-    )
-    .await;
+    app.register(&email, STRONG_PASSWORD).await;
     let token = app.mailbox.verification_token(&email).await;
     assert!(token.len() >= 43, "at least 256 bits: {token}");
     assert_eq!(
@@ -315,12 +243,7 @@ async fn display_names_round_trip_exactly(app: TestApp) {
             json!({"email": email, "password": STRONG_PASSWORD, "display_name": name}),
         )
         .await;
-        let (status, me) = app
-            .post(
-                "/api/sign-in",
-                json!({"email": email, "password": STRONG_PASSWORD}),
-            )
-            .await;
+        let (status, me) = app.sign_in(&email, STRONG_PASSWORD).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(me["display_name"], name);
     }
@@ -441,22 +364,13 @@ async fn a_remembered_device_signs_in_while_attackers_are_locked_out() {
         "an unknown device is throttled"
     );
 
-    let (status, me) = app
-        .post(
-            "/api/sign-in",
-            json!({"email": email, "password": STRONG_PASSWORD}),
-        )
-        .await;
+    let (status, me) = app.sign_in(&email, STRONG_PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "the owner's device is not: {me}");
 
     // The device cookie is bound to its account and signed: it does not help with another
     // account, and a forged one is ignored.
     let other = unique_email("other");
-    app.post(
-        "/api/register",
-        json!({"email": other, "password": STRONG_PASSWORD}),
-    )
-    .await;
+    app.register(&other, STRONG_PASSWORD).await;
     for _ in 0..app.state.config.throttle.per_account {
         attacker
             .post(app.url("/api/sign-in"))
@@ -465,12 +379,7 @@ async fn a_remembered_device_signs_in_while_attackers_are_locked_out() {
             .await
             .unwrap();
     }
-    let (status, _) = app
-        .post(
-            "/api/sign-in",
-            json!({"email": other, "password": STRONG_PASSWORD}),
-        )
-        .await;
+    let (status, _) = app.sign_in(&other, STRONG_PASSWORD).await;
     assert_eq!(
         status,
         StatusCode::TOO_MANY_REQUESTS,

@@ -25,11 +25,7 @@ async fn health_answers_once_the_database_does(app: TestApp) {
 
 async fn sessions_are_stored_hashed_and_cookies_locked_down(app: TestApp) {
     let email = unique_email("cookie");
-    app.post(
-        "/api/register",
-        json!({"email": email, "password": STRONG_PASSWORD}),
-    )
-    .await;
+    app.register(&email, STRONG_PASSWORD).await;
     let r = app
         .new_client()
         .post(app.url("/api/sign-in"))
@@ -400,11 +396,7 @@ async fn the_built_app_is_served_with_history_fallback_caching_and_compression()
 async fn a_new_verification_link_voids_the_old_one() {
     let app = TestApp::spawn(common::Backend::Sqlite).await.unwrap();
     let email = unique_email("resend");
-    app.post(
-        "/api/register",
-        json!({"email": email, "password": STRONG_PASSWORD}),
-    )
-    .await;
+    app.register(&email, STRONG_PASSWORD).await;
     let first = app.mailbox.verification_token(&email).await;
     let (status, _) = app.post("/api/me/verification-email", json!({})).await;
     assert_eq!(
@@ -412,11 +404,7 @@ async fn a_new_verification_link_voids_the_old_one() {
         StatusCode::UNAUTHORIZED,
         "only a signed-in customer can ask"
     );
-    app.post(
-        "/api/sign-in",
-        json!({"email": email, "password": STRONG_PASSWORD}),
-    )
-    .await;
+    app.sign_in(&email, STRONG_PASSWORD).await;
     let (status, _) = app.post("/api/me/verification-email", json!({})).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let mails = app.mailbox.wait_for(&email, 2).await;

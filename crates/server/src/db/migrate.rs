@@ -1,6 +1,7 @@
 //! Schema migrations, applied in order on start, each once, each in its own transaction.
 //! Several server processes may start at once against one PostgreSQL: an advisory lock
-//! makes them take turns.
+//! makes them take turns. The schema is written in the SQL both backends speak (`TEXT`,
+//! `BIGINT`); a migration that needs a dialect of its own can carry two texts then.
 
 use super::{Backend, Db};
 use sqlx::Acquire;
@@ -8,15 +9,13 @@ use sqlx::Acquire;
 struct Migration {
     version: i64,
     name: &'static str,
-    sqlite: &'static str,
-    postgres: &'static str,
+    sql: &'static str,
 }
 
 const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     name: "identity",
-    sqlite: include_str!("migrations/sqlite/0001_identity.sql"),
-    postgres: include_str!("migrations/postgres/0001_identity.sql"),
+    sql: include_str!("migrations/0001_identity.sql"),
 }];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"
@@ -29,7 +28,7 @@ pub async fn run(db: &Db) -> Result<(), sqlx::Error> {
             .execute(&mut *conn)
             .await?;
     }
-    let result = apply_pending(db.backend, &mut conn).await;
+    let result = apply_pending(&mut conn).await;
     if db.backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(LOCK_ID)
@@ -39,10 +38,7 @@ pub async fn run(db: &Db) -> Result<(), sqlx::Error> {
     result
 }
 
-async fn apply_pending(
-    backend: Backend,
-    conn: &mut sqlx::AnyConnection,
-) -> Result<(), sqlx::Error> {
+async fn apply_pending(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY,
@@ -62,11 +58,7 @@ async fn apply_pending(
         if done.is_some() {
             continue;
         }
-        let sql = match backend {
-            Backend::Sqlite => m.sqlite,
-            Backend::Postgres => m.postgres,
-        };
-        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
         )

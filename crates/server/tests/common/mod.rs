@@ -123,6 +123,22 @@ impl TestApp {
         read(r).await
     }
 
+    pub async fn register(&self, email: &str, password: &str) -> (StatusCode, Value) {
+        self.post(
+            "/api/register",
+            serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> (StatusCode, Value) {
+        self.post(
+            "/api/sign-in",
+            serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
     /// Sends `body` as it is, for malformed and oversized input.
     pub async fn post_raw(
         &self,
