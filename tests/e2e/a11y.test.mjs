@@ -1,0 +1,102 @@
+// Every page checked by axe-core against WCAG 2.1 A and AA rules, in English and Japanese, at
+// desktop and phone widths: missing labels, bad contrast, broken ARIA and the like fail here.
+
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { after, before, test } from 'node:test';
+
+import { launchBrowser, startPortal } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PASSWORD = 'violet kettle harbour sprocket';
+
+let portal;
+let browser;
+
+before(async () => {
+  portal = await startPortal();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+/** Runs axe in the page (through the debugging protocol, which the page's CSP does not govern). */
+async function violations(page) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+// What each language calls the fields and buttons these checks use.
+const WORDS = {
+  'en-US': { email: 'Email address', password: 'Password', signIn: 'Sign in' },
+  'ja-JP': { email: 'メールアドレス', password: 'パスワード', signIn: 'ログイン' },
+};
+
+test('the check itself fails on an unlabelled field', async () => {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${portal.baseUrl}/sign-in`);
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  await page.evaluate(() => document.querySelector('main, body').append(document.createElement('input')));
+  assert.ok((await violations(page)).some((v) => v.startsWith('label:')), 'axe must report the unlabelled input');
+});
+
+for (const [locale, viewport] of [['en-US', { width: 1200, height: 900 }], ['ja-JP', { width: 375, height: 740 }]]) {
+  test(`every page passes axe's WCAG 2.1 AA rules (${locale}, ${viewport.width}px)`, async () => {
+    const words = WORDS[locale];
+    const context = await browser.newContext({ locale, viewport });
+    const page = await context.newPage();
+    const found = {};
+    const check = async (name) => {
+      // The app has rendered once its h1 is there.
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      found[name] = await violations(page);
+    };
+
+    await page.goto(`${portal.baseUrl}/sign-in`);
+    await check('sign-in');
+    // Errors shown: a failed sign-in leaves an alert and the form as it was.
+    await page.getByLabel(words.email).fill(`nobody.${Date.now()}@example.com`);
+    await page.getByLabel(words.password, { exact: true }).fill('wrong password here');
+    await page.getByRole('button', { name: words.signIn, exact: true }).click();
+    await page.getByRole('alert').first().waitFor();
+    await check('sign-in with an error');
+
+    await page.goto(`${portal.baseUrl}/sign-up`);
+    await check('sign-up');
+    await page.getByLabel(words.password, { exact: true }).fill('qwerty');
+    await page.getByRole('meter').waitFor();
+    await check('sign-up with the meter');
+
+    await page.goto(`${portal.baseUrl}/verify-email?token=not-a-real-token`);
+    await check('verify-email, invalid link');
+    await page.goto(`${portal.baseUrl}/no/such/page`);
+    await check('not found');
+
+    const email = `a11y.${locale}.${Date.now()}@example.com`;
+    const r = await fetch(`${portal.baseUrl}/api/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: portal.baseUrl },
+      body: JSON.stringify({ email, password: PASSWORD, display_name: 'محمد 山田 🚀' }),
+    });
+    assert.equal(r.status, 202);
+    await page.goto(`${portal.baseUrl}/sign-in`);
+    await page.getByLabel(words.email).fill(email);
+    await page.getByLabel(words.password, { exact: true }).fill(PASSWORD);
+    await page.getByLabel(words.password, { exact: true }).press('Enter');
+    await page.waitForURL('**/account');
+    await check('account, unverified');
+
+    await context.close();
+    for (const [name, list] of Object.entries(found)) {
+      assert.deepEqual(list, [], `${name} (${locale})`);
+    }
+  });
+}
