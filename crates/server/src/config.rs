@@ -23,6 +23,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PORTAL_THROTTLE_PER_ADDRESS", "20", "failed sign-ins per source address per window"),
     ("PORTAL_THROTTLE_GLOBAL", "1000", "failed sign-ins over all accounts per window"),
     ("PORTAL_REGISTER_PER_ADDRESS", "10", "registrations per source address per window"),
+    ("PORTAL_REQUEST_TIMEOUT_SECS", "30", "an API request still unanswered after this long (a body trickling in, say) gets 503"),
     ("RUST_LOG", "info", "log filter"),
 ];
 
@@ -38,6 +39,7 @@ pub struct Config {
     pub pwned_upstream: Option<String>,
     pub pwned_corpus: Option<PathBuf>,
     pub secret_key: Option<[u8; 32]>,
+    pub request_timeout: Duration,
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub throttle: ThrottleLimits,
@@ -160,6 +162,7 @@ impl Config {
             secret_key: get("PORTAL_SECRET_KEY")
                 .map(|k| parse_key(&k))
                 .transpose()?,
+            request_timeout: secs("PORTAL_REQUEST_TIMEOUT_SECS", 30)?,
             session_idle: secs("PORTAL_SESSION_IDLE_SECS", 1800)?,
             session_absolute: secs("PORTAL_SESSION_ABSOLUTE_SECS", 43_200)?,
             throttle: ThrottleLimits {

@@ -27,13 +27,20 @@ fn reject(rejection: JsonRejection) -> ApiError {
             ErrorCode::UnsupportedMediaType,
             "Send the body as JSON with Content-Type: application/json.",
         ),
+        JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "The body is larger than {} bytes.",
+                    portal_api::rules::MAX_JSON_BODY_BYTES
+                ),
+            )
+        }
         JsonRejection::BytesRejection(_) => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::PayloadTooLarge,
-            format!(
-                "The body is larger than {} bytes.",
-                portal_api::rules::MAX_JSON_BODY_BYTES
-            ),
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidJson,
+            "The body could not be read.",
         ),
         // Syntax and data errors name the line, column and expected type: useful to a developer,
         // and they echo nothing secret beyond what the caller sent.

@@ -82,6 +82,24 @@ pub async fn same_origin(
     Ok(next.run(req).await)
 }
 
+/// Answers 503 when an API request takes longer than configured, so a client that sends its
+/// body a byte at a time, or a stuck dependency, cannot hold a request open for ever.
+pub async fn deadline(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    tokio::time::timeout(state.config.request_timeout, next.run(req))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::ServiceUnavailable,
+                "The request took too long and was stopped.",
+            )
+        })
+}
+
 fn is_same_origin(headers: &HeaderMap, origins: &[String]) -> bool {
     if let Some(origin) = headers.get(header::ORIGIN) {
         return origin
