@@ -56,6 +56,32 @@ pub struct Me {
     pub created_at: i64,
 }
 
+/// One signed-in browser or device of the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionInfo {
+    /// Names the session for revocation; not the secret in its cookie.
+    pub id: String,
+    /// Browser family from the user agent, e.g. `Firefox`; absent when unrecognised.
+    pub browser: Option<String>,
+    /// Operating system from the user agent, e.g. `Android`; absent when unrecognised.
+    pub os: Option<String>,
+    /// The source address it signed in from.
+    pub ip: Option<String>,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// The session this request was made with.
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RevokedResponse {
+    /// How many sessions were ended.
+    pub revoked: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct StatusResponse {

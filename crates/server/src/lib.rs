@@ -10,6 +10,7 @@ pub mod identity;
 pub mod mail;
 pub mod maintenance;
 pub mod openapi;
+pub mod secret_box;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
@@ -104,6 +105,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(identity::routes::sign_out))
         .routes(routes!(identity::routes::get_me))
         .routes(routes!(identity::routes::resend_verification))
+        .routes(routes!(identity::sessions::list_sessions))
+        .routes(routes!(identity::sessions::revoke_session))
+        .routes(routes!(identity::sessions::revoke_other_sessions))
         .routes(routes!(breach::pwned_range))
 }
 

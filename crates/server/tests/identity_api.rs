@@ -397,3 +397,139 @@ async fn a_remembered_device_signs_in_while_attackers_are_locked_out() {
         .unwrap();
     assert_eq!(forged.status(), StatusCode::TOO_MANY_REQUESTS);
 }
+
+mod sessions {
+    use super::common::{self, error_code, unique_email, TestApp, STRONG_PASSWORD};
+    use crate::on_both_backends;
+    use reqwest::StatusCode;
+    use serde_json::Value;
+
+    on_both_backends!(
+        a_customer_sees_every_session_and_ends_one,
+        ending_the_others_keeps_this_one,
+        another_customers_session_cannot_be_named,
+    );
+
+    async fn sign_in_elsewhere(app: &TestApp, email: &str, user_agent: &str) -> reqwest::Client {
+        let other = app.new_client();
+        let r = other
+            .post(app.url("/api/sign-in"))
+            .header("user-agent", user_agent)
+            .json(&serde_json::json!({"email": email, "password": STRONG_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        other
+    }
+
+    const PHONE: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+
+    async fn a_customer_sees_every_session_and_ends_one(app: TestApp) {
+        let email = unique_email("devices");
+        app.signed_in_customer(&email, STRONG_PASSWORD).await;
+        let phone = sign_in_elsewhere(&app, &email, PHONE).await;
+
+        let (status, list) = app.get("/api/sessions").await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        let list = list.as_array().unwrap().clone();
+        assert_eq!(list.len(), 2, "{list:?}");
+        let mine: Vec<&Value> = list.iter().filter(|s| s["current"] == true).collect();
+        assert_eq!(mine.len(), 1, "exactly one is this browser");
+        let theirs = list.iter().find(|s| s["current"] == false).unwrap();
+        assert_eq!(theirs["browser"], "Chrome");
+        assert_eq!(theirs["os"], "Android");
+        assert_eq!(theirs["ip"], "127.0.0.1");
+        assert!(theirs["created_at"].as_i64().unwrap() > 0);
+        // The public id is not the stored hash of the cookie's secret.
+        let (hash,): (String,) = sqlx::query_as("SELECT token_hash FROM sessions WHERE id = $1")
+            .bind(theirs["id"].as_str().unwrap())
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+        assert!(!hash.starts_with(theirs["id"].as_str().unwrap()));
+
+        let r = app
+            .client
+            .delete(app.url(&format!("/api/sessions/{}", theirs["id"].as_str().unwrap())))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let r = phone.get(app.url("/api/me")).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNAUTHORIZED,
+            "the phone is signed out at once"
+        );
+        assert_eq!(
+            app.get("/api/me").await.0,
+            StatusCode::OK,
+            "this browser is not"
+        );
+    }
+
+    async fn ending_the_others_keeps_this_one(app: TestApp) {
+        let email = unique_email("others");
+        app.signed_in_customer(&email, STRONG_PASSWORD).await;
+        let a = sign_in_elsewhere(&app, &email, PHONE).await;
+        let b = sign_in_elsewhere(&app, &email, "curl/8").await;
+        let (status, body) = app
+            .post("/api/sessions/revoke-others", serde_json::json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["revoked"], 2);
+        for other in [a, b] {
+            assert_eq!(
+                other.get(app.url("/api/me")).send().await.unwrap().status(),
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        assert_eq!(app.get("/api/me").await.0, StatusCode::OK);
+    }
+
+    async fn another_customers_session_cannot_be_named(app: TestApp) {
+        let victim = unique_email("victim");
+        app.register(&victim, STRONG_PASSWORD).await;
+        let victim_phone = sign_in_elsewhere(&app, &victim, PHONE).await;
+        let (_, list) = common::read(
+            victim_phone
+                .get(app.url("/api/sessions"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let victim_session = list[0]["id"].as_str().unwrap().to_owned();
+
+        app.signed_in_customer(&unique_email("attacker"), STRONG_PASSWORD)
+            .await;
+        let r = app
+            .client
+            .delete(app.url(&format!("/api/sessions/{victim_session}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(error_code(&common::read(r).await.1), "not_found");
+        let (_, list) = app.get("/api/sessions").await;
+        assert_eq!(
+            list.as_array().unwrap().len(),
+            1,
+            "only the attacker's own session is listed"
+        );
+        let r = victim_phone.get(app.url("/api/me")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "the victim stays signed in");
+        // Nobody signed in: no list, no revocation.
+        let anon = reqwest::Client::new();
+        let r = anon.get(app.url("/api/sessions")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let r = anon
+            .delete(app.url(&format!("/api/sessions/{victim_session}")))
+            .header("origin", &app.base)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+}

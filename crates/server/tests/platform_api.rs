@@ -123,6 +123,10 @@ async fn the_openapi_document_describes_every_operation() {
         "sign_in",
         "sign_out",
         "verify_email",
+        "list_sessions",
+        "revoke_session",
+        "revoke_other_sessions",
+        "resend_verification",
     ] {
         assert!(
             ids.contains(&expected.to_owned()),

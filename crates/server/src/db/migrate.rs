@@ -12,11 +12,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "identity",
-    sql: include_str!("migrations/0001_identity.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "identity",
+        sql: include_str!("migrations/0001_identity.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "session ids",
+        sql: include_str!("migrations/0002_session_ids.sql"),
+    },
+];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"
 

@@ -3,8 +3,12 @@
 pub mod account;
 pub mod device;
 pub mod password;
+pub mod recovery;
 pub mod routes;
 pub mod session;
+pub mod sessions;
 pub mod throttle;
 pub mod token;
+pub mod totp;
+pub mod user_agent;
 pub mod verification;

@@ -136,7 +136,7 @@ pub async fn verify_email(
     ))]
 pub async fn resend_verification(
     State(state): State<AppState>,
-    SignedIn { account }: SignedIn,
+    SignedIn { account, .. }: SignedIn,
 ) -> ApiResult<(StatusCode, axum::Json<StatusResponse>)> {
     if account.email_verified_at.is_none() {
         let now = crate::clock::now();
@@ -254,7 +254,7 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiR
         (status = 200, description = "The signed-in customer", body = Me),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-pub async fn get_me(SignedIn { account }: SignedIn) -> axum::Json<Me> {
+pub async fn get_me(SignedIn { account, .. }: SignedIn) -> axum::Json<Me> {
     axum::Json(Account::to_me(&account))
 }
 

@@ -27,9 +27,10 @@ pub async fn create(state: &AppState, account_id: &str, client: &Client) -> ApiR
     let now = crate::clock::now();
     let expires = now + state.config.session_absolute.as_secs() as i64;
     sqlx::query(
-        "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, ip)
-         VALUES ($1, $2, $3, $3, $4, $5, $6)",
+        "INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, ip)
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
     )
+    .bind(token::id())
     .bind(&t.hash)
     .bind(account_id)
     .bind(now)
@@ -86,6 +87,8 @@ pub async fn delete(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
 /// The signed-in customer; extracting it answers 401 `not_signed_in` when there is none.
 pub struct SignedIn {
     pub account: Account,
+    /// The public id of the session this request came with.
+    pub session_id: String,
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -98,7 +101,7 @@ impl FromRequestParts<AppState> for SignedIn {
         let now = crate::clock::now();
         let idle_cutoff = now - state.config.session_idle.as_secs() as i64;
         let sql = format!(
-            "SELECT {}, sessions.last_seen_at FROM sessions JOIN accounts ON accounts.id = sessions.account_id
+            "SELECT {}, sessions.id AS session_id, sessions.last_seen_at FROM sessions JOIN accounts ON accounts.id = sessions.account_id
              WHERE sessions.token_hash = $1 AND sessions.expires_at > $2 AND sessions.last_seen_at > $3",
             account::COLUMNS
         );
@@ -118,6 +121,10 @@ impl FromRequestParts<AppState> for SignedIn {
                 .execute(&state.db.pool)
                 .await?;
         }
-        Ok(Self { account })
+        let session_id = sqlx::Row::try_get(&row, "session_id")?;
+        Ok(Self {
+            account,
+            session_id,
+        })
     }
 }
