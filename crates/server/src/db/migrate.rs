@@ -23,6 +23,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "session ids",
         sql: include_str!("migrations/0002_session_ids.sql"),
     },
+    Migration {
+        version: 3,
+        name: "password resets",
+        sql: include_str!("migrations/0003_password_resets.sql"),
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"

@@ -4,6 +4,7 @@ pub mod account;
 pub mod device;
 pub mod password;
 pub mod recovery;
+pub mod reset;
 pub mod routes;
 pub mod session;
 pub mod sessions;

@@ -220,6 +220,7 @@ pub async fn sign_in(
         ));
     };
     throttle::clear(&state.db, &keys[0].0).await?;
+    super::reset::void_links(&state, &account.id).await?;
     if password::needs_rehash(&phc) {
         let rehashed = state.hasher.hash(&req.password).await?;
         account::set_password_hash(&state.db, &account.id, &rehashed).await?;

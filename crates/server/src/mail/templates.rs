@@ -57,3 +57,57 @@ pub fn already_registered(locale: Locale, to: &str, sign_in_link: &str) -> Mail 
         body,
     }
 }
+
+pub fn password_reset(locale: Locale, to: &str, link: &str) -> Mail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            format!("Reset your {SERVICE_NAME} password"),
+            format!(
+                "Someone asked to reset the password of your {SERVICE_NAME} account.\n\n\
+                 To choose a new password, open this link within 30 minutes. It works once:\n\n{link}\n\n\
+                 If it was not you, ignore this message: your password stays as it is. \
+                 Signing in also cancels this link.\n"
+            ),
+        ),
+        Locale::Ja => (
+            format!("{SERVICE_NAME}：パスワードの再設定"),
+            format!(
+                "{SERVICE_NAME}アカウントのパスワード再設定が申請されました。\n\n\
+                 新しいパスワードを設定するには、30分以内に次のリンクを開いてください（1回のみ有効です）。\n\n{link}\n\n\
+                 お心当たりのない場合は、このメールを破棄してください。パスワードは変更されません。\
+                 サインインするとこのリンクは無効になります。\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
+/// Sent after every password change or reset, so a change the customer did not make is noticed.
+pub fn password_changed(locale: Locale, to: &str, sign_in_link: &str) -> Mail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            format!("Your {SERVICE_NAME} password was changed"),
+            format!(
+                "The password of your {SERVICE_NAME} account was just changed, and every other \
+                 browser and device was signed out.\n\nIf this was you, there is nothing to do. \
+                 If it was not, reset your password at once from the sign-in page and contact support:\n\n{sign_in_link}\n"
+            ),
+        ),
+        Locale::Ja => (
+            format!("{SERVICE_NAME}：パスワードが変更されました"),
+            format!(
+                "{SERVICE_NAME}アカウントのパスワードが変更され、ほかのブラウザや端末はすべてサインアウトされました。\n\n\
+                 ご本人による変更であれば、対応は不要です。お心当たりのない場合は、ただちにサインイン画面からパスワードを再設定し、サポートにご連絡ください。\n\n{sign_in_link}\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}

@@ -26,7 +26,14 @@ impl Mailbox {
         let mut files: Vec<_> = std::fs::read_dir(&self.dir)
             .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();
-        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        // The sink writes `.tmp-<name>.eml` and renames it: a listing taken mid-rename could
+        // see one message twice, or half of it.
+        files.retain(|p| {
+            p.extension().is_some_and(|e| e == "eml")
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        });
         files.sort();
         files
             .iter()

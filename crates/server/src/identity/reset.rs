@@ -1,0 +1,262 @@
+//! Forgotten and changed passwords. The reset link goes only to the verified address on file;
+//! a finished reset or change ends every other session at once and tells the customer by mail.
+
+use super::account::{self, Account};
+use super::password;
+use super::session::SignedIn;
+use super::throttle::{self, Window};
+use super::token;
+use crate::http::client::Client;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::Json;
+use crate::mail::templates;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use portal_api::dto::{
+    PasswordChangeRequest, PasswordResetComplete, PasswordResetRequest, StatusResponse,
+};
+use portal_api::error::{ErrorBody, ErrorCode};
+
+const VALID_SECS: i64 = 30 * 60;
+/// Reset mails one address may be sent per throttle window, so the form cannot flood a mailbox.
+const MAILS_PER_WINDOW: i64 = 3;
+
+fn status(s: &str) -> axum::Json<StatusResponse> {
+    axum::Json(StatusResponse { status: s.into() })
+}
+
+/// Ask for a reset link. The answer is the same whether or not the address has an account, is
+/// verified, or has asked too often; only the mailbox learns which.
+#[utoipa::path(post, path = "/api/password-reset", operation_id = "password_reset_request", tag = "identity",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "If the address is a verified customer's, a link is on its way", body = StatusResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 429, description = "Too many requests from this source address", body = ErrorBody),
+    ))]
+pub async fn password_reset_request(
+    State(state): State<AppState>,
+    client: Client,
+    Json(req): Json<PasswordResetRequest>,
+) -> ApiResult<(StatusCode, axum::Json<StatusResponse>)> {
+    let now = crate::clock::now();
+    let window = Window {
+        secs: state.config.throttle.window.as_secs() as i64,
+    };
+    let by_address = format!("reset:address:{}", client.ip);
+    if throttle::hit(&state.db, &window, &by_address, now).await?
+        > i64::from(state.config.throttle.per_address)
+    {
+        return Err(ApiError::too_many_attempts(window.remaining(now)));
+    }
+    let email_key: String = req.email.trim().to_lowercase().chars().take(300).collect();
+    let found = account::find_for_sign_in(&state.db, &email_key).await?;
+    if let Some((account, _)) = found.filter(|(a, _)| a.email_verified_at.is_some()) {
+        let by_account = format!("reset:account:{}", account.id);
+        if throttle::hit(&state.db, &window, &by_account, now).await? <= MAILS_PER_WINDOW {
+            issue(&state, &account, now).await?;
+        }
+    }
+    Ok((StatusCode::ACCEPTED, status("reset_requested")))
+}
+
+async fn issue(state: &AppState, account: &Account, now: i64) -> ApiResult<()> {
+    let t = token::new();
+    let mut tx = state.db.pool.begin().await?;
+    // A newer link voids every older one.
+    sqlx::query("DELETE FROM password_resets WHERE account_id = $1")
+        .bind(&account.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO password_resets (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(&t.hash)
+        .bind(&account.id)
+        .bind(now)
+        .bind(now + VALID_SECS)
+        .execute(&mut *tx)
+        .await?;
+    let link = format!(
+        "{}/reset-password?token={}",
+        state.config.public_url.base, t.secret
+    );
+    // To the address on file, whatever the request said.
+    let mail = templates::password_reset(account.locale(), &account.email, &link);
+    state.outbox.queue(&mut tx, &mail).await?;
+    tx.commit().await?;
+    state.outbox.wake();
+    Ok(())
+}
+
+/// Voids any outstanding reset link of the account: signing in shows the customer still knows
+/// their password, so a link someone else may have asked for has no business staying live.
+pub async fn void_links(state: &AppState, account_id: &str) -> ApiResult<()> {
+    sqlx::query("DELETE FROM password_resets WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&state.db.pool)
+        .await?;
+    Ok(())
+}
+
+fn token_invalid() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::TokenInvalid,
+        "This link is invalid, used or expired. Ask for a new one.",
+    )
+}
+
+/// Choose a new password with the token from the mailed link. Every session of the account
+/// ends; the customer signs in again with the new password.
+#[utoipa::path(post, path = "/api/password-reset/complete", operation_id = "password_reset_complete", tag = "identity",
+    request_body = PasswordResetComplete,
+    responses(
+        (status = 200, description = "The password is changed and every session ended", body = StatusResponse),
+        (status = 400, description = "Unknown, used, replaced or expired token (`token_invalid`), or malformed JSON", body = ErrorBody),
+        (status = 422, description = "The new password breaks a rule; `field` names it", body = ErrorBody),
+    ))]
+pub async fn password_reset_complete(
+    State(state): State<AppState>,
+    Json(req): Json<PasswordResetComplete>,
+) -> ApiResult<axum::Json<StatusResponse>> {
+    if req.token.len() > 128 {
+        return Err(token_invalid());
+    }
+    let now = crate::clock::now();
+    let hash = token::hash(&req.token);
+    let sql = format!(
+        "SELECT {} FROM password_resets JOIN accounts ON accounts.id = password_resets.account_id
+         WHERE password_resets.token_hash = $1 AND password_resets.used_at IS NULL AND password_resets.expires_at > $2",
+        account::COLUMNS
+    );
+    let row = sqlx::query(&sql)
+        .bind(&hash)
+        .bind(now)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let account = Account::from_row(&row.ok_or_else(token_invalid)?)?;
+    // Checked before the token is spent, so a refused password does not cost the customer the link.
+    let new_password = password::check_new(
+        &req.new_password,
+        &account.email,
+        account.display_name.as_deref(),
+        &state.pwned,
+    )
+    .await
+    .map_err(|e| rename_field(e, "new_password"))?;
+    let phc = state.hasher.hash(new_password.as_str()).await?;
+
+    let mut tx = state.db.pool.begin().await?;
+    let spent = sqlx::query(
+        "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if spent != 1 {
+        return Err(token_invalid());
+    }
+    set_password_and_end_sessions(&state, &mut tx, &account, &phc, None).await?;
+    tx.commit().await?;
+    state.outbox.wake();
+    Ok(status("password_reset"))
+}
+
+/// Change the password, proving the current one. Every other session ends at once.
+#[utoipa::path(post, path = "/api/me/password", operation_id = "password_change", tag = "identity",
+    request_body = PasswordChangeRequest,
+    responses(
+        (status = 200, description = "Changed; every other session is ended", body = StatusResponse),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The current password is wrong (`invalid_credentials`)", body = ErrorBody),
+        (status = 422, description = "The new password breaks a rule; `field` names it", body = ErrorBody),
+        (status = 429, description = "Too many wrong current passwords", body = ErrorBody),
+    ))]
+pub async fn password_change(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Json(req): Json<PasswordChangeRequest>,
+) -> ApiResult<axum::Json<StatusResponse>> {
+    let now = crate::clock::now();
+    let limits = state.config.throttle;
+    let window = Window {
+        secs: limits.window.as_secs() as i64,
+    };
+    let key = format!("password-change:{}", me.account.id);
+    if throttle::count(&state.db, &window, &key, now).await? >= i64::from(limits.per_account) {
+        return Err(ApiError::too_many_attempts(window.remaining(now)));
+    }
+    let (current_phc,): (String,) =
+        sqlx::query_as("SELECT password_hash FROM accounts WHERE id = $1")
+            .bind(&me.account.id)
+            .fetch_one(&state.db.pool)
+            .await?;
+    if !state
+        .hasher
+        .verify(&req.current_password, Some(&current_phc))
+        .await?
+    {
+        throttle::hit(&state.db, &window, &key, now).await?;
+        return Err(ApiError {
+            field: Some("current_password"),
+            ..ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::InvalidCredentials,
+                "The current password is not right.",
+            )
+        });
+    }
+    let new_password = password::check_new(
+        &req.new_password,
+        &me.account.email,
+        me.account.display_name.as_deref(),
+        &state.pwned,
+    )
+    .await
+    .map_err(|e| rename_field(e, "new_password"))?;
+    let phc = state.hasher.hash(new_password.as_str()).await?;
+    let mut tx = state.db.pool.begin().await?;
+    set_password_and_end_sessions(&state, &mut tx, &me.account, &phc, Some(&me.session_id)).await?;
+    tx.commit().await?;
+    state.outbox.wake();
+    Ok(status("password_changed"))
+}
+
+/// Stores the new hash, ends every session but `keep`, voids reset links, and queues the mail
+/// that tells the customer, all in the caller's transaction.
+async fn set_password_and_end_sessions(
+    state: &AppState,
+    tx: &mut sqlx::AnyConnection,
+    account: &Account,
+    phc: &str,
+    keep: Option<&str>,
+) -> ApiResult<()> {
+    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        .bind(phc)
+        .bind(&account.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND (id IS NULL OR id <> $2)")
+        .bind(&account.id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM password_resets WHERE account_id = $1 AND used_at IS NULL")
+        .bind(&account.id)
+        .execute(&mut *tx)
+        .await?;
+    let link = format!("{}/sign-in", state.config.public_url.base);
+    let mail = templates::password_changed(account.locale(), &account.email, &link);
+    state.outbox.queue(tx, &mail).await?;
+    Ok(())
+}
+
+/// The shared password rules name the field `password`; these requests call it `new_password`.
+fn rename_field(mut e: ApiError, field: &'static str) -> ApiError {
+    if e.field == Some("password") {
+        e.field = Some(field);
+    }
+    e
+}

@@ -1,0 +1,363 @@
+//! Forgotten and changed passwords, attacked straight at the API (THREATS T3, T4, T5, T7, T8).
+
+mod common;
+
+use common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
+use reqwest::StatusCode;
+use serde_json::json;
+
+const NEW_PASSWORD: &str = "amber-lighthouse-quilt-62-marmot";
+
+on_both_backends!(
+    the_link_goes_only_to_the_address_on_file,
+    every_address_gets_the_same_answer,
+    a_reset_ends_every_session_and_the_token_works_once,
+    an_older_link_dies_when_a_newer_one_is_sent,
+    signing_in_voids_an_outstanding_link,
+    expired_links_do_not_work,
+    knowledge_facts_are_never_enough,
+    a_weak_new_password_keeps_the_link_alive,
+    changing_the_password_signs_out_every_other_browser,
+);
+
+fn reset_token_in(body: &str) -> String {
+    let start =
+        body.find("/reset-password?token=").expect("a reset link") + "/reset-password?token=".len();
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+async fn reset_link(app: &TestApp, email: &str, mails_before: usize) -> String {
+    let mails = app.mailbox.wait_for(email, mails_before + 1).await;
+    reset_token_in(&mails[mails_before].body)
+}
+
+/// T3/T4: 7pay mailed the link to any address the client named. Here every such field is
+/// ignored: the victim's own mailbox gets the link and the attacker's gets nothing.
+async fn the_link_goes_only_to_the_address_on_file(app: TestApp) {
+    let victim = unique_email("victim");
+    app.signed_in_customer(&victim, STRONG_PASSWORD).await;
+    let attacker = unique_email("attacker");
+    let (status, body) = app
+        .post(
+            "/api/password-reset",
+            json!({
+                "email": victim, "send_to": attacker, "to": attacker, "destination": attacker,
+                "email_to": attacker, "recipient": attacker, "phone": "+81-90-0000-0000",
+                "birth_date": "1990-01-01", "member_id": "0000001"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let mails = app.mailbox.wait_for(&victim, 2).await;
+    assert!(mails[1].subject.contains("Reset your"), "{:?}", mails[1]);
+    assert!(
+        app.mailbox.all_for(&attacker).is_empty(),
+        "nothing reaches the attacker"
+    );
+}
+
+/// T7: an unverified address is not sent a link; nobody learns which case applied.
+async fn every_address_gets_the_same_answer(app: TestApp) {
+    let verified = unique_email("verified");
+    app.signed_in_customer(&verified, STRONG_PASSWORD).await;
+    let unverified = unique_email("unverified");
+    app.register(&unverified, STRONG_PASSWORD).await;
+    let nobody = unique_email("nobody");
+    let answers = [
+        app.post("/api/password-reset", json!({"email": verified}))
+            .await,
+        app.post("/api/password-reset", json!({"email": unverified}))
+            .await,
+        app.post("/api/password-reset", json!({"email": nobody}))
+            .await,
+    ];
+    assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    app.mailbox.wait_for(&verified, 2).await;
+    // Give the outbox time to deliver anything it wrongly queued, then look.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        app.mailbox.all_for(&unverified).len(),
+        1,
+        "only the sign-up mail"
+    );
+    let (queued,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM mail_outbox WHERE recipient = $1")
+        .bind(&unverified)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 1);
+}
+
+/// T8: a finished reset ends every session at once; the token is single-use and stored hashed.
+async fn a_reset_ends_every_session_and_the_token_works_once(app: TestApp) {
+    let email = unique_email("reset");
+    app.signed_in_customer(&email, STRONG_PASSWORD).await;
+    let other_browser = app.new_client();
+    other_browser
+        .post(app.url("/api/sign-in"))
+        .json(&json!({"email": email, "password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    app.post("/api/password-reset", json!({"email": email}))
+        .await;
+    let token = reset_link(&app, &email, 1).await;
+    assert!(token.len() >= 43, "at least 256 bits");
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM password_resets WHERE token_hash = $1")
+        .bind(&token)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "stored hashed");
+
+    let (status, body) = app
+        .post(
+            "/api/password-reset/complete",
+            json!({"token": token, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        app.get("/api/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "this browser is signed out"
+    );
+    let r = other_browser.get(app.url("/api/me")).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "and so is every other"
+    );
+    let mails = app.mailbox.wait_for(&email, 3).await;
+    assert!(
+        mails[2].subject.contains("password was changed"),
+        "{:?}",
+        mails[2]
+    );
+
+    let (status, body) = app
+        .post(
+            "/api/password-reset/complete",
+            json!({"token": token, "new_password": "x-another-long-one-99"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "token_invalid", "used twice");
+    assert_eq!(
+        app.sign_in(&email, STRONG_PASSWORD).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.sign_in(&email, NEW_PASSWORD).await.0, StatusCode::OK);
+}
+
+async fn an_older_link_dies_when_a_newer_one_is_sent(app: TestApp) {
+    let email = unique_email("twice");
+    app.signed_in_customer(&email, STRONG_PASSWORD).await;
+    app.client
+        .post(app.url("/api/sign-out"))
+        .send()
+        .await
+        .unwrap();
+    app.post("/api/password-reset", json!({"email": email}))
+        .await;
+    let old = reset_link(&app, &email, 1).await;
+    app.post("/api/password-reset", json!({"email": email}))
+        .await;
+    let new = reset_link(&app, &email, 2).await;
+    let (status, body) = app
+        .post(
+            "/api/password-reset/complete",
+            json!({"token": old, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "token_invalid");
+    let (status, _) = app
+        .post(
+            "/api/password-reset/complete",
+            json!({"token": new, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn signing_in_voids_an_outstanding_link(app: TestApp) {
+    let email = unique_email("remembered");
+    app.signed_in_customer(&email, STRONG_PASSWORD).await;
+    app.post("/api/password-reset", json!({"email": email}))
+        .await;
+    let token = reset_link(&app, &email, 1).await;
+    assert_eq!(app.sign_in(&email, STRONG_PASSWORD).await.0, StatusCode::OK);
+    let (status, body) = app
+        .post(
+            "/api/password-reset/complete",
+            json!({"token": token, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "token_invalid");
+}
+
+async fn expired_links_do_not_work(app: TestApp) {
+    let email = unique_email("late");
+    app.signed_in_customer(&email, STRONG_PASSWORD).await;
+    app.client
+        .post(app.url("/api/sign-out"))
+        .send()
+        .await
+        .unwrap();
+    app.post("/api/password-reset", json!({"email": email}))
+        .await;
+    let token = reset_link(&app, &email, 1).await;
+    let (expires, created): (i64, i64) =
+        sqlx::query_as("SELECT expires_at, created_at FROM password_resets")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(expires - created, 30 * 60, "valid for 30 minutes");
+    sqlx::query("UPDATE password_resets SET expires_at = $1")
+        .bind(portal_server::clock::now())
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let (status, _) = app
+        .post(
+            "/api/password-reset/complete",
+            json!({"token": token, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// T5: 7pay reset a password for anyone who knew a birth date, phone number and member ID.
+async fn knowledge_facts_are_never_enough(app: TestApp) {
+    let email = unique_email("facts");
+    app.signed_in_customer(&email, STRONG_PASSWORD).await;
+    app.client
+        .post(app.url("/api/sign-out"))
+        .send()
+        .await
+        .unwrap();
+    let facts =
+        json!({"birth_date": "1990-01-01", "phone": "+81-90-0000-0000", "member_id": "0000001"});
+    for body in [
+        json!({"email": email, "new_password": NEW_PASSWORD, "birth_date": "1990-01-01", "phone": "+81-90-0000-0000", "member_id": "0000001"}),
+        json!({"token": "", "new_password": NEW_PASSWORD}),
+        json!({"token": email, "new_password": NEW_PASSWORD}),
+        facts,
+    ] {
+        let (status, answer) = app.post("/api/password-reset/complete", body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(["invalid_json", "token_invalid"].contains(&error_code(&answer)));
+    }
+    assert_eq!(
+        app.sign_in(&email, STRONG_PASSWORD).await.0,
+        StatusCode::OK,
+        "the password is unchanged"
+    );
+}
+
+async fn a_weak_new_password_keeps_the_link_alive(app: TestApp) {
+    let email = unique_email("weak");
+    app.signed_in_customer(&email, STRONG_PASSWORD).await;
+    app.client
+        .post(app.url("/api/sign-out"))
+        .send()
+        .await
+        .unwrap();
+    app.post("/api/password-reset", json!({"email": email}))
+        .await;
+    let token = reset_link(&app, &email, 1).await;
+    for (password, code) in [
+        ("short", "password_too_short"),
+        ("password1234", "password_breached"),
+        (&email[..], "password_weak"),
+    ] {
+        let (status, body) = app
+            .post(
+                "/api/password-reset/complete",
+                json!({"token": token, "new_password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(error_code(&body), code);
+        assert_eq!(body["error"]["field"], "new_password");
+    }
+    let (status, _) = app
+        .post(
+            "/api/password-reset/complete",
+            json!({"token": token, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// T8: 7pay's web password change left the app signed in. Here every other session ends.
+async fn changing_the_password_signs_out_every_other_browser(app: TestApp) {
+    let email = unique_email("change");
+    app.signed_in_customer(&email, STRONG_PASSWORD).await;
+    let phone = app.new_client();
+    phone
+        .post(app.url("/api/sign-in"))
+        .json(&json!({"email": email, "password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        phone.get(app.url("/api/me")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    let (status, body) = app
+        .post(
+            "/api/me/password",
+            json!({"current_password": "not-it-at-all-1", "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&body), "invalid_credentials");
+    assert_eq!(body["error"]["field"], "current_password");
+    let (status, body) = app
+        .post(
+            "/api/me/password",
+            json!({"current_password": STRONG_PASSWORD, "new_password": "password1234"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "new_password");
+    assert_eq!(
+        phone.get(app.url("/api/me")).send().await.unwrap().status(),
+        StatusCode::OK,
+        "refusals change nothing"
+    );
+
+    let (status, body) = app
+        .post(
+            "/api/me/password",
+            json!({"current_password": STRONG_PASSWORD, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        phone.get(app.url("/api/me")).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED,
+        "the other browser is out at once"
+    );
+    assert_eq!(app.get("/api/me").await.0, StatusCode::OK, "this one stays");
+    let mails = app.mailbox.wait_for(&email, 2).await;
+    assert!(mails[1].subject.contains("password was changed"));
+    assert_eq!(app.sign_in(&email, NEW_PASSWORD).await.0, StatusCode::OK);
+
+    let anon = reqwest::Client::new();
+    let r = anon
+        .post(app.url("/api/me/password"))
+        .json(&json!({"current_password": NEW_PASSWORD, "new_password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
