@@ -127,6 +127,9 @@ async fn the_openapi_document_describes_every_operation() {
         "revoke_session",
         "revoke_other_sessions",
         "resend_verification",
+        "password_reset_request",
+        "password_reset_complete",
+        "password_change",
     ] {
         assert!(
             ids.contains(&expected.to_owned()),
