@@ -29,6 +29,18 @@ fn reset_token_in(body: &str) -> String {
         .collect()
 }
 
+async fn complete(
+    app: &TestApp,
+    token: &str,
+    new_password: &str,
+) -> (StatusCode, serde_json::Value) {
+    app.post(
+        "/api/password-reset/complete",
+        json!({"token": token, "new_password": new_password}),
+    )
+    .await
+}
+
 async fn reset_link(app: &TestApp, email: &str, mails_before: usize) -> String {
     let mails = app.mailbox.wait_for(email, mails_before + 1).await;
     reset_token_in(&mails[mails_before].body)
@@ -114,12 +126,7 @@ async fn a_reset_ends_every_session_and_the_token_works_once(app: TestApp) {
         .unwrap();
     assert_eq!(n, 0, "stored hashed");
 
-    let (status, body) = app
-        .post(
-            "/api/password-reset/complete",
-            json!({"token": token, "new_password": NEW_PASSWORD}),
-        )
-        .await;
+    let (status, body) = complete(&app, &token, NEW_PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
         app.get("/api/me").await.0,
@@ -139,12 +146,7 @@ async fn a_reset_ends_every_session_and_the_token_works_once(app: TestApp) {
         mails[2]
     );
 
-    let (status, body) = app
-        .post(
-            "/api/password-reset/complete",
-            json!({"token": token, "new_password": "x-another-long-one-99"}),
-        )
-        .await;
+    let (status, body) = complete(&app, &token, "x-another-long-one-99").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "token_invalid", "used twice");
     assert_eq!(
@@ -168,20 +170,10 @@ async fn an_older_link_dies_when_a_newer_one_is_sent(app: TestApp) {
     app.post("/api/password-reset", json!({"email": email}))
         .await;
     let new = reset_link(&app, &email, 2).await;
-    let (status, body) = app
-        .post(
-            "/api/password-reset/complete",
-            json!({"token": old, "new_password": NEW_PASSWORD}),
-        )
-        .await;
+    let (status, body) = complete(&app, &old, NEW_PASSWORD).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "token_invalid");
-    let (status, _) = app
-        .post(
-            "/api/password-reset/complete",
-            json!({"token": new, "new_password": NEW_PASSWORD}),
-        )
-        .await;
+    let (status, _) = complete(&app, &new, NEW_PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -192,12 +184,7 @@ async fn signing_in_voids_an_outstanding_link(app: TestApp) {
         .await;
     let token = reset_link(&app, &email, 1).await;
     assert_eq!(app.sign_in(&email, STRONG_PASSWORD).await.0, StatusCode::OK);
-    let (status, body) = app
-        .post(
-            "/api/password-reset/complete",
-            json!({"token": token, "new_password": NEW_PASSWORD}),
-        )
-        .await;
+    let (status, body) = complete(&app, &token, NEW_PASSWORD).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "token_invalid");
 }
@@ -224,12 +211,7 @@ async fn expired_links_do_not_work(app: TestApp) {
         .execute(&app.state.db.pool)
         .await
         .unwrap();
-    let (status, _) = app
-        .post(
-            "/api/password-reset/complete",
-            json!({"token": token, "new_password": NEW_PASSWORD}),
-        )
-        .await;
+    let (status, _) = complete(&app, &token, NEW_PASSWORD).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -277,22 +259,12 @@ async fn a_weak_new_password_keeps_the_link_alive(app: TestApp) {
         ("password1234", "password_breached"),
         (&email[..], "password_weak"),
     ] {
-        let (status, body) = app
-            .post(
-                "/api/password-reset/complete",
-                json!({"token": token, "new_password": password}),
-            )
-            .await;
+        let (status, body) = complete(&app, &token, password).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(error_code(&body), code);
         assert_eq!(body["error"]["field"], "new_password");
     }
-    let (status, _) = app
-        .post(
-            "/api/password-reset/complete",
-            json!({"token": token, "new_password": NEW_PASSWORD}),
-        )
-        .await;
+    let (status, _) = complete(&app, &token, NEW_PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
 }
 
