@@ -466,3 +466,44 @@ async fn a_stalled_body_is_answered_not_waited_on_for_ever() {
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains("\"service_unavailable\""), "{answer}");
 }
+
+/// Actions that cost a mail or an account are limited per source address whether or not they
+/// succeed: sign-ups and reset requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ups_and_reset_requests_are_limited_per_address() {
+    let app = TestApp::spawn_with(
+        common::Backend::Sqlite,
+        &[
+            ("PORTAL_REGISTER_PER_ADDRESS", "2"),
+            ("PORTAL_THROTTLE_PER_ADDRESS", "2"),
+        ],
+    )
+    .await
+    .unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            app.register(&unique_email("many"), STRONG_PASSWORD).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let (status, body) = app.register(&unique_email("many"), STRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_code(&body), "too_many_attempts");
+    assert_eq!(
+        app.account_count().await,
+        2,
+        "the refused sign-up made nothing"
+    );
+
+    for _ in 0..2 {
+        let (status, _) = app
+            .post("/api/password-reset", json!({"email": unique_email("r")}))
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let (status, body) = app
+        .post("/api/password-reset", json!({"email": unique_email("r")}))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_code(&body), "too_many_attempts");
+}

@@ -41,9 +41,27 @@ async fn complete(
     .await
 }
 
-async fn reset_link(app: &TestApp, email: &str, mails_before: usize) -> String {
-    let mails = app.mailbox.wait_for(email, mails_before + 1).await;
-    reset_token_in(&mails[mails_before].body)
+/// Asks for a reset link for `email` and returns the token from the mail that arrives.
+async fn request_reset_link(app: &TestApp, email: &str) -> String {
+    let before = app.mailbox.all_for(email).len();
+    let (status, _) = app
+        .post("/api/password-reset", json!({"email": email}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mails = app.mailbox.wait_for(email, before + 1).await;
+    reset_token_in(&mails[before].body)
+}
+
+/// A verified customer who has signed in once (so has a device) and signed out again.
+async fn signed_out_customer(app: &TestApp, email: &str) {
+    app.signed_in_customer(email, STRONG_PASSWORD).await;
+    let r = app
+        .client
+        .post(app.url("/api/sign-out"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
 }
 
 /// T3/T4: 7pay mailed the link to any address the client named. Here every such field is
@@ -115,9 +133,7 @@ async fn a_reset_ends_every_session_and_the_token_works_once(app: TestApp) {
         .send()
         .await
         .unwrap();
-    app.post("/api/password-reset", json!({"email": email}))
-        .await;
-    let token = reset_link(&app, &email, 1).await;
+    let token = request_reset_link(&app, &email).await;
     assert!(token.len() >= 43, "at least 256 bits");
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM password_resets WHERE token_hash = $1")
         .bind(&token)
@@ -158,18 +174,9 @@ async fn a_reset_ends_every_session_and_the_token_works_once(app: TestApp) {
 
 async fn an_older_link_dies_when_a_newer_one_is_sent(app: TestApp) {
     let email = unique_email("twice");
-    app.signed_in_customer(&email, STRONG_PASSWORD).await;
-    app.client
-        .post(app.url("/api/sign-out"))
-        .send()
-        .await
-        .unwrap();
-    app.post("/api/password-reset", json!({"email": email}))
-        .await;
-    let old = reset_link(&app, &email, 1).await;
-    app.post("/api/password-reset", json!({"email": email}))
-        .await;
-    let new = reset_link(&app, &email, 2).await;
+    signed_out_customer(&app, &email).await;
+    let old = request_reset_link(&app, &email).await;
+    let new = request_reset_link(&app, &email).await;
     let (status, body) = complete(&app, &old, NEW_PASSWORD).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "token_invalid");
@@ -180,9 +187,7 @@ async fn an_older_link_dies_when_a_newer_one_is_sent(app: TestApp) {
 async fn signing_in_voids_an_outstanding_link(app: TestApp) {
     let email = unique_email("remembered");
     app.signed_in_customer(&email, STRONG_PASSWORD).await;
-    app.post("/api/password-reset", json!({"email": email}))
-        .await;
-    let token = reset_link(&app, &email, 1).await;
+    let token = request_reset_link(&app, &email).await;
     assert_eq!(app.sign_in(&email, STRONG_PASSWORD).await.0, StatusCode::OK);
     let (status, body) = complete(&app, &token, NEW_PASSWORD).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -191,15 +196,8 @@ async fn signing_in_voids_an_outstanding_link(app: TestApp) {
 
 async fn expired_links_do_not_work(app: TestApp) {
     let email = unique_email("late");
-    app.signed_in_customer(&email, STRONG_PASSWORD).await;
-    app.client
-        .post(app.url("/api/sign-out"))
-        .send()
-        .await
-        .unwrap();
-    app.post("/api/password-reset", json!({"email": email}))
-        .await;
-    let token = reset_link(&app, &email, 1).await;
+    signed_out_customer(&app, &email).await;
+    let token = request_reset_link(&app, &email).await;
     let (expires, created): (i64, i64) =
         sqlx::query_as("SELECT expires_at, created_at FROM password_resets")
             .fetch_one(&app.state.db.pool)
@@ -218,12 +216,7 @@ async fn expired_links_do_not_work(app: TestApp) {
 /// T5: 7pay reset a password for anyone who knew a birth date, phone number and member ID.
 async fn knowledge_facts_are_never_enough(app: TestApp) {
     let email = unique_email("facts");
-    app.signed_in_customer(&email, STRONG_PASSWORD).await;
-    app.client
-        .post(app.url("/api/sign-out"))
-        .send()
-        .await
-        .unwrap();
+    signed_out_customer(&app, &email).await;
     let facts =
         json!({"birth_date": "1990-01-01", "phone": "+81-90-0000-0000", "member_id": "0000001"});
     for body in [
@@ -245,15 +238,8 @@ async fn knowledge_facts_are_never_enough(app: TestApp) {
 
 async fn a_weak_new_password_keeps_the_link_alive(app: TestApp) {
     let email = unique_email("weak");
-    app.signed_in_customer(&email, STRONG_PASSWORD).await;
-    app.client
-        .post(app.url("/api/sign-out"))
-        .send()
-        .await
-        .unwrap();
-    app.post("/api/password-reset", json!({"email": email}))
-        .await;
-    let token = reset_link(&app, &email, 1).await;
+    signed_out_customer(&app, &email).await;
+    let token = request_reset_link(&app, &email).await;
     for (password, code) in [
         ("short", "password_too_short"),
         ("password1234", "password_breached"),

@@ -41,15 +41,16 @@ pub async fn password_reset_request(
     Json(req): Json<PasswordResetRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<StatusResponse>)> {
     let now = crate::clock::now();
-    let window = Window {
-        secs: state.config.throttle.window.as_secs() as i64,
-    };
+    let window = Window::of(&state);
     let by_address = format!("reset:address:{}", client.ip);
-    if throttle::hit(&state.db, &window, &by_address, now).await?
-        > i64::from(state.config.throttle.per_address)
-    {
-        return Err(ApiError::too_many_attempts(window.remaining(now)));
-    }
+    throttle::take(
+        &state.db,
+        &window,
+        &by_address,
+        state.config.throttle.per_address,
+        now,
+    )
+    .await?;
     let email_key: String = req.email.trim().to_lowercase().chars().take(300).collect();
     let found = account::find_for_sign_in(&state.db, &email_key).await?;
     if let Some((account, _)) = found.filter(|(a, _)| a.email_verified_at.is_some()) {
@@ -180,14 +181,16 @@ pub async fn password_change(
     Json(req): Json<PasswordChangeRequest>,
 ) -> ApiResult<axum::Json<StatusResponse>> {
     let now = crate::clock::now();
-    let limits = state.config.throttle;
-    let window = Window {
-        secs: limits.window.as_secs() as i64,
-    };
+    let window = Window::of(&state);
     let key = format!("password-change:{}", me.account.id);
-    if throttle::count(&state.db, &window, &key, now).await? >= i64::from(limits.per_account) {
-        return Err(ApiError::too_many_attempts(window.remaining(now)));
-    }
+    throttle::check(
+        &state.db,
+        &window,
+        &key,
+        state.config.throttle.per_account,
+        now,
+    )
+    .await?;
     let (current_phc,): (String,) =
         sqlx::query_as("SELECT password_hash FROM accounts WHERE id = $1")
             .bind(&me.account.id)

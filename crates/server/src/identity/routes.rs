@@ -21,6 +21,9 @@ use portal_api::dto::{
 use portal_api::error::{ErrorBody, ErrorCode};
 use portal_api::rules::{DisplayName, Email};
 
+/// New verification links one account may ask for per throttle window (each is a mail).
+const VERIFY_MAILS_PER_WINDOW: u32 = 5;
+
 /// Create an account. The answer is the same whether or not the address already has one;
 /// the mailbox owner learns which.
 #[utoipa::path(post, path = "/api/register", operation_id = "register", tag = "identity",
@@ -49,15 +52,9 @@ pub async fn register(
     let locale = req.locale.unwrap_or_else(|| accept_language(&headers));
 
     let now = crate::clock::now();
-    let window = Window {
-        secs: state.config.throttle.window.as_secs() as i64,
-    };
     let key = format!("register:ip:{}", client.ip);
-    if throttle::hit(&state.db, &window, &key, now).await?
-        > i64::from(state.config.throttle.register_per_address)
-    {
-        return Err(ApiError::too_many_attempts(window.remaining(now)));
-    }
+    let limit = state.config.throttle.register_per_address;
+    throttle::take(&state.db, &Window::of(&state), &key, limit, now).await?;
 
     // Hashed whether or not the address is taken, so both cases take the same time.
     let phc = state.hasher.hash(new_password.as_str()).await?;
@@ -139,14 +136,16 @@ pub async fn resend_verification(
     SignedIn { account, .. }: SignedIn,
 ) -> ApiResult<(StatusCode, axum::Json<StatusResponse>)> {
     if account.email_verified_at.is_none() {
-        let now = crate::clock::now();
-        let window = Window {
-            secs: state.config.throttle.window.as_secs() as i64,
-        };
         let key = format!("verify-mail:{}", account.id);
-        if throttle::hit(&state.db, &window, &key, now).await? > 5 {
-            return Err(ApiError::too_many_attempts(window.remaining(now)));
-        }
+        let now = crate::clock::now();
+        throttle::take(
+            &state.db,
+            &Window::of(&state),
+            &key,
+            VERIFY_MAILS_PER_WINDOW,
+            now,
+        )
+        .await?;
         let mut tx = state.db.pool.begin().await?;
         verification::issue(
             &state,
@@ -184,9 +183,7 @@ pub async fn sign_in(
 ) -> ApiResult<Response> {
     let now = crate::clock::now();
     let limits = state.config.throttle;
-    let window = Window {
-        secs: limits.window.as_secs() as i64,
-    };
+    let window = Window::of(&state);
     let email_key: String = req.email.trim().to_lowercase().chars().take(300).collect();
     // A remembered device is counted on its own, so failures from elsewhere cannot lock it out.
     let device = device::recognised(&state, &headers, &email_key);
@@ -199,9 +196,7 @@ pub async fn sign_in(
         ],
     };
     for (key, limit) in &keys {
-        if throttle::count(&state.db, &window, key, now).await? >= i64::from(*limit) {
-            return Err(ApiError::too_many_attempts(window.remaining(now)));
-        }
+        throttle::check(&state.db, &window, key, *limit, now).await?;
     }
 
     let found = account::find_for_sign_in(&state.db, &email_key).await?;

@@ -2,13 +2,21 @@
 //! sees the same numbers.
 
 use crate::db::Db;
-use crate::http::error::ApiResult;
+use crate::http::error::{ApiError, ApiResult};
+use crate::AppState;
 
 pub struct Window {
     pub secs: i64,
 }
 
 impl Window {
+    /// The configured window (`PORTAL_THROTTLE_WINDOW_SECS`).
+    pub fn of(state: &AppState) -> Self {
+        Self {
+            secs: state.config.throttle.window.as_secs() as i64,
+        }
+    }
+
     fn start(&self, now: i64) -> i64 {
         now - now.rem_euclid(self.secs.max(1))
     }
@@ -45,6 +53,24 @@ pub async fn hit(db: &Db, window: &Window, key: &str, now: i64) -> ApiResult<i64
     .fetch_one(&db.pool)
     .await?;
     Ok(count)
+}
+
+/// Refuses with 429 (and `Retry-After`) once `key` has had `limit` failures in this window.
+/// Failures are counted apart, by [`hit`], so a success costs nothing.
+pub async fn check(db: &Db, window: &Window, key: &str, limit: u32, now: i64) -> ApiResult<()> {
+    if count(db, window, key, now).await? >= i64::from(limit) {
+        return Err(ApiError::too_many_attempts(window.remaining(now)));
+    }
+    Ok(())
+}
+
+/// Counts this attempt, whatever its outcome, and refuses it with 429 past `limit`: for actions
+/// that cost something every time (a mail sent, an account made).
+pub async fn take(db: &Db, window: &Window, key: &str, limit: u32, now: i64) -> ApiResult<()> {
+    if hit(db, window, key, now).await? > i64::from(limit) {
+        return Err(ApiError::too_many_attempts(window.remaining(now)));
+    }
+    Ok(())
 }
 
 pub async fn clear(db: &Db, key: &str) -> ApiResult<()> {
