@@ -210,6 +210,34 @@ catalogue! {
         "This link is invalid or has expired.",
         "このリンクは無効か、有効期限が切れています。"
     ),
+    ErrStepUpRequired => (
+        "For your security, confirm it is you before making this change.",
+        "セキュリティのため、この変更の前に本人確認をしてください。"
+    ),
+    ErrCodeInvalid => (
+        "That code is not right, or it has already been used. Enter the current code from your app, or an unused recovery code.",
+        "コードが正しくないか、すでに使用されています。認証アプリに表示されている最新のコード、または未使用のリカバリーコードを入力してください。"
+    ),
+    ErrSecondFactorRequired => (
+        "Enter the code from your authenticator app, or one of your recovery codes.",
+        "認証アプリのコード、またはリカバリーコードを入力してください。"
+    ),
+    ErrSignInExpired => (
+        "Your sign-in took too long. Please enter your email address and password again.",
+        "ログインの有効期限が切れました。もう一度メールアドレスとパスワードを入力してください。"
+    ),
+    ErrTotpAlreadyEnabled => (
+        "Two-step verification is already on.",
+        "2段階認証はすでに有効です。"
+    ),
+    ErrTotpNotEnabled => (
+        "Two-step verification is not on.",
+        "2段階認証は有効になっていません。"
+    ),
+    ErrEmailUnchanged => (
+        "That is already your email address.",
+        "すでに登録されているメールアドレスです。"
+    ),
     ErrCrossSiteRequest => (
         "This request was refused because it did not come from this site. Please reload the page.",
         "このサイト以外から送信されたため、リクエストを受け付けませんでした。ページを再読み込みしてください。"
@@ -386,6 +414,13 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         TooManyAttempts => Msg::ErrTooManyAttempts,
         NotSignedIn => Msg::ErrNotSignedIn,
         TokenInvalid => Msg::ErrTokenInvalid,
+        StepUpRequired => Msg::ErrStepUpRequired,
+        CodeInvalid => Msg::ErrCodeInvalid,
+        SecondFactorRequired => Msg::ErrSecondFactorRequired,
+        SignInExpired => Msg::ErrSignInExpired,
+        TotpAlreadyEnabled => Msg::ErrTotpAlreadyEnabled,
+        TotpNotEnabled => Msg::ErrTotpNotEnabled,
+        EmailUnchanged => Msg::ErrEmailUnchanged,
         CrossSiteRequest => Msg::ErrCrossSiteRequest,
         InvalidPrefix => Msg::ErrInvalidPrefix,
         NotFound => Msg::ErrNotFound,
@@ -501,6 +536,13 @@ mod tests {
             TooManyAttempts,
             NotSignedIn,
             TokenInvalid,
+            StepUpRequired,
+            CodeInvalid,
+            SecondFactorRequired,
+            SignInExpired,
+            TotpAlreadyEnabled,
+            TotpNotEnabled,
+            EmailUnchanged,
             CrossSiteRequest,
             InvalidPrefix,
             NotFound,
@@ -514,8 +556,9 @@ mod tests {
                 | EmailTooLong | PasswordTooShort | PasswordTooLong | PasswordWeak
                 | PasswordBreached | DisplayNameTooLong | DisplayNameInvalid
                 | InvalidCredentials | TooManyAttempts | NotSignedIn | TokenInvalid
-                | CrossSiteRequest | InvalidPrefix | NotFound | MethodNotAllowed
-                | ServiceUnavailable | Internal => {}
+                | StepUpRequired | CodeInvalid | SecondFactorRequired | SignInExpired
+                | TotpAlreadyEnabled | TotpNotEnabled | EmailUnchanged | CrossSiteRequest
+                | InvalidPrefix | NotFound | MethodNotAllowed | ServiceUnavailable | Internal => {}
             }
         }
         all

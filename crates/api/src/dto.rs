@@ -54,6 +54,96 @@ pub struct Me {
     pub locale: Locale,
     /// Seconds since the Unix epoch.
     pub created_at: i64,
+    /// Two-step verification (TOTP) is on.
+    pub totp_enabled: bool,
+    /// Unused recovery codes left (0 while 2FA is off).
+    pub recovery_codes_left: u32,
+    /// Until when (seconds since the Unix epoch) this session may change security settings
+    /// without another `step_up`; absent when it may not.
+    pub step_up_until: Option<i64>,
+    /// An address the customer asked to change to, waiting for its confirmation link.
+    pub pending_email: Option<String>,
+}
+
+/// The answer to a right password on an account with two-step verification (HTTP 202): no
+/// session yet, only a short-lived pending sign-in (its own cookie) that `sign_in_second_factor`
+/// finishes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SecondFactorRequired {
+    /// Always `second_factor_required`.
+    pub status: String,
+    /// Seconds since the Unix epoch after which the password must be given again.
+    pub expires_at: i64,
+}
+
+/// A TOTP code (6 digits) or a recovery code (`XXXXX-XXXXX`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    pub code: String,
+}
+
+/// The step-up proof: a TOTP or recovery code while 2FA is on (the password is then refused),
+/// the password while it is off.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StepUpRequest {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StepUpAnswer {
+    /// Seconds since the Unix epoch until which this session may make sensitive changes.
+    pub valid_until: i64,
+}
+
+/// A new, not yet active TOTP secret. It becomes the account's factor only after
+/// `totp_enroll_confirm` with a code made from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TotpEnrollment {
+    /// The secret in base32 (RFC 4648, no padding), for typing into an app.
+    pub secret: String,
+    /// `otpauth://totp/...` with issuer, account name, SHA1, 6 digits, 30 s: what the QR code holds.
+    pub otpauth_uri: String,
+}
+
+/// Ten one-time recovery codes, shown once: only their hashes are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RecoveryCodes {
+    pub codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TotpDisableRequest {
+    pub password: String,
+    /// A current TOTP code or a recovery code.
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EmailChangeRequest {
+    pub new_email: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EmailChangeConfirm {
+    /// The `token` query parameter of the link mailed to the new address.
+    pub token: String,
 }
 
 /// Asks for a password-reset link. Only the address is read: the link goes to the verified
@@ -72,6 +162,9 @@ pub struct PasswordResetComplete {
     /// The `token` query parameter of the link in the mail.
     pub token: String,
     pub new_password: String,
+    /// A TOTP or recovery code: required when the account has two-step verification.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

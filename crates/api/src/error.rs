@@ -32,6 +32,19 @@ pub enum ErrorCode {
     NotSignedIn,
     /// Unknown, used or expired verification token: one code for all three.
     TokenInvalid,
+    /// The action changes a security setting or moves money and needs a fresh second factor
+    /// (`step_up`) first.
+    StepUpRequired,
+    /// Wrong, used or expired TOTP or recovery code: one code for all of them.
+    CodeInvalid,
+    /// The account has two-step verification: the request needs a TOTP or recovery code too.
+    SecondFactorRequired,
+    /// The half-finished sign-in (password right, code missing) is unknown or expired.
+    SignInExpired,
+    TotpAlreadyEnabled,
+    TotpNotEnabled,
+    /// The new email address is the one already on file.
+    EmailUnchanged,
     /// A state-changing request came from another site.
     CrossSiteRequest,
     InvalidPrefix,
@@ -61,6 +74,13 @@ impl ErrorCode {
             TooManyAttempts => "too_many_attempts",
             NotSignedIn => "not_signed_in",
             TokenInvalid => "token_invalid",
+            StepUpRequired => "step_up_required",
+            CodeInvalid => "code_invalid",
+            SecondFactorRequired => "second_factor_required",
+            SignInExpired => "sign_in_expired",
+            TotpAlreadyEnabled => "totp_already_enabled",
+            TotpNotEnabled => "totp_not_enabled",
+            EmailUnchanged => "email_unchanged",
             CrossSiteRequest => "cross_site_request",
             InvalidPrefix => "invalid_prefix",
             NotFound => "not_found",

@@ -43,6 +43,11 @@ impl Account {
             display_name: self.display_name.clone(),
             locale: self.locale(),
             created_at: self.created_at,
+            // Filled in by the two-step verification work (issue 3); nothing can turn it on yet.
+            totp_enabled: false,
+            recovery_codes_left: 0,
+            step_up_until: None,
+            pending_email: None,
         }
     }
 }
