@@ -2,7 +2,10 @@
 //! `Origin` header the server checks on state-changing requests.
 
 use gloo_net::http::{Request, Response};
-use portal_api::dto::{Me, RegisterRequest, SignInRequest, StatusResponse, VerifyEmailRequest};
+use portal_api::dto::{
+    Me, RegisterRequest, RevokedResponse, SessionInfo, SignInRequest, StatusResponse,
+    VerifyEmailRequest,
+};
 use portal_api::error::{ErrorBody, ErrorCode, ErrorDetail};
 use serde::de::DeserializeOwned;
 
@@ -101,6 +104,33 @@ pub async fn me() -> Result<Option<Me>, ApiError> {
         return Ok(None);
     }
     expect_json(response).await.map(Some)
+}
+
+/// Every live session of the signed-in customer, most recently used first.
+pub async fn sessions() -> Result<Vec<SessionInfo>, ApiError> {
+    let response = Request::get("/api/sessions")
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    expect_json(response).await
+}
+
+/// Ends one session of the customer (`id` from [`sessions`]).
+pub async fn revoke_session(id: &str) -> Result<(), ApiError> {
+    let path = format!("/api/sessions/{}", js_sys::encode_uri_component(id));
+    let response = Request::delete(&path)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    expect_ok(response).await
+}
+
+/// Ends every session but this one; returns how many were ended.
+pub async fn revoke_other_sessions() -> Result<u64, ApiError> {
+    let response = post_empty("/api/sessions/revoke-others").await?;
+    expect_json::<RevokedResponse>(response)
+        .await
+        .map(|r| r.revoked)
 }
 
 pub async fn resend_verification() -> Result<(), ApiError> {

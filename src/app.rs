@@ -5,28 +5,25 @@ use portal_api::dto::Locale;
 
 use crate::i18n::{language_name, Msg};
 use crate::locale::{choose_locale, provide_locale, t, use_locale};
-use crate::pages::{Account, Home, NotFound, SignIn, SignUp, VerifyEmail};
-use crate::router::{provide_router, Page};
+use crate::router::{provide_router, Bundle, Page};
+
+/// Mounts the app on `<body>`; `render` gives the view of each page this bundle serves.
+pub fn mount(bundle: Bundle, render: fn(Page) -> AnyView) {
+    leptos::mount::mount_to_body(move || view! { <App bundle render /> });
+}
 
 #[component]
-pub fn App() -> impl IntoView {
+fn App(bundle: Bundle, render: fn(Page) -> AnyView) -> impl IntoView {
     provide_locale();
     crate::pointer::follow_presses();
-    let page = provide_router();
+    let page = provide_router(bundle);
     view! {
         <header class="site-header">
             <a href="/" class="brand">{portal_api::SERVICE_NAME}</a>
             <LanguageSwitch />
         </header>
         <main id="main">
-            {move || match page.get() {
-                Page::Home => view! { <Home /> }.into_any(),
-                Page::SignIn => view! { <SignIn /> }.into_any(),
-                Page::SignUp => view! { <SignUp /> }.into_any(),
-                Page::VerifyEmail => view! { <VerifyEmail /> }.into_any(),
-                Page::Account => view! { <Account /> }.into_any(),
-                Page::NotFound => view! { <NotFound /> }.into_any(),
-            }}
+            {move || render(page.get())}
         </main>
     }
 }

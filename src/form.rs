@@ -5,13 +5,16 @@ use portal_api::dto::Locale;
 use portal_api::error::{ErrorCode, FieldError};
 
 use crate::api::ApiError;
-use crate::i18n::{error_text, fill, Msg};
+use crate::i18n::{error_text, fill, Msg, Text};
 use crate::locale::format_count;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
     Code(ErrorCode),
     Msg(Msg),
+    /// A message of another area's catalogue (which this module must not name, or its words
+    /// would join every bundle).
+    Other(OtherText),
     /// Found this many times in the breach corpus.
     Breached(u64),
     TooManyAttempts {
@@ -24,6 +27,7 @@ impl Problem {
         match self {
             Problem::Code(code) => error_text(*code, locale),
             Problem::Msg(msg) => msg.text(locale).to_owned(),
+            Problem::Other(OtherText(msg)) => msg.words(locale).to_owned(),
             Problem::Breached(1) => Msg::BreachedOnce.text(locale).to_owned(),
             Problem::Breached(count) => fill(
                 Msg::BreachedCount.text(locale),
@@ -42,6 +46,32 @@ impl Problem {
                 text
             }
         }
+    }
+}
+
+/// Catalogue text behind a reference; see [`Problem::Other`].
+#[derive(Clone, Copy)]
+pub struct OtherText(pub &'static dyn Words);
+
+pub trait Words: Sync {
+    fn words(&self, locale: Locale) -> &'static str;
+}
+
+impl<T: Text> Words for T {
+    fn words(&self, locale: Locale) -> &'static str {
+        self.text(locale)
+    }
+}
+
+impl PartialEq for OtherText {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.words(Locale::En) == other.0.words(Locale::En)
+    }
+}
+
+impl std::fmt::Debug for OtherText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.words(Locale::En))
     }
 }
 

@@ -1,17 +1,5 @@
-//! The portal's single-page app: Leptos, client-side rendered, built by Trunk.
-
-mod api;
-mod app;
-mod breach;
-mod components;
-mod form;
-mod i18n;
-mod locale;
-mod pages;
-mod pointer;
-mod router;
-mod strength;
+//! The public bundle: what the sign-in page loads first.
 
 fn main() {
-    leptos::mount::mount_to_body(app::App);
+    portal_web::start_public();
 }

@@ -5,6 +5,9 @@
 //! budget. This app needs only flat, static paths, so it matches them itself: the URL lives in a
 //! signal, `popstate` updates it, and clicks on same-origin `<a href>` links become
 //! `pushState` navigations.
+//!
+//! Only within one bundle, though: a link or navigation to a page the running bundle does not
+//! have (the public bundle and a signed-in page) is left to the browser, a full page load.
 
 use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
@@ -19,10 +22,21 @@ pub enum Page {
     SignUp,
     VerifyEmail,
     Account,
+    Sessions,
     NotFound,
 }
 
 impl Page {
+    /// The page of the address bar.
+    pub fn current() -> Page {
+        Page::from_path(&current_location().path)
+    }
+
+    /// In the public bundle: pages a signed-out visitor reaches, and the links from mails.
+    pub fn is_public(self) -> bool {
+        !matches!(self, Page::Account | Page::Sessions)
+    }
+
     pub fn from_path(path: &str) -> Page {
         // "/sign-in/" is the same page as "/sign-in".
         let path = match path.trim_end_matches('/') {
@@ -35,6 +49,7 @@ impl Page {
             "/sign-up" => Page::SignUp,
             "/verify-email" => Page::VerifyEmail,
             "/account" => Page::Account,
+            "/account/sessions" => Page::Sessions,
             _ => Page::NotFound,
         }
     }
@@ -54,13 +69,30 @@ fn current_location() -> Location {
     }
 }
 
+/// Which of the two bundles is running (see the crate docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bundle {
+    Public,
+    Whole,
+}
+
+impl Bundle {
+    fn serves(self, page: Page) -> bool {
+        self == Bundle::Whole || page.is_public()
+    }
+}
+
 #[derive(Clone, Copy)]
-struct Router(RwSignal<Location>);
+struct Router {
+    location: RwSignal<Location>,
+    bundle: Bundle,
+}
 
 /// Starts following the address bar; returns the page to show.
-pub fn provide_router() -> Memo<Page> {
+pub fn provide_router(bundle: Bundle) -> Memo<Page> {
     let location = RwSignal::new(current_location());
-    provide_context(Router(location));
+    let router = Router { location, bundle };
+    provide_context(router);
 
     // Back and Forward. Both listeners live as long as the page, so they are never removed.
     let on_popstate = Closure::<dyn Fn()>::new(move || location.set(current_location()));
@@ -69,9 +101,11 @@ pub fn provide_router() -> Memo<Page> {
     on_popstate.forget();
 
     let on_click = Closure::<dyn Fn(MouseEvent)>::new(move |ev: MouseEvent| {
-        if let Some(href) = in_app_link(&ev) {
-            ev.prevent_default();
-            go(location, &href, false);
+        if let Some((path, href)) = in_app_link(&ev) {
+            if bundle.serves(Page::from_path(&path)) {
+                ev.prevent_default();
+                go(router, &href, false);
+            }
         }
     });
     let _ = document().add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
@@ -80,9 +114,9 @@ pub fn provide_router() -> Memo<Page> {
     Memo::new(move |_| location.with(|l| Page::from_path(&l.path)))
 }
 
-/// The path and query of the link a click was on, if the app should handle it itself: a plain
-/// left click on a same-origin link that does not ask for a new window or a download.
-fn in_app_link(ev: &MouseEvent) -> Option<String> {
+/// The path, and path with query, of the link a click was on, if the app may handle it itself:
+/// a plain left click on a same-origin link that does not ask for a new window or a download.
+fn in_app_link(ev: &MouseEvent) -> Option<(String, String)> {
     if ev.default_prevented()
         || ev.button() != 0
         || ev.meta_key()
@@ -100,10 +134,22 @@ fn in_app_link(ev: &MouseEvent) -> Option<String> {
     if anchor.origin() != window().location().origin().ok()? {
         return None;
     }
-    Some(format!("{}{}", anchor.pathname(), anchor.search()))
+    let path = anchor.pathname();
+    let href = format!("{path}{}", anchor.search());
+    Some((path, href))
 }
 
-fn go(location: RwSignal<Location>, href: &str, replace: bool) {
+fn go(Router { location, bundle }: Router, href: &str, replace: bool) {
+    let path = href.split(['?', '#']).next().unwrap_or_default();
+    if !bundle.serves(Page::from_path(path)) {
+        let loc = window().location();
+        let _ = if replace {
+            loc.replace(href)
+        } else {
+            loc.assign(href)
+        };
+        return;
+    }
     let history = window().history().expect("history API");
     let _ = if replace {
         history.replace_state_with_url(&JsValue::NULL, "", Some(href))
@@ -119,13 +165,13 @@ fn go(location: RwSignal<Location>, href: &str, replace: bool) {
 /// Navigates within the app; `replace` keeps the current entry out of the Back history (for
 /// redirects).
 pub fn use_navigate() -> impl Fn(&str, bool) + Copy + Send + Sync + 'static {
-    let Router(location) = expect_context();
-    move |href: &str, replace: bool| go(location, href, replace)
+    let router: Router = expect_context();
+    move |href: &str, replace: bool| go(router, href, replace)
 }
 
 /// One query parameter of the current address, e.g. `token` on `/verify-email?token=…`.
 pub fn query_param(name: &str) -> Option<String> {
-    let Router(location) = expect_context();
+    let Router { location, .. } = expect_context();
     let search = location.with_untracked(|l| l.search.clone());
     web_sys::UrlSearchParams::new_with_str(&search)
         .ok()?
@@ -145,6 +191,8 @@ mod tests {
         assert_eq!(Page::from_path("/sign-up"), Page::SignUp);
         assert_eq!(Page::from_path("/verify-email"), Page::VerifyEmail);
         assert_eq!(Page::from_path("/account"), Page::Account);
+        assert_eq!(Page::from_path("/account/sessions"), Page::Sessions);
+        assert_eq!(Page::from_path("/account/sessions/"), Page::Sessions);
         assert_eq!(Page::from_path("/account/x"), Page::NotFound);
         assert_eq!(Page::from_path("/Sign-In"), Page::NotFound);
         assert_eq!(Page::from_path("/index.html"), Page::NotFound);

@@ -3,7 +3,7 @@ use std::cell::Cell;
 use leptos::html::H1;
 use leptos::prelude::*;
 
-use crate::i18n::Msg;
+use crate::i18n::Text;
 use crate::locale::{set_title, t};
 
 thread_local! {
@@ -15,7 +15,7 @@ thread_local! {
 /// The page's `<h1>`, also its document title. Focused after a client-side navigation so that
 /// keyboard and screen-reader users start at the new page rather than at the link they used.
 #[component]
-pub fn PageHeading(text: Msg) -> impl IntoView {
+pub fn PageHeading<M: Text>(text: M) -> impl IntoView {
     set_title(text);
     let node = NodeRef::<H1>::new();
     let first = FIRST_PAGE.with(|f| f.replace(false));

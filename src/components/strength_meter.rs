@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use portal_api::rules::PASSWORD_MIN_SCORE;
 
-use crate::i18n::{fill, score_msg, zxcvbn_suggestion, zxcvbn_warning, Msg};
+use crate::i18n::{fill, score_msg, zxcvbn_suggestion, zxcvbn_warning, Msg, Text};
 use crate::locale::{t, use_locale};
 use crate::strength::Strength;
 

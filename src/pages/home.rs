@@ -1,12 +1,20 @@
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+use crate::api;
 use crate::router::use_navigate;
 
-/// `/`: the account page decides between showing the account and sending to sign-in, so `/`
-/// needs no request of its own. `replace` keeps Back from bouncing through `/`.
+/// `/`: the account for a signed-in visitor, sign-in for anyone else. Asking the server first
+/// keeps signed-out visitors on the small public bundle. `replace` keeps Back from bouncing
+/// through `/`.
 #[component]
 pub fn Home() -> impl IntoView {
     let navigate = use_navigate();
-    // Not while the router is still rendering this page.
-    queue_microtask(move || navigate("/account", true));
+    spawn_local(async move {
+        let to = match api::me().await {
+            Ok(Some(_)) => "/account",
+            _ => "/sign-in",
+        };
+        navigate(to, true);
+    });
 }

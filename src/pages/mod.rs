@@ -1,18 +1,35 @@
-//! One module per route.
+//! The public pages, one module per route: what the public bundle serves.
 
-mod account;
 mod home;
 mod not_found;
 mod sign_in;
 mod sign_up;
 mod verify_email;
 
-pub use account::Account;
-pub use home::Home;
-pub use not_found::NotFound;
-pub use sign_in::SignIn;
-pub use sign_up::SignUp;
-pub use verify_email::VerifyEmail;
+use leptos::prelude::*;
+
+use crate::router::Page;
+use home::Home;
+use not_found::NotFound;
+use sign_in::SignIn;
+use sign_up::SignUp;
+use verify_email::VerifyEmail;
+
+/// The view of a public page. Any other page needs the whole app, which a page load fetches (the
+/// public bundle gets here only if the address changed without one).
+pub fn public_page(page: Page) -> AnyView {
+    match page {
+        Page::Home => view! { <Home /> }.into_any(),
+        Page::SignIn => view! { <SignIn /> }.into_any(),
+        Page::SignUp => view! { <SignUp /> }.into_any(),
+        Page::VerifyEmail => view! { <VerifyEmail /> }.into_any(),
+        Page::NotFound => view! { <NotFound /> }.into_any(),
+        _ => {
+            let _ = window().location().reload();
+            ().into_any()
+        }
+    }
+}
 
 /// Moves keyboard focus to the element with `id` once the view has caught up with the state
 /// change that created it (errors, results), since a disabled button drops focus on its own.

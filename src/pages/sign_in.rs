@@ -6,7 +6,7 @@ use super::focus_soon;
 use crate::api;
 use crate::components::{Field, FormAlert, PageHeading, SubmitButton};
 use crate::form::{from_api, Problem};
-use crate::i18n::{fill, Msg};
+use crate::i18n::{fill, Msg, Text};
 use crate::locale::use_locale;
 use crate::router::use_navigate;
 

@@ -11,7 +11,7 @@ use crate::api;
 use crate::breach::breach_count;
 use crate::components::{Field, FormAlert, PageHeading, StrengthMeter, SubmitButton};
 use crate::form::{from_api, Problem};
-use crate::i18n::{fill, Msg};
+use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
 use crate::pointer::after_press;
 use crate::strength::{Estimator, Strength};

@@ -93,6 +93,9 @@ for (const [locale, viewport] of [['en-US', { width: 1200, height: 900 }], ['ja-
     await page.getByLabel(words.password, { exact: true }).press('Enter');
     await page.waitForURL('**/account');
     await check('account, unverified');
+    await page.goto(`${portal.baseUrl}/account/sessions`);
+    await page.getByRole('listitem').first().waitFor();
+    await check('devices and sessions');
 
     await context.close();
     for (const [name, list] of Object.entries(found)) {

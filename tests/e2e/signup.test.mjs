@@ -145,7 +145,7 @@ test('a newcomer signs up, confirms the address, signs in, switches to Japanese 
   await context.close();
 });
 
-test('the sign-in page never loads the strength worker; the sign-up page does', async () => {
+test('the sign-in page loads neither the strength worker nor the signed-in area; the pages that need them do', async () => {
   const { context, page, problems } = await newPage();
   const requested = [];
   const workers = [];
@@ -156,9 +156,11 @@ test('the sign-in page never loads the strength worker; the sign-up page does', 
     worker.on('close', () => workersClosed++);
   });
 
-  // Not even a preload hint: Trunk must not list the worker's files in index.html.
+  // Not even a preload hint: Trunk must not list the worker's files, nor the whole app's, in
+  // index.html.
   const html = await (await fetch(`${portal.baseUrl}/sign-in`)).text();
   assert.doesNotMatch(html, /worker/i);
+  assert.doesNotMatch(html, /portal-account/);
 
   await page.goto(`${portal.baseUrl}/sign-in`);
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
@@ -168,6 +170,7 @@ test('the sign-in page never loads the strength worker; the sign-up page does', 
   await sleep(500);
   assert.deepEqual(requested.filter((p) => p.includes('worker')), []);
   assert.deepEqual(workers, []);
+  assert.deepEqual(requested.filter((p) => p.includes('portal-account')), []);
 
   // The same check would pass if the worker never loaded anywhere: show that it does where a
   // password is chosen.
@@ -184,6 +187,12 @@ test('the sign-in page never loads the strength worker; the sign-up page does', 
   await page.getByRole('link', { name: 'Sign in' }).click();
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
   await eventually('the strength worker to end', () => workersClosed === workers.length);
+
+  // The signed-in area is the other bundle: an account address fetches it (and, signed out,
+  // that app sends the visitor back to sign-in).
+  await page.goto(`${portal.baseUrl}/account`);
+  await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+  assert.ok(requested.some((p) => p === '/portal-account_bg.wasm'), requested.join(' '));
 
   assert.deepEqual(problems, []);
   await context.close();

@@ -2,12 +2,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portal_api::dto::Me;
 
-use super::focus_soon;
+use super::text::AccountMsg;
 use crate::api;
 use crate::components::{FormAlert, PageHeading};
 use crate::form::{from_api, Problem};
 use crate::i18n::Msg;
-use crate::locale::{format_date, t, use_locale};
+use crate::locale::{format_date, iso_date_time, t, use_locale};
+use crate::pages::focus_soon;
 use crate::router::use_navigate;
 
 /// `/account`: the signed-in customer, or a redirect to sign-in.
@@ -28,7 +29,7 @@ pub fn Account() -> impl IntoView {
 
     view! {
         <section class="card">
-            <PageHeading text=Msg::AccountTitle />
+            <PageHeading text=AccountMsg::AccountTitle />
             <FormAlert problem />
             {move || match me.get() {
                 Some(me) => view! { <AccountDetails me problem /> }.into_any(),
@@ -46,10 +47,7 @@ fn AccountDetails(me: Me, problem: RwSignal<Option<Problem>>) -> impl IntoView {
     let locale = use_locale();
     let navigate = use_navigate();
     let created_at = me.created_at;
-    let iso_date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(created_at as f64 * 1000.0))
-        .to_iso_string()
-        .as_string()
-        .unwrap_or_default();
+    let iso_date = iso_date_time(created_at);
     let signing_out = RwSignal::new(false);
 
     let sign_out = move |_| {
@@ -78,30 +76,33 @@ fn AccountDetails(me: Me, problem: RwSignal<Option<Problem>>) -> impl IntoView {
                 <dd>
                     <span class="email">{me.email.clone()}</span>
                     {if me.email_verified {
-                        view! { <span class="badge badge-ok">{t(Msg::Verified)}</span> }.into_any()
+                        view! { <span class="badge badge-ok">{t(AccountMsg::Verified)}</span> }.into_any()
                     } else {
-                        view! { <span class="badge badge-warn">{t(Msg::Unverified)}</span> }.into_any()
+                        view! { <span class="badge badge-warn">{t(AccountMsg::Unverified)}</span> }.into_any()
                     }}
                 </dd>
             </div>
             // Absent stays absent: no "not set" placeholder that could be mistaken for a value.
             {me.display_name.clone().map(|name| view! {
                 <div>
-                    <dt>{t(Msg::DisplayNameTerm)}</dt>
+                    <dt>{t(AccountMsg::DisplayNameTerm)}</dt>
                     <dd>{name}</dd>
                 </div>
             })}
             <div>
-                <dt>{t(Msg::MemberSince)}</dt>
+                <dt>{t(AccountMsg::MemberSince)}</dt>
                 <dd><time datetime=iso_date>{move || format_date(created_at, locale.get())}</time></dd>
             </div>
         </dl>
+        <p class="account-links">
+            <a href="/account/sessions">{t(AccountMsg::SessionsLink)}</a>
+        </p>
         {(!me.email_verified).then(|| view! { <ResendVerification /> })}
         <div class="actions">
             <button type="button" class="secondary" on:click=sign_out disabled=move || signing_out.get()
                 aria-busy=move || if signing_out.get() { "true" } else { "false" }>
                 <span class="spinner" aria-hidden="true" class:hidden=move || !signing_out.get()></span>
-                {move || if signing_out.get() { t(Msg::SigningOut)() } else { t(Msg::SignOutButton)() }}
+                {move || if signing_out.get() { t(AccountMsg::SigningOut)() } else { t(AccountMsg::SignOutButton)() }}
             </button>
         </div>
     }
@@ -134,14 +135,14 @@ fn ResendVerification() -> impl IntoView {
     };
     view! {
         <section class="notice" aria-labelledby="verify-notice">
-            <p id="verify-notice">{t(Msg::UnverifiedExplain)}</p>
+            <p id="verify-notice">{t(AccountMsg::UnverifiedExplain)}</p>
             <button id="resend" type="button" class="secondary" on:click=resend disabled=move || busy.get()
                 aria-busy=move || if busy.get() { "true" } else { "false" }>
                 <span class="spinner" aria-hidden="true" class:hidden=move || !busy.get()></span>
-                {move || if busy.get() { t(Msg::Resending)() } else { t(Msg::ResendButton)() }}
+                {move || if busy.get() { t(AccountMsg::Resending)() } else { t(AccountMsg::ResendButton)() }}
             </button>
             <p class="status" role="status">
-                {move || sent.get().then(t(Msg::Resent))}
+                {move || sent.get().then(t(AccountMsg::Resent))}
                 {move || problem.get().map(|p| p.text(locale.get()))}
             </p>
         </section>

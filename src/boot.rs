@@ -1,0 +1,59 @@
+//! How the public bundle fetches the whole app: a module import of the second bundle, with a
+//! plain status line meanwhile (the public bundle mounts nothing for a signed-in address).
+
+use wasm_bindgen::prelude::*;
+
+use crate::i18n::{Msg, Text};
+
+#[wasm_bindgen(
+    inline_js = "export function import_app(url) { return import(url).then((m) => m.default()); }"
+)]
+extern "C" {
+    /// Imports the bundle's JS module and starts its wasm (which runs its `main`).
+    fn import_app(url: &str) -> js_sys::Promise;
+}
+
+/// Trunk's output for the whole app (`data-type="worker"` in index.html keeps the name unhashed).
+const WHOLE_APP: &str = "/portal-account.js";
+const STATUS_ID: &str = "boot-status";
+
+pub fn load_whole_app() {
+    let locale = crate::locale::initial_locale();
+    let document = leptos::prelude::document();
+    if let Some(root) = document.document_element() {
+        let _ = root.set_attribute("lang", locale.as_str());
+    }
+    let Ok(status) = document.create_element("p") else {
+        return;
+    };
+    status.set_id(STATUS_ID);
+    status.set_class_name("boot-status");
+    let _ = status.set_attribute("role", "status");
+    status.set_text_content(Some(Msg::Loading.text(locale)));
+    if let Some(body) = document.body() {
+        let _ = body.append_child(&status);
+    }
+
+    let failed = Closure::once(move |_: JsValue| {
+        // Reloading the same address is the retry: the whole app may be reachable again.
+        status.set_text_content(Some(Msg::NetworkError.text(locale)));
+        if let Ok(retry) = leptos::prelude::document().create_element("a") {
+            let _ = retry.set_attribute(
+                "href",
+                &leptos::prelude::location().href().unwrap_or_default(),
+            );
+            retry.set_text_content(Some(Msg::TryAgain.text(locale)));
+            let _ = status.append_child(&leptos::prelude::document().create_text_node(" "));
+            let _ = status.append_child(&retry);
+        }
+    });
+    let _ = import_app(WHOLE_APP).catch(&failed);
+    failed.forget();
+}
+
+/// Removes the status line once the whole app is running.
+pub fn clear_status() {
+    if let Some(status) = leptos::prelude::document().get_element_by_id(STATUS_ID) {
+        status.remove();
+    }
+}
