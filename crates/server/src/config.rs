@@ -18,6 +18,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PORTAL_SECRET_KEY", "generated into <data dir>/secret.key", "64 hex digits signing device cookies; set the same value on every server process"),
     ("PORTAL_SESSION_IDLE_SECS", "1800", "a session ends after this long without a request"),
     ("PORTAL_SESSION_ABSOLUTE_SECS", "43200", "a session ends this long after sign-in, however active"),
+    ("PORTAL_STEP_UP_SECS", "300", "how long a step-up (a fresh TOTP or recovery code; the password while 2FA is off) lets a session change security settings"),
     ("PORTAL_THROTTLE_WINDOW_SECS", "900", "window over which failed sign-ins are counted"),
     ("PORTAL_THROTTLE_PER_ACCOUNT", "5", "failed sign-ins per account (email) per window"),
     ("PORTAL_THROTTLE_PER_ADDRESS", "20", "failed sign-ins per source address per window"),
@@ -42,6 +43,8 @@ pub struct Config {
     pub request_timeout: Duration,
     pub session_idle: Duration,
     pub session_absolute: Duration,
+    /// How long a step-up lets a session make sensitive changes (`PORTAL_STEP_UP_SECS`).
+    pub step_up: Duration,
     pub throttle: ThrottleLimits,
 }
 
@@ -165,6 +168,7 @@ impl Config {
             request_timeout: secs("PORTAL_REQUEST_TIMEOUT_SECS", 30)?,
             session_idle: secs("PORTAL_SESSION_IDLE_SECS", 1800)?,
             session_absolute: secs("PORTAL_SESSION_ABSOLUTE_SECS", 43_200)?,
+            step_up: secs("PORTAL_STEP_UP_SECS", 300)?,
             throttle: ThrottleLimits {
                 window: secs("PORTAL_THROTTLE_WINDOW_SECS", 900)?,
                 per_account: count("PORTAL_THROTTLE_PER_ACCOUNT", 5)?,
@@ -236,6 +240,7 @@ mod tests {
         assert!(!c.is_postgres());
         assert!(!c.public_url.https);
         assert_eq!(c.session_idle, Duration::from_secs(1800));
+        assert_eq!(c.step_up, Duration::from_secs(300));
     }
 
     #[test]

@@ -130,6 +130,11 @@ async fn the_openapi_document_describes_every_operation() {
         "password_reset_request",
         "password_reset_complete",
         "password_change",
+        "step_up",
+        "totp_enroll_start",
+        "totp_enroll_confirm",
+        "totp_disable",
+        "recovery_codes_regenerate",
     ] {
         assert!(
             ids.contains(&expected.to_owned()),

@@ -270,6 +270,21 @@ async fn changing_the_password_signs_out_every_other_browser(app: TestApp) {
         StatusCode::OK
     );
 
+    // A session that has not just proved it is the customer cannot change the password, even
+    // with the right current password.
+    let (status, body) = app
+        .post(
+            "/api/me/password",
+            json!({"current_password": STRONG_PASSWORD, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&body), "step_up_required");
+    let (status, body) = app
+        .post("/api/me/step-up", json!({"password": STRONG_PASSWORD}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
     let (status, body) = app
         .post(
             "/api/me/password",

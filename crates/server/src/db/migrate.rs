@@ -28,6 +28,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "password resets",
         sql: include_str!("migrations/0003_password_resets.sql"),
     },
+    Migration {
+        version: 4,
+        name: "second factor",
+        sql: include_str!("migrations/0004_second_factor.sql"),
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"

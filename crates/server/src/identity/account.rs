@@ -2,6 +2,7 @@
 
 use crate::db::Db;
 use crate::http::error::ApiResult;
+use crate::AppState;
 use portal_api::dto::{Locale, Me};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -14,9 +15,11 @@ pub struct Account {
     pub display_name: Option<String>,
     pub locale: String,
     pub created_at: i64,
+    /// Set while two-step verification (TOTP) is on.
+    pub totp_enabled_at: Option<i64>,
 }
 
-pub const COLUMNS: &str = "accounts.id, accounts.email, accounts.email_verified_at, accounts.display_name, accounts.locale, accounts.created_at";
+pub const COLUMNS: &str = "accounts.id, accounts.email, accounts.email_verified_at, accounts.display_name, accounts.locale, accounts.created_at, accounts.totp_enabled_at";
 
 impl Account {
     /// Reads the [`COLUMNS`] of a row.
@@ -28,6 +31,7 @@ impl Account {
             display_name: row.try_get("display_name")?,
             locale: row.try_get("locale")?,
             created_at: row.try_get("created_at")?,
+            totp_enabled_at: row.try_get("totp_enabled_at")?,
         })
     }
 
@@ -35,21 +39,51 @@ impl Account {
         Locale::from_tag(&self.locale).unwrap_or_default()
     }
 
-    pub fn to_me(&self) -> Me {
-        Me {
+    pub fn totp_enabled(&self) -> bool {
+        self.totp_enabled_at.is_some()
+    }
+
+    /// The key accounts are unique by (and device cookies are bound to).
+    pub fn email_key(&self) -> String {
+        self.email.to_lowercase()
+    }
+
+    /// What the customer sees of their account. `step_up_until` belongs to the session asking,
+    /// so the caller gives it; the rest is read from the store.
+    pub async fn to_me(&self, state: &AppState, step_up_until: Option<i64>) -> ApiResult<Me> {
+        let now = crate::clock::now();
+        let recovery_codes_left = if self.totp_enabled() {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL",
+            )
+            .bind(&self.id)
+            .fetch_one(&state.db.pool)
+            .await?;
+            u32::try_from(n).unwrap_or(0)
+        } else {
+            0
+        };
+        // Filled in by the email-change work.
+        let pending_email: Option<String> = None;
+        Ok(Me {
             id: self.id.clone(),
             email: self.email.clone(),
             email_verified: self.email_verified_at.is_some(),
             display_name: self.display_name.clone(),
             locale: self.locale(),
             created_at: self.created_at,
-            // Filled in by the two-step verification work (issue 3); nothing can turn it on yet.
-            totp_enabled: false,
-            recovery_codes_left: 0,
-            step_up_until: None,
-            pending_email: None,
-        }
+            totp_enabled: self.totp_enabled(),
+            recovery_codes_left,
+            step_up_until: step_up_until.filter(|until| *until > now),
+            pending_email,
+        })
     }
+}
+
+pub async fn find_by_id(db: &Db, id: &str) -> ApiResult<Option<Account>> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    Ok(row.as_ref().map(Account::from_row).transpose()?)
 }
 
 /// The account and its password hash, found by the lower-cased address.
@@ -67,6 +101,14 @@ pub async fn find_for_sign_in(db: &Db, email_key: &str) -> ApiResult<Option<(Acc
         Account::from_row(&row)?,
         row.try_get("password_hash")?,
     )))
+}
+
+pub async fn password_hash(db: &Db, account_id: &str) -> ApiResult<String> {
+    let (phc,): (String,) = sqlx::query_as("SELECT password_hash FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(phc)
 }
 
 pub async fn set_password_hash(db: &Db, account_id: &str, phc: &str) -> ApiResult<()> {

@@ -165,13 +165,13 @@ pub async fn password_reset_complete(
     Ok(status("password_reset"))
 }
 
-/// Change the password, proving the current one. Every other session ends at once.
+/// Change the password, proving the current one, after a step-up. Every other session ends at once.
 #[utoipa::path(post, path = "/api/me/password", operation_id = "password_change", tag = "identity",
     request_body = PasswordChangeRequest,
     responses(
         (status = 200, description = "Changed; every other session is ended", body = StatusResponse),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "The current password is wrong (`invalid_credentials`)", body = ErrorBody),
+        (status = 403, description = "Step up first (`step_up_required`), or the current password is wrong (`invalid_credentials`)", body = ErrorBody),
         (status = 422, description = "The new password breaks a rule; `field` names it", body = ErrorBody),
         (status = 429, description = "Too many wrong current passwords", body = ErrorBody),
     ))]
@@ -180,6 +180,7 @@ pub async fn password_change(
     me: SignedIn,
     Json(req): Json<PasswordChangeRequest>,
 ) -> ApiResult<axum::Json<StatusResponse>> {
+    me.require_step_up(&state)?;
     let now = crate::clock::now();
     let window = Window::of(&state);
     let key = format!("password-change:{}", me.account.id);

@@ -1,6 +1,6 @@
 //! The identity endpoints. Handlers stay thin: parse, call, answer.
 
-use super::account::{self, Account};
+use super::account;
 use super::device;
 use super::password;
 use super::session::{self, SignedIn};
@@ -220,7 +220,7 @@ pub async fn sign_in(
         let rehashed = state.hasher.hash(&req.password).await?;
         account::set_password_hash(&state.db, &account.id, &rehashed).await?;
     }
-    let mut response = axum::Json(account.to_me()).into_response();
+    let mut response = axum::Json(account.to_me(&state, None).await?).into_response();
     let cookies = response.headers_mut();
     cookies.append(
         header::SET_COOKIE,
@@ -250,8 +250,8 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiR
         (status = 200, description = "The signed-in customer", body = Me),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-pub async fn get_me(SignedIn { account, .. }: SignedIn) -> axum::Json<Me> {
-    axum::Json(Account::to_me(&account))
+pub async fn get_me(State(state): State<AppState>, me: SignedIn) -> ApiResult<axum::Json<Me>> {
+    Ok(axum::Json(me.me(&state).await?))
 }
 
 fn accept_language(headers: &HeaderMap) -> Locale {

@@ -89,6 +89,32 @@ pub struct SignedIn {
     pub account: Account,
     /// The public id of the session this request came with.
     pub session_id: String,
+    /// When this session last stepped up (`step_up`), if ever.
+    pub stepped_up_at: Option<i64>,
+}
+
+impl SignedIn {
+    /// Until when this session may make sensitive changes without stepping up again.
+    pub fn step_up_until(&self, state: &AppState) -> Option<i64> {
+        let until = self.stepped_up_at? + state.config.step_up.as_secs() as i64;
+        (until > crate::clock::now()).then_some(until)
+    }
+
+    /// 403 `step_up_required` unless this session stepped up within `PORTAL_STEP_UP_SECS`.
+    pub fn require_step_up(&self, state: &AppState) -> Result<(), ApiError> {
+        match self.step_up_until(state) {
+            Some(_) => Ok(()),
+            None => Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                portal_api::error::ErrorCode::StepUpRequired,
+                "Confirm it is you first (step up), then try again.",
+            )),
+        }
+    }
+
+    pub async fn me(&self, state: &AppState) -> ApiResult<portal_api::dto::Me> {
+        self.account.to_me(state, self.step_up_until(state)).await
+    }
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -101,7 +127,7 @@ impl FromRequestParts<AppState> for SignedIn {
         let now = crate::clock::now();
         let idle_cutoff = now - state.config.session_idle.as_secs() as i64;
         let sql = format!(
-            "SELECT {}, sessions.id AS session_id, sessions.last_seen_at FROM sessions JOIN accounts ON accounts.id = sessions.account_id
+            "SELECT {}, sessions.id AS session_id, sessions.last_seen_at, sessions.stepped_up_at FROM sessions JOIN accounts ON accounts.id = sessions.account_id
              WHERE sessions.token_hash = $1 AND sessions.expires_at > $2 AND sessions.last_seen_at > $3",
             account::COLUMNS
         );
@@ -122,9 +148,11 @@ impl FromRequestParts<AppState> for SignedIn {
                 .await?;
         }
         let session_id = sqlx::Row::try_get(&row, "session_id")?;
+        let stepped_up_at = sqlx::Row::try_get(&row, "stepped_up_at")?;
         Ok(Self {
             account,
             session_id,
+            stepped_up_at,
         })
     }
 }

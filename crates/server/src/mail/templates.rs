@@ -111,3 +111,404 @@ pub fn password_changed(locale: Locale, to: &str, sign_in_link: &str) -> Mail {
         body,
     }
 }
+
+/// Sent when two-step verification is turned on.
+pub fn totp_enabled(locale: Locale, to: &str, recovery_codes: usize, sign_in_link: &str) -> Mail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            format!("Two-step verification is now on for your {SERVICE_NAME} account"),
+            format!(
+                "Two-step verification was just turned on for your {SERVICE_NAME} account. From now on, \
+                 signing in, resetting your password and changing security settings also need a code from \
+                 your authenticator app, or one of your {recovery_codes} recovery codes.\n\n\
+                 Keep the recovery codes somewhere safe, away from your phone: each works once.\n\n\
+                 If this was not you, someone else has your password. Reset it at once from the sign-in page \
+                 and contact support:\n\n{sign_in_link}\n"
+            ),
+        ),
+        Locale::Ja => (
+            format!("{SERVICE_NAME}：2段階認証がオンになりました"),
+            format!(
+                "{SERVICE_NAME}アカウントの2段階認証がオンになりました。今後、サインイン、パスワードの再設定、\
+                 セキュリティ設定の変更には、認証アプリのコードか、{recovery_codes}個のリカバリーコードのいずれかも必要です。\n\n\
+                 リカバリーコードはスマートフォンとは別の安全な場所に保管してください。各コードは1回だけ使えます。\n\n\
+                 お心当たりのない場合は、第三者がパスワードを知っています。ただちにサインイン画面からパスワードを再設定し、\
+                 サポートにご連絡ください。\n\n{sign_in_link}\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
+/// Sent when two-step verification is turned off.
+pub fn totp_disabled(locale: Locale, to: &str, sign_in_link: &str) -> Mail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            format!("Two-step verification was turned off for your {SERVICE_NAME} account"),
+            format!(
+                "Two-step verification was just turned off for your {SERVICE_NAME} account. Your authenticator \
+                 app's codes and your recovery codes no longer work, and signing in needs only your password.\n\n\
+                 If this was not you, reset your password at once from the sign-in page, turn two-step \
+                 verification on again and contact support:\n\n{sign_in_link}\n"
+            ),
+        ),
+        Locale::Ja => (
+            format!("{SERVICE_NAME}：2段階認証がオフになりました"),
+            format!(
+                "{SERVICE_NAME}アカウントの2段階認証がオフになりました。認証アプリのコードとリカバリーコードは使えなくなり、\
+                 サインインにはパスワードだけが必要です。\n\n\
+                 お心当たりのない場合は、ただちにサインイン画面からパスワードを再設定し、2段階認証をもう一度オンにして、\
+                 サポートにご連絡ください。\n\n{sign_in_link}\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
+/// Sent every time a recovery code is used, with how many are left.
+pub fn recovery_code_used(locale: Locale, to: &str, left: i64, sign_in_link: &str) -> Mail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            format!("A recovery code was used on your {SERVICE_NAME} account"),
+            format!(
+                "One of the recovery codes of your {SERVICE_NAME} account was just used. It cannot be used \
+                 again. You have {left} unused recovery code{} left; when few are left, make a new set in \
+                 your security settings (that voids the old ones).\n\n\
+                 If this was not you, someone has your password and a recovery code. Reset your password at \
+                 once from the sign-in page, make new recovery codes and contact support:\n\n{sign_in_link}\n",
+                if left == 1 { "" } else { "s" }
+            ),
+        ),
+        Locale::Ja => (
+            format!("{SERVICE_NAME}：リカバリーコードが使用されました"),
+            format!(
+                "{SERVICE_NAME}アカウントのリカバリーコードが1つ使用されました。このコードはもう使えません。\
+                 未使用のリカバリーコードは残り{left}個です。残りが少なくなったら、セキュリティ設定で新しいコードを\
+                 作成してください（古いコードは無効になります）。\n\n\
+                 お心当たりのない場合は、第三者がパスワードとリカバリーコードを持っています。ただちにサインイン画面から\
+                 パスワードを再設定し、新しいリカバリーコードを作成して、サポートにご連絡ください。\n\n{sign_in_link}\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
+/// What the new-device mail says about the sign-in.
+pub struct SignInFacts<'a> {
+    /// Seconds since the Unix epoch.
+    pub at: i64,
+    pub address: &'a str,
+    pub browser: Option<&'a str>,
+    pub os: Option<&'a str>,
+}
+
+/// Sent when a sign-in completes from a browser that has not signed in to the account before.
+pub fn new_device(locale: Locale, to: &str, facts: &SignInFacts, sessions_link: &str) -> Mail {
+    let when = utc_time(locale, facts.at);
+    let address = facts.address;
+    let (subject, body) = match locale {
+        Locale::En => {
+            let browser = facts.browser.unwrap_or("an unrecognised browser");
+            let os = facts.os.unwrap_or("an unrecognised system");
+            (
+                format!("New sign-in to your {SERVICE_NAME} account"),
+                format!(
+                    "Your {SERVICE_NAME} account was just signed in to from a browser or device it has not \
+                     been signed in from before.\n\n\
+                     When: {when}\nFrom address: {address}\nDevice: {browser} on {os}\n\n\
+                     If this was you, there is nothing to do. If it was not, review your sessions, end this \
+                     one and change your password at once:\n\n{sessions_link}\n"
+                ),
+            )
+        }
+        Locale::Ja => {
+            let browser = facts.browser.unwrap_or("不明なブラウザ");
+            let os = facts.os.unwrap_or("不明なOS");
+            (
+                format!("{SERVICE_NAME}：新しい端末からサインインがありました"),
+                format!(
+                    "{SERVICE_NAME}アカウントに、これまでサインインしたことのないブラウザまたは端末からサインインがありました。\n\n\
+                     日時：{when}\n接続元アドレス：{address}\n端末：{browser}（{os}）\n\n\
+                     ご本人であれば、対応は不要です。お心当たりのない場合は、次のページでセッションを確認してこのセッションを終了し、\
+                     ただちにパスワードを変更してください。\n\n{sessions_link}\n"
+                ),
+            )
+        }
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
+/// Sent to the new address: the link that makes it the account's address.
+pub fn email_change_link(locale: Locale, to: &str, link: &str) -> Mail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            format!("Confirm your new email address for {SERVICE_NAME}"),
+            format!(
+                "Someone signed in to a {SERVICE_NAME} account asked to make this its email address.\n\n\
+                 To confirm, open this link within 24 hours. It works once:\n\n{link}\n\n\
+                 Until you do, the account keeps its old address. If you did not ask for this, ignore this \
+                 message: nothing changes.\n"
+            ),
+        ),
+        Locale::Ja => (
+            format!("{SERVICE_NAME}：新しいメールアドレスの確認"),
+            format!(
+                "{SERVICE_NAME}アカウントのメールアドレスを、このアドレスに変更する申請がありました。\n\n\
+                 確認するには、24時間以内に次のリンクを開いてください（1回のみ有効です）。\n\n{link}\n\n\
+                 確認が済むまで、アカウントのメールアドレスは変更されません。お心当たりのない場合は、このメールを破棄してください。\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
+/// Sent to the new address instead of a link when it already belongs to another account, so the
+/// person asking cannot tell taken addresses from free ones.
+pub fn email_change_taken(locale: Locale, to: &str, sign_in_link: &str) -> Mail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            format!("Someone tried to move a {SERVICE_NAME} account to your address"),
+            format!(
+                "Someone signed in to a {SERVICE_NAME} account asked to change its email address to this one. \
+                 This address already belongs to a {SERVICE_NAME} account, so nothing was changed.\n\n\
+                 If you have an account with this address, you can sign in here:\n\n{sign_in_link}\n\n\
+                 You need not do anything else.\n"
+            ),
+        ),
+        Locale::Ja => (
+            format!("{SERVICE_NAME}：お使いのアドレスへの変更が申請されました"),
+            format!(
+                "{SERVICE_NAME}アカウントのメールアドレスを、このアドレスに変更する申請がありました。\
+                 このアドレスはすでに{SERVICE_NAME}アカウントで使われているため、変更は行われていません。\n\n\
+                 このアドレスのアカウントをお持ちの場合は、こちらからサインインできます。\n\n{sign_in_link}\n\n\
+                 ほかに対応は不要です。\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
+/// Sent to the current address when a change away from it is requested. The new address is shown
+/// masked (`h…@example.jp`): enough for the owner to recognise it.
+pub fn email_change_requested(
+    locale: Locale,
+    to: &str,
+    new_masked: &str,
+    sessions_link: &str,
+) -> Mail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            format!("A change of your {SERVICE_NAME} email address was requested"),
+            format!(
+                "Someone signed in to your {SERVICE_NAME} account asked to change its email address to \
+                 {new_masked}. A confirmation link was sent there; the address changes only when it is opened.\n\n\
+                 If this was you, there is nothing to do. If it was not, review your sessions, end the ones you \
+                 do not know and change your password at once:\n\n{sessions_link}\n"
+            ),
+        ),
+        Locale::Ja => (
+            format!("{SERVICE_NAME}：メールアドレスの変更が申請されました"),
+            format!(
+                "{SERVICE_NAME}アカウントのメールアドレスを {new_masked} に変更する申請がありました。\
+                 そのアドレスに確認リンクを送りました。リンクが開かれるまで、アドレスは変更されません。\n\n\
+                 ご本人であれば、対応は不要です。お心当たりのない場合は、次のページでセッションを確認して\
+                 心当たりのないものを終了し、ただちにパスワードを変更してください。\n\n{sessions_link}\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
+/// Sent to the old address once the change has taken effect.
+pub fn email_changed(locale: Locale, to: &str, new_masked: &str, sign_in_link: &str) -> Mail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            format!("Your {SERVICE_NAME} email address was changed"),
+            format!(
+                "The email address of your {SERVICE_NAME} account was just changed from this address to \
+                 {new_masked}. Mail about the account now goes there, and this address no longer signs in.\n\n\
+                 If this was not you, contact support at once:\n\n{sign_in_link}\n"
+            ),
+        ),
+        Locale::Ja => (
+            format!("{SERVICE_NAME}：メールアドレスが変更されました"),
+            format!(
+                "{SERVICE_NAME}アカウントのメールアドレスが、このアドレスから {new_masked} に変更されました。\
+                 今後、アカウントに関するメールは新しいアドレスに届き、このアドレスではサインインできません。\n\n\
+                 お心当たりのない場合は、ただちにサポートにご連絡ください。\n\n{sign_in_link}\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
+/// `h…@example.jp`: the first character of the local part and the whole domain.
+pub fn mask_email(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}…@{domain}")
+        }
+        None => "…".to_owned(),
+    }
+}
+
+/// A moment written out in UTC: `Saturday, 21 November 2026, 07:44 UTC` or
+/// `2026年11月21日（土）7時44分（UTC）`.
+pub fn utc_time(locale: Locale, unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (hour, minute) = (secs / 3600, secs % 3600 / 60);
+    let (year, month, day) = civil_from_days(days);
+    // 1970-01-01 was a Thursday.
+    let weekday = (days + 3).rem_euclid(7) as usize;
+    match locale {
+        Locale::En => {
+            const DAYS: [&str; 7] = [
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+                "Sunday",
+            ];
+            const MONTHS: [&str; 12] = [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ];
+            format!(
+                "{}, {day} {} {year}, {hour:02}:{minute:02} UTC",
+                DAYS[weekday],
+                MONTHS[(month - 1) as usize]
+            )
+        }
+        Locale::Ja => {
+            const DAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
+            format!(
+                "{year}年{month}月{day}日（{}）{hour}時{minute:02}分（UTC）",
+                DAYS[weekday]
+            )
+        }
+    }
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_out_in_utc() {
+        assert_eq!(
+            utc_time(Locale::En, 0),
+            "Thursday, 1 January 1970, 00:00 UTC"
+        );
+        // 2026-11-21 07:44:42 UTC.
+        assert_eq!(
+            utc_time(Locale::En, 1_795_247_082),
+            "Saturday, 21 November 2026, 07:44 UTC"
+        );
+        assert_eq!(
+            utc_time(Locale::Ja, 1_795_247_082),
+            "2026年11月21日（土）7時44分（UTC）"
+        );
+        // A leap day, and the turn of a century that is a leap year.
+        assert_eq!(
+            utc_time(Locale::En, 951_782_400),
+            "Tuesday, 29 February 2000, 00:00 UTC"
+        );
+        assert_eq!(
+            utc_time(Locale::En, 1_709_251_199),
+            "Thursday, 29 February 2024, 23:59 UTC"
+        );
+    }
+
+    #[test]
+    fn addresses_are_masked_to_a_hint() {
+        assert_eq!(mask_email("hana@example.jp"), "h…@example.jp");
+        assert_eq!(mask_email("ゆき@例え.jp"), "ゆ…@例え.jp");
+        assert_eq!(mask_email("nonsense"), "…");
+    }
+
+    #[test]
+    fn every_mail_exists_in_every_language() {
+        let facts = SignInFacts {
+            at: 0,
+            address: "192.0.2.1",
+            browser: Some("Firefox"),
+            os: None,
+        };
+        for locale in Locale::ALL {
+            let mails = [
+                totp_enabled(locale, "a@b.cd", 10, "L"),
+                totp_disabled(locale, "a@b.cd", "L"),
+                recovery_code_used(locale, "a@b.cd", 9, "L"),
+                new_device(locale, "a@b.cd", &facts, "L"),
+                email_change_link(locale, "a@b.cd", "L"),
+                email_change_taken(locale, "a@b.cd", "L"),
+                email_change_requested(locale, "a@b.cd", "n…@x.y", "L"),
+                email_changed(locale, "a@b.cd", "n…@x.y", "L"),
+            ];
+            for mail in mails {
+                assert!(mail.body.contains('L'), "{}", mail.subject);
+                assert!(mail.subject.contains(SERVICE_NAME));
+            }
+        }
+    }
+}

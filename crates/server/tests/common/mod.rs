@@ -2,6 +2,7 @@
 //! real SMTP server (tests/support/smtp_sink.py) receiving its mail.
 #![allow(dead_code)]
 
+pub mod factor;
 pub mod mailbox;
 
 use portal_server::config::Config;
@@ -10,7 +11,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-pub use mailbox::Mailbox;
+pub use mailbox::{Mailbox, Received};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -1,0 +1,322 @@
+//! Two-step verification settings and step-up: turning TOTP on and off, recovery codes, and the
+//! fresh proof a session needs before it may change any of them (or the password or address).
+
+use super::account;
+use super::recovery;
+use super::second_factor::{self, code_invalid};
+use super::session::SignedIn;
+use super::totp::{self, Secret};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::Json;
+use crate::mail::templates;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use portal_api::dto::{
+    CodeRequest, RecoveryCodes, StatusResponse, StepUpAnswer, StepUpRequest, TotpDisableRequest,
+    TotpEnrollment,
+};
+use portal_api::error::{ErrorBody, ErrorCode};
+
+fn wrong_password() -> ApiError {
+    ApiError {
+        field: Some("password"),
+        ..ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidCredentials,
+            "The password is not right.",
+        )
+    }
+}
+
+fn totp_already_enabled() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::TotpAlreadyEnabled,
+        "Two-step verification is already on.",
+    )
+}
+
+fn totp_not_enabled() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::TotpNotEnabled,
+        "Two-step verification is not on.",
+    )
+}
+
+/// Whether `password` is the account's password; a wrong one counts against the account's
+/// re-authentication throttle.
+async fn password_is_right(state: &AppState, account_id: &str, password: &str) -> ApiResult<bool> {
+    let phc = account::password_hash(&state.db, account_id).await?;
+    let right = state.hasher.verify(password, Some(&phc)).await?;
+    if !right {
+        second_factor::count_failure(state, account_id).await?;
+    }
+    Ok(right)
+}
+
+/// Prove it is still you, so this session may make sensitive changes for the next
+/// `PORTAL_STEP_UP_SECS`. With two-step verification on this takes a TOTP or recovery code and
+/// never the password; with it off, the password.
+#[utoipa::path(post, path = "/api/me/step-up", operation_id = "step_up", tag = "identity",
+    request_body = StepUpRequest,
+    responses(
+        (status = 200, description = "This session is stepped up until `valid_until`", body = StepUpAnswer),
+        (status = 400, description = "2FA is on and no `code` was given (`second_factor_required`; a password is never enough then), 2FA is off and no `password` was given, or malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in, wrong password (`invalid_credentials`) or wrong, used or expired code (`code_invalid`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords or codes; see Retry-After", body = ErrorBody),
+    ))]
+pub async fn step_up(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Json(req): Json<StepUpRequest>,
+) -> ApiResult<axum::Json<StepUpAnswer>> {
+    let account = &me.account;
+    let now = crate::clock::now();
+    let mut tx = if account.totp_enabled() {
+        // T9: once there is a second factor, the login password is never the step-up.
+        let code = req
+            .code
+            .as_deref()
+            .ok_or_else(second_factor::second_factor_required)?;
+        second_factor::check_throttle(&state, &account.id).await?;
+        let Some(proof) = second_factor::judge(&state, account, code).await? else {
+            return Err(second_factor::refuse(&state, &account.id, code).await);
+        };
+        let mut tx = state.db.pool.begin().await?;
+        if !second_factor::spend(&state, &mut tx, account, &proof).await? {
+            drop(tx);
+            return Err(second_factor::refuse(&state, &account.id, code).await);
+        }
+        tx
+    } else {
+        let password = req.password.as_deref().ok_or_else(|| ApiError {
+            field: Some("password"),
+            ..ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidJson,
+                "Give your password to confirm it is you.",
+            )
+        })?;
+        second_factor::check_throttle(&state, &account.id).await?;
+        if !password_is_right(&state, &account.id, password).await? {
+            return Err(wrong_password());
+        }
+        state.db.pool.begin().await?
+    };
+    sqlx::query("UPDATE sessions SET stepped_up_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(&me.session_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    state.outbox.wake();
+    Ok(axum::Json(StepUpAnswer {
+        valid_until: now + state.config.step_up.as_secs() as i64,
+    }))
+}
+
+/// Start turning two-step verification on: a new secret for the authenticator app. It replaces
+/// any earlier unconfirmed one and does nothing until `totp_enroll_confirm` sees a code from it.
+#[utoipa::path(post, path = "/api/me/totp/enroll", operation_id = "totp_enroll_start", tag = "identity",
+    responses(
+        (status = 200, description = "The secret, as typed key and `otpauth://` URI for the QR code", body = TotpEnrollment),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Step up first (`step_up_required`)", body = ErrorBody),
+        (status = 409, description = "Two-step verification is already on (`totp_already_enabled`)", body = ErrorBody),
+    ))]
+pub async fn totp_enroll_start(
+    State(state): State<AppState>,
+    me: SignedIn,
+) -> ApiResult<axum::Json<TotpEnrollment>> {
+    me.require_step_up(&state)?;
+    if me.account.totp_enabled() {
+        return Err(totp_already_enabled());
+    }
+    let secret = Secret::generate();
+    let sealed = second_factor::sealer(&state).seal(secret.as_bytes(), me.account.id.as_bytes());
+    let stored = sqlx::query(
+        "UPDATE accounts SET totp_pending_secret = $1 WHERE id = $2 AND totp_enabled_at IS NULL",
+    )
+    .bind(&sealed)
+    .bind(&me.account.id)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected();
+    if stored != 1 {
+        return Err(totp_already_enabled());
+    }
+    Ok(axum::Json(TotpEnrollment {
+        secret: secret.to_base32(),
+        otpauth_uri: totp::otpauth_uri(&secret, portal_api::SERVICE_NAME, &me.account.email),
+    }))
+}
+
+/// Stores a fresh set of recovery codes in place of any old one, in the caller's transaction.
+async fn replace_recovery_codes(
+    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+) -> ApiResult<Vec<String>> {
+    let (codes, hashes) = recovery::generate(&state.secret_key, account_id);
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    let now = crate::clock::now();
+    for hash in &hashes {
+        sqlx::query(
+            "INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(account_id)
+        .bind(hash)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(codes)
+}
+
+/// Finish turning two-step verification on with a code from the new secret. Answers the ten
+/// recovery codes, shown this once.
+#[utoipa::path(post, path = "/api/me/totp/confirm", operation_id = "totp_enroll_confirm", tag = "identity",
+    request_body = CodeRequest,
+    responses(
+        (status = 200, description = "Two-step verification is on; the recovery codes, shown once", body = RecoveryCodes),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in, or the code is not one from the new secret (`code_invalid`)", body = ErrorBody),
+        (status = 403, description = "Step up first (`step_up_required`)", body = ErrorBody),
+        (status = 409, description = "Two-step verification is already on (`totp_already_enabled`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes; see Retry-After", body = ErrorBody),
+    ))]
+pub async fn totp_enroll_confirm(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Json(req): Json<CodeRequest>,
+) -> ApiResult<axum::Json<RecoveryCodes>> {
+    me.require_step_up(&state)?;
+    let account = &me.account;
+    if account.totp_enabled() {
+        return Err(totp_already_enabled());
+    }
+    second_factor::check_throttle(&state, &account.id).await?;
+    let (pending,): (Option<String>,) =
+        sqlx::query_as("SELECT totp_pending_secret FROM accounts WHERE id = $1")
+            .bind(&account.id)
+            .fetch_one(&state.db.pool)
+            .await?;
+    let step = pending.as_deref().and_then(|sealed| {
+        let secret = second_factor::open_secret(&state, &account.id, sealed)?;
+        totp::verify(&secret, &req.code, crate::clock::now(), None)
+    });
+    let (Some(sealed), Some(step)) = (pending, step) else {
+        return Err(second_factor::refuse(&state, &account.id, &req.code).await);
+    };
+    let now = crate::clock::now();
+    let mut tx = state.db.pool.begin().await?;
+    // Only the secret this code came from becomes the factor, and only once: a concurrent
+    // confirm or a newer enrol_start makes this one lose.
+    let activated = sqlx::query(
+        "UPDATE accounts SET totp_secret = totp_pending_secret, totp_pending_secret = NULL,
+             totp_enabled_at = $1, totp_last_used_step = $2
+         WHERE id = $3 AND totp_pending_secret = $4 AND totp_enabled_at IS NULL",
+    )
+    .bind(now)
+    .bind(step)
+    .bind(&account.id)
+    .bind(&sealed)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if activated != 1 {
+        return Err(code_invalid());
+    }
+    let codes = replace_recovery_codes(&state, &mut tx, &account.id).await?;
+    let link = format!("{}/sign-in", state.config.public_url.base);
+    let mail = templates::totp_enabled(account.locale(), &account.email, codes.len(), &link);
+    state.outbox.queue(&mut tx, &mail).await?;
+    tx.commit().await?;
+    state.outbox.wake();
+    Ok(axum::Json(RecoveryCodes { codes }))
+}
+
+/// Turn two-step verification off. Needs the password and a current TOTP or recovery code, both.
+#[utoipa::path(post, path = "/api/me/totp/disable", operation_id = "totp_disable", tag = "identity",
+    request_body = TotpDisableRequest,
+    responses(
+        (status = 200, description = "Off; the secret and the recovery codes are deleted", body = StatusResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in, wrong password (`invalid_credentials`) or wrong code (`code_invalid`)", body = ErrorBody),
+        (status = 409, description = "Two-step verification is not on (`totp_not_enabled`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords or codes; see Retry-After", body = ErrorBody),
+    ))]
+pub async fn totp_disable(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Json(req): Json<TotpDisableRequest>,
+) -> ApiResult<axum::Json<StatusResponse>> {
+    let account = &me.account;
+    if !account.totp_enabled() {
+        return Err(totp_not_enabled());
+    }
+    second_factor::check_throttle(&state, &account.id).await?;
+    if !password_is_right(&state, &account.id, &req.password).await? {
+        return Err(wrong_password());
+    }
+    let Some(proof) = second_factor::judge(&state, account, &req.code).await? else {
+        return Err(second_factor::refuse(&state, &account.id, &req.code).await);
+    };
+    let mut tx = state.db.pool.begin().await?;
+    if !second_factor::spend(&state, &mut tx, account, &proof).await? {
+        drop(tx);
+        return Err(second_factor::refuse(&state, &account.id, &req.code).await);
+    }
+    turn_off(&mut tx, &account.id).await?;
+    let link = format!("{}/sign-in", state.config.public_url.base);
+    let mail = templates::totp_disabled(account.locale(), &account.email, &link);
+    state.outbox.queue(&mut tx, &mail).await?;
+    tx.commit().await?;
+    state.outbox.wake();
+    Ok(axum::Json(StatusResponse {
+        status: "totp_disabled".into(),
+    }))
+}
+
+async fn turn_off(conn: &mut sqlx::AnyConnection, account_id: &str) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE accounts SET totp_secret = NULL, totp_pending_secret = NULL, totp_enabled_at = NULL,
+             totp_last_used_step = NULL
+         WHERE id = $1",
+    )
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A new set of ten recovery codes; every code of the old set stops working.
+#[utoipa::path(post, path = "/api/me/recovery-codes", operation_id = "recovery_codes_regenerate", tag = "identity",
+    responses(
+        (status = 200, description = "The new codes, shown once", body = RecoveryCodes),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Step up first (`step_up_required`)", body = ErrorBody),
+        (status = 409, description = "Two-step verification is not on (`totp_not_enabled`)", body = ErrorBody),
+    ))]
+pub async fn recovery_codes_regenerate(
+    State(state): State<AppState>,
+    me: SignedIn,
+) -> ApiResult<axum::Json<RecoveryCodes>> {
+    me.require_step_up(&state)?;
+    if !me.account.totp_enabled() {
+        return Err(totp_not_enabled());
+    }
+    let mut tx = state.db.pool.begin().await?;
+    let codes = replace_recovery_codes(&state, &mut tx, &me.account.id).await?;
+    tx.commit().await?;
+    Ok(axum::Json(RecoveryCodes { codes }))
+}
