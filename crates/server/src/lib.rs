@@ -102,6 +102,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(identity::routes::register))
         .routes(routes!(identity::routes::verify_email))
         .routes(routes!(identity::routes::sign_in))
+        .routes(routes!(identity::pending::sign_in_second_factor))
         .routes(routes!(identity::routes::sign_out))
         .routes(routes!(identity::routes::get_me))
         .routes(routes!(identity::routes::resend_verification))

@@ -32,9 +32,11 @@ async fn sweep(db: &Db, window: i64, idle: i64) -> Result<(), sqlx::Error> {
         .bind(now - window)
         .execute(&db.pool)
         .await?;
-    sqlx::query("DELETE FROM email_verifications WHERE expires_at <= $1")
-        .bind(now)
-        .execute(&db.pool)
-        .await?;
+    for table in ["email_verifications", "password_resets", "pending_sign_ins"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
+            .bind(now)
+            .execute(&db.pool)
+            .await?;
+    }
     Ok(())
 }

@@ -135,6 +135,7 @@ async fn the_openapi_document_describes_every_operation() {
         "totp_enroll_confirm",
         "totp_disable",
         "recovery_codes_regenerate",
+        "sign_in_second_factor",
     ] {
         assert!(
             ids.contains(&expected.to_owned()),

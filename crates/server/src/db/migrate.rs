@@ -33,6 +33,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "second factor",
         sql: include_str!("migrations/0004_second_factor.sql"),
     },
+    Migration {
+        version: 5,
+        name: "pending sign-ins",
+        sql: include_str!("migrations/0005_pending_sign_ins.sql"),
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod device;
 pub mod password;
+pub mod pending;
 pub mod recovery;
 pub mod reset;
 pub mod routes;

@@ -1,6 +1,6 @@
 //! The identity endpoints. Handlers stay thin: parse, call, answer.
 
-use super::account;
+use super::account::{self, Account};
 use super::device;
 use super::password;
 use super::session::{self, SignedIn};
@@ -15,8 +15,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portal_api::dto::{
-    Locale, Me, RegisterRequest, RegisterResponse, SignInRequest, StatusResponse,
-    VerifyEmailRequest,
+    Locale, Me, RegisterRequest, RegisterResponse, SecondFactorRequired, SignInRequest,
+    StatusResponse, VerifyEmailRequest,
 };
 use portal_api::error::{ErrorBody, ErrorCode};
 use portal_api::rules::{DisplayName, Email};
@@ -167,11 +167,14 @@ pub async fn resend_verification(
 }
 
 /// Sign in with email and password. Wrong email and wrong password get the same answer in
-/// the same time; failures are throttled per account, per source address and overall.
+/// the same time; failures are throttled per account, per source address and overall. With
+/// two-step verification on, a right password only starts a pending sign-in (202 and its own
+/// short-lived cookie) that `sign_in_second_factor` finishes: no session before that.
 #[utoipa::path(post, path = "/api/sign-in", operation_id = "sign_in", tag = "identity",
     request_body = SignInRequest,
     responses(
         (status = 200, description = "Signed in; the session cookie is set", body = Me),
+        (status = 202, description = "Password right, two-step verification on: give a code to `sign_in_second_factor` within `expires_at` (the `pending-sign-in` cookie is set; no session yet)", body = SecondFactorRequired),
         (status = 401, description = "Wrong email or password (`invalid_credentials`)", body = ErrorBody),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody),
     ))]
@@ -182,19 +185,11 @@ pub async fn sign_in(
     Json(req): Json<SignInRequest>,
 ) -> ApiResult<Response> {
     let now = crate::clock::now();
-    let limits = state.config.throttle;
     let window = Window::of(&state);
     let email_key: String = req.email.trim().to_lowercase().chars().take(300).collect();
     // A remembered device is counted on its own, so failures from elsewhere cannot lock it out.
     let device = device::recognised(&state, &headers, &email_key);
-    let keys = match &device {
-        Some(nonce) => vec![(format!("sign-in:device:{nonce}"), limits.per_account)],
-        None => vec![
-            (format!("sign-in:account:{email_key}"), limits.per_account),
-            (format!("sign-in:address:{}", client.ip), limits.per_address),
-            ("sign-in:all".to_owned(), limits.global),
-        ],
-    };
+    let keys = sign_in_keys(&state, &client, &email_key, device.as_deref());
     for (key, limit) in &keys {
         throttle::check(&state.db, &window, key, *limit, now).await?;
     }
@@ -214,20 +209,59 @@ pub async fn sign_in(
             "The email address or password is not right.",
         ));
     };
-    throttle::clear(&state.db, &keys[0].0).await?;
-    super::reset::void_links(&state, &account.id).await?;
     if password::needs_rehash(&phc) {
         let rehashed = state.hasher.hash(&req.password).await?;
         account::set_password_hash(&state.db, &account.id, &rehashed).await?;
     }
-    let mut response = axum::Json(account.to_me(&state, None).await?).into_response();
+    if account.totp_enabled() {
+        // Half way: the failure counters are not cleared (a right password must not buy more
+        // guesses at the code) and outstanding reset links stay until the sign-in completes.
+        return super::pending::start(&state, &headers, &account).await;
+    }
+    throttle::clear(&state.db, &keys[0].0).await?;
+    complete_sign_in(&state, &client, &account, device.is_some()).await
+}
+
+/// The throttle counters a sign-in attempt for `email_key` is held to: the remembered device's
+/// own, or else the account's, the source address's and the global one. The first is cleared
+/// by a sign-in that completes.
+pub fn sign_in_keys(
+    state: &AppState,
+    client: &Client,
+    email_key: &str,
+    device: Option<&str>,
+) -> Vec<(String, u32)> {
+    let limits = state.config.throttle;
+    match device {
+        Some(nonce) => vec![(format!("sign-in:device:{nonce}"), limits.per_account)],
+        None => vec![
+            (format!("sign-in:account:{email_key}"), limits.per_account),
+            (format!("sign-in:address:{}", client.ip), limits.per_address),
+            ("sign-in:all".to_owned(), limits.global),
+        ],
+    }
+}
+
+/// Every factor passed: voids outstanding reset links, starts the session and remembers the
+/// device (a new device cookie unless this browser already had a valid one for the account).
+pub async fn complete_sign_in(
+    state: &AppState,
+    client: &Client,
+    account: &Account,
+    known_device: bool,
+) -> ApiResult<Response> {
+    super::reset::void_links(state, &account.id).await?;
+    let mut response = axum::Json(account.to_me(state, None).await?).into_response();
     let cookies = response.headers_mut();
     cookies.append(
         header::SET_COOKIE,
-        session::create(&state, &account.id, &client).await?,
+        session::create(state, &account.id, client).await?,
     );
-    if device.is_none() {
-        cookies.append(header::SET_COOKIE, device::issue(&state, &email_key));
+    if !known_device {
+        cookies.append(
+            header::SET_COOKIE,
+            device::issue(state, &account.email_key()),
+        );
     }
     Ok(response)
 }

@@ -51,19 +51,24 @@ pub fn clear_cookie(state: &AppState) -> HeaderValue {
 }
 
 fn set_cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
+    cookie(state, cookie_name(state), value, max_age)
+}
+
+/// A host-only, `HttpOnly`, `SameSite=Strict` cookie for the whole site, `Secure` on https.
+pub fn cookie(state: &AppState, name: &str, value: &str, max_age: u64) -> HeaderValue {
     let secure = if state.config.public_url.https {
         "; Secure"
     } else {
         ""
     };
     HeaderValue::from_str(&format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
-        cookie_name(state)
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
     ))
     .expect("cookie of token characters")
 }
 
-fn token_from(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The value of the cookie `name` in the request, if any and not empty.
+pub fn token_from(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
