@@ -3,8 +3,10 @@
 
 use gloo_net::http::{Request, Response};
 use portal_api::dto::{
-    Me, RegisterRequest, RevokedResponse, SessionInfo, SignInRequest, StatusResponse,
-    VerifyEmailRequest,
+    CodeRequest, EmailChangeConfirm, EmailChangeRequest, Me, PasswordChangeRequest,
+    PasswordResetComplete, PasswordResetRequest, RecoveryCodes, RegisterRequest, RevokedResponse,
+    SessionInfo, SignInRequest, StatusResponse, StepUpAnswer, StepUpRequest, TotpDisableRequest,
+    TotpEnrollment, VerifyEmailRequest,
 };
 use portal_api::error::{ErrorBody, ErrorCode, ErrorDetail};
 use serde::de::DeserializeOwned;
@@ -86,8 +88,72 @@ pub async fn verify_email(token: String) -> Result<(), ApiError> {
     expect_json::<StatusResponse>(response).await.map(|_| ())
 }
 
-pub async fn sign_in(email: String, password: String) -> Result<Me, ApiError> {
-    expect_json(post("/api/sign-in", &SignInRequest { email, password }).await?).await
+/// What a right password leads to.
+pub enum SignedIn {
+    Done,
+    /// The account has two-step verification: [`sign_in_second_factor`] finishes.
+    NeedsCode,
+}
+
+pub async fn sign_in(email: String, password: String) -> Result<SignedIn, ApiError> {
+    let response = post("/api/sign-in", &SignInRequest { email, password }).await?;
+    if response.status() == 202 {
+        return Ok(SignedIn::NeedsCode);
+    }
+    expect_json::<Me>(response).await.map(|_| SignedIn::Done)
+}
+
+pub async fn sign_in_second_factor(code: String) -> Result<Me, ApiError> {
+    expect_json(post("/api/sign-in/second-factor", &CodeRequest { code }).await?).await
+}
+
+pub async fn password_reset_request(email: String) -> Result<(), ApiError> {
+    expect_ok(post("/api/password-reset", &PasswordResetRequest { email }).await?).await
+}
+
+pub async fn password_reset_complete(request: &PasswordResetComplete) -> Result<(), ApiError> {
+    expect_ok(post("/api/password-reset/complete", request).await?).await
+}
+
+pub async fn email_change_confirm(token: String) -> Result<(), ApiError> {
+    expect_ok(post("/api/email-change/confirm", &EmailChangeConfirm { token }).await?).await
+}
+
+/// Proves it is still the customer (a code, or the password while 2FA is off); sensitive changes
+/// are allowed until the returned time.
+pub async fn step_up(request: &StepUpRequest) -> Result<StepUpAnswer, ApiError> {
+    expect_json(post("/api/me/step-up", request).await?).await
+}
+
+pub async fn totp_enroll_start() -> Result<TotpEnrollment, ApiError> {
+    expect_json(post_empty("/api/me/totp/enroll").await?).await
+}
+
+pub async fn totp_enroll_confirm(code: String) -> Result<RecoveryCodes, ApiError> {
+    expect_json(post("/api/me/totp/confirm", &CodeRequest { code }).await?).await
+}
+
+pub async fn totp_disable(password: String, code: String) -> Result<(), ApiError> {
+    expect_ok(
+        post(
+            "/api/me/totp/disable",
+            &TotpDisableRequest { password, code },
+        )
+        .await?,
+    )
+    .await
+}
+
+pub async fn recovery_codes_regenerate() -> Result<RecoveryCodes, ApiError> {
+    expect_json(post_empty("/api/me/recovery-codes").await?).await
+}
+
+pub async fn password_change(request: &PasswordChangeRequest) -> Result<(), ApiError> {
+    expect_ok(post("/api/me/password", request).await?).await
+}
+
+pub async fn email_change(new_email: String) -> Result<(), ApiError> {
+    expect_ok(post("/api/me/email", &EmailChangeRequest { new_email }).await?).await
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {

@@ -67,6 +67,66 @@ catalogue! {
     PasswordRequired => ("Enter your password.", "パスワードを入力してください。"),
     NewHere => ("New to {service}?", "{service}をはじめてご利用ですか？"),
     CreateAccountLink => ("Create an account", "アカウントを作成する"),
+    ForgotPasswordLink => ("Forgot your password?", "パスワードをお忘れですか？"),
+
+    // Second factor (sign-in, reset, step-up)
+    SecondFactorTitle => ("Two-step verification", "2段階認証"),
+    SecondFactorIntro => (
+        "Enter the 6-digit code from your authenticator app. Without your phone, enter one of your recovery codes instead.",
+        "認証アプリに表示されている6桁のコードを入力してください。スマートフォンがない場合は、リカバリーコードのいずれかを入力してください。"
+    ),
+    CodeLabel => ("Authentication code", "認証コード"),
+    CodeHint => (
+        "6 digits, or a recovery code like ABCDE-12345.",
+        "6桁の数字、または ABCDE-12345 のようなリカバリーコード。"
+    ),
+    CodeRequired => ("Enter the code.", "コードを入力してください。"),
+    VerifyButton => ("Verify", "確認する"),
+    CheckingCode => ("Checking…", "確認しています…"),
+    StartAgain => ("Start again", "最初からやり直す"),
+
+    // Forgotten password
+    ForgotTitle => ("Reset your password", "パスワードの再設定"),
+    ForgotIntro => (
+        "Enter the email address of your account. We will send a link to choose a new password to that address, if it is confirmed.",
+        "アカウントのメールアドレスを入力してください。確認済みのアドレスであれば、新しいパスワードを設定するためのリンクをお送りします。"
+    ),
+    SendLinkButton => ("Send link", "リンクを送信"),
+    SendingLink => ("Sending…", "送信しています…"),
+    ForgotSentBody => (
+        "If {email} is the confirmed address of an account, a link to choose a new password is on its way. It works once, for 30 minutes.",
+        "{email} が確認済みのアカウントのアドレスであれば、新しいパスワードを設定するためのリンクをお送りしました。リンクは30分間、1回だけ有効です。"
+    ),
+    ForgotSentSpam => (
+        "Nothing after a few minutes? Look in your spam folder, or ask again.",
+        "数分たっても届かない場合は、迷惑メールフォルダをご確認いただくか、もう一度お申し込みください。"
+    ),
+
+    // Reset password
+    ResetTitle => ("Choose a new password", "新しいパスワードの設定"),
+    NewPasswordLabel => ("New password", "新しいパスワード"),
+    SavePasswordButton => ("Save new password", "新しいパスワードを保存"),
+    Saving => ("Saving…", "保存しています…"),
+    ResetNeedsCode => (
+        "Your account has two-step verification: enter the code from your authenticator app, or a recovery code, as well.",
+        "このアカウントでは2段階認証が有効です。認証アプリのコード、またはリカバリーコードもあわせて入力してください。"
+    ),
+    ResetDoneBody => (
+        "Your password has been changed, and every device that was signed in has been signed out.",
+        "パスワードを変更しました。ログインしていたすべてのデバイスはログアウトされました。"
+    ),
+    ResetLinkInvalid => (
+        "This link is invalid, has expired or has already been used.",
+        "このリンクは無効か、有効期限が切れているか、すでに使用されています。"
+    ),
+    RequestNewLink => ("Ask for a new link", "新しいリンクを申し込む"),
+
+    // Confirming a new email address
+    ConfirmEmailTitle => ("Confirm your new email address", "新しいメールアドレスの確認"),
+    EmailChangedBody => (
+        "Your email address has been changed. Sign in with the new address from now on.",
+        "メールアドレスを変更しました。今後は新しいアドレスでログインしてください。"
+    ),
 
     // Sign up
     SignUpTitle => ("Create your account", "アカウントを作成"),

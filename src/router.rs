@@ -21,8 +21,14 @@ pub enum Page {
     SignIn,
     SignUp,
     VerifyEmail,
+    ForgotPassword,
+    ResetPassword,
+    ConfirmEmail,
     Account,
     Sessions,
+    Security,
+    ChangePassword,
+    ChangeEmail,
     NotFound,
 }
 
@@ -34,7 +40,14 @@ impl Page {
 
     /// In the public bundle: pages a signed-out visitor reaches, and the links from mails.
     pub fn is_public(self) -> bool {
-        !matches!(self, Page::Account | Page::Sessions)
+        !matches!(
+            self,
+            Page::Account
+                | Page::Sessions
+                | Page::Security
+                | Page::ChangePassword
+                | Page::ChangeEmail
+        )
     }
 
     pub fn from_path(path: &str) -> Page {
@@ -48,8 +61,14 @@ impl Page {
             "/sign-in" => Page::SignIn,
             "/sign-up" => Page::SignUp,
             "/verify-email" => Page::VerifyEmail,
+            "/forgot-password" => Page::ForgotPassword,
+            "/reset-password" => Page::ResetPassword,
+            "/confirm-email" => Page::ConfirmEmail,
             "/account" => Page::Account,
             "/account/sessions" => Page::Sessions,
+            "/account/security" => Page::Security,
+            "/account/password" => Page::ChangePassword,
+            "/account/email" => Page::ChangeEmail,
             _ => Page::NotFound,
         }
     }
@@ -190,9 +209,15 @@ mod tests {
         assert_eq!(Page::from_path("/sign-in/"), Page::SignIn);
         assert_eq!(Page::from_path("/sign-up"), Page::SignUp);
         assert_eq!(Page::from_path("/verify-email"), Page::VerifyEmail);
+        assert_eq!(Page::from_path("/forgot-password"), Page::ForgotPassword);
+        assert_eq!(Page::from_path("/reset-password"), Page::ResetPassword);
+        assert_eq!(Page::from_path("/confirm-email"), Page::ConfirmEmail);
         assert_eq!(Page::from_path("/account"), Page::Account);
         assert_eq!(Page::from_path("/account/sessions"), Page::Sessions);
         assert_eq!(Page::from_path("/account/sessions/"), Page::Sessions);
+        assert_eq!(Page::from_path("/account/security"), Page::Security);
+        assert_eq!(Page::from_path("/account/password"), Page::ChangePassword);
+        assert_eq!(Page::from_path("/account/email"), Page::ChangeEmail);
         assert_eq!(Page::from_path("/account/x"), Page::NotFound);
         assert_eq!(Page::from_path("/Sign-In"), Page::NotFound);
         assert_eq!(Page::from_path("/index.html"), Page::NotFound);

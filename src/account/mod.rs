@@ -1,13 +1,22 @@
 //! The signed-in area: only in the whole app (see the crate docs).
 
+mod email;
+mod me;
 mod overview;
+mod password;
+mod qr;
+mod security;
 mod sessions;
+mod step_up;
 mod text;
 
 use leptos::prelude::*;
 
 use crate::router::Page;
+use email::ChangeEmail;
 use overview::Account;
+use password::ChangePassword;
+use security::Security;
 use sessions::Sessions;
 
 /// The view of a signed-in page; `None` for the public ones.
@@ -15,6 +24,9 @@ pub fn page(page: Page) -> Option<AnyView> {
     Some(match page {
         Page::Account => view! { <Account /> }.into_any(),
         Page::Sessions => view! { <Sessions /> }.into_any(),
+        Page::Security => view! { <Security /> }.into_any(),
+        Page::ChangePassword => view! { <ChangePassword /> }.into_any(),
+        Page::ChangeEmail => view! { <ChangeEmail /> }.into_any(),
         _ => return None,
     })
 }

@@ -94,9 +94,22 @@ fn AccountDetails(me: Me, problem: RwSignal<Option<Problem>>) -> impl IntoView {
                 <dd><time datetime=iso_date>{move || format_date(created_at, locale.get())}</time></dd>
             </div>
         </dl>
-        <p class="account-links">
-            <a href="/account/sessions">{t(AccountMsg::SessionsLink)}</a>
-        </p>
+        <nav class="account-links" aria-label=t(AccountMsg::AccountTitle)>
+            <ul>
+                <li>
+                    <a href="/account/security">{t(AccountMsg::SecurityLink)}</a>
+                    " "
+                    {if me.totp_enabled {
+                        view! { <span class="badge badge-ok">{t(AccountMsg::TwoStepOn)}</span> }.into_any()
+                    } else {
+                        view! { <span class="badge badge-warn">{t(AccountMsg::TwoStepOff)}</span> }.into_any()
+                    }}
+                </li>
+                <li><a href="/account/password">{t(AccountMsg::PasswordLink)}</a></li>
+                <li><a href="/account/email">{t(AccountMsg::EmailLink)}</a></li>
+                <li><a href="/account/sessions">{t(AccountMsg::SessionsLink)}</a></li>
+            </ul>
+        </nav>
         {(!me.email_verified).then(|| view! { <ResendVerification /> })}
         <div class="actions">
             <button type="button" class="secondary" on:click=sign_out disabled=move || signing_out.get()

@@ -48,6 +48,96 @@ catalogue! {
         "そのデバイスはすでにログアウトしていました。一覧を最新の状態にしました。"
     ),
     BackToAccount => ("Back to your account", "アカウントへ戻る"),
+
+    // Step-up
+    StepUpTitle => ("Confirm it is you", "ご本人確認"),
+    StepUpWithCode => (
+        "Enter the code from your authenticator app, or a recovery code, to continue.",
+        "続けるには、認証アプリのコードまたはリカバリーコードを入力してください。"
+    ),
+    StepUpWithPassword => ("Enter your password to continue.", "続けるには、パスワードを入力してください。"),
+    ContinueButton => ("Continue", "続ける"),
+
+    // Security and two-step verification
+    SecurityLink => ("Security and two-step verification", "セキュリティと2段階認証"),
+    SecurityTitle => ("Security", "セキュリティ"),
+    TwoStepHeading => ("Two-step verification", "2段階認証"),
+    TwoStepOn => ("On", "有効"),
+    TwoStepOff => ("Off", "無効"),
+    TwoStepExplain => (
+        "With two-step verification, signing in needs a code from an app on your phone as well as your password, so a stolen password alone cannot open your wallet.",
+        "2段階認証を有効にすると、ログインにはパスワードに加えてスマートフォンのアプリに表示されるコードが必要になります。パスワードが盗まれても、それだけではウォレットを開けません。"
+    ),
+    SetUpButton => ("Set up two-step verification", "2段階認証を設定する"),
+    Starting => ("Starting…", "準備しています…"),
+    EnrolHeading => ("Set up your authenticator app", "認証アプリの設定"),
+    EnrolScan => (
+        "Scan this QR code with an authenticator app, such as Google Authenticator, Microsoft Authenticator or 1Password.",
+        "Google Authenticator、Microsoft Authenticator、1Password などの認証アプリで、このQRコードを読み取ってください。"
+    ),
+    QrLabel => ("QR code for your authenticator app", "認証アプリ用のQRコード"),
+    EnrolKey => (
+        "Cannot scan it? Enter this setup key in the app instead:",
+        "読み取れない場合は、代わりにこの設定キーをアプリに入力してください:"
+    ),
+    OpenInApp => ("Open in an authenticator app on this device", "この端末の認証アプリで開く"),
+    EnrolCode => ("Then enter the 6-digit code the app shows.", "次に、アプリに表示される6桁のコードを入力してください。"),
+    TurnOnButton => ("Turn on", "有効にする"),
+    TurningOn => ("Turning on…", "有効にしています…"),
+    CancelButton => ("Cancel", "キャンセル"),
+    CodesHeading => ("Save your recovery codes", "リカバリーコードを保存してください"),
+    CodesExplain => (
+        "If you lose your phone, each of these codes lets you in once. Keep them somewhere safe: they are shown only now.",
+        "スマートフォンをなくしたときは、これらのコードでそれぞれ1回ログインできます。安全な場所に保管してください。表示されるのは今回だけです。"
+    ),
+    CodesListLabel => ("Recovery codes", "リカバリーコード"),
+    DownloadCodes => ("Download codes", "コードをダウンロード"),
+    PrintCodes => ("Print codes", "コードを印刷"),
+    CodesSaved => ("I have saved my codes", "コードを保存しました"),
+    CodesFileHeader => (
+        "{service} recovery codes for {email}. Each code works once.",
+        "{service}のリカバリーコード（{email}）。各コードは1回だけ使えます。"
+    ),
+    CodesLeft => ("Unused recovery codes: {count}", "未使用のリカバリーコード: {count}"),
+    NewCodesButton => ("Get new recovery codes", "新しいリカバリーコードを発行"),
+    NewCodesExplain => (
+        "New codes replace all the old ones, used or not.",
+        "新しいコードを発行すると、使用済みかどうかにかかわらず古いコードはすべて無効になります。"
+    ),
+    TurnOffHeading => ("Turn off two-step verification", "2段階認証を無効にする"),
+    TurnOffExplain => (
+        "Needs your password and a current code. Afterwards, a stolen password is enough to sign in.",
+        "パスワードと現在のコードが必要です。無効にすると、パスワードだけでログインできるようになります。"
+    ),
+    TurnOffButton => ("Turn off", "無効にする"),
+    TurningOff => ("Turning off…", "無効にしています…"),
+    TwoStepTurnedOn => ("Two-step verification is on.", "2段階認証を有効にしました。"),
+    TwoStepTurnedOff => ("Two-step verification is off.", "2段階認証を無効にしました。"),
+
+    // Change password
+    PasswordLink => ("Change password", "パスワードを変更"),
+    PasswordTitle => ("Change your password", "パスワードの変更"),
+    CurrentPasswordLabel => ("Current password", "現在のパスワード"),
+    NewPasswordLabel => ("New password", "新しいパスワード"),
+    SavePassword => ("Change password", "パスワードを変更"),
+    Saving => ("Saving…", "保存しています…"),
+    PasswordChanged => (
+        "Your password has been changed, and every other device has been signed out.",
+        "パスワードを変更しました。ほかのすべてのデバイスはログアウトされました。"
+    ),
+
+    // Change email
+    EmailLink => ("Change email address", "メールアドレスを変更"),
+    EmailTitle => ("Change your email address", "メールアドレスの変更"),
+    CurrentEmail => ("Current address", "現在のアドレス"),
+    NewEmailLabel => ("New email address", "新しいメールアドレス"),
+    SendConfirmation => ("Send confirmation link", "確認リンクを送信"),
+    Sending => ("Sending…", "送信しています…"),
+    EmailChangeSent => (
+        "We have sent a link to {email}. Your address changes when you open it; until then, keep using the current one.",
+        "{email} 宛てにリンクをお送りしました。リンクを開くとアドレスが変更されます。それまでは現在のアドレスをお使いください。"
+    ),
+    PendingEmail => ("Waiting for confirmation: {email}", "確認待ち: {email}"),
 }
 
 #[cfg(test)]

@@ -1,16 +1,16 @@
 use leptos::prelude::*;
 
 use crate::form::Problem;
-use crate::i18n::Msg;
+use crate::i18n::Text;
 use crate::locale::{t, use_locale};
 
 /// A labelled input with its hint and its error. The error is linked by `aria-describedby` and
 /// flagged with `aria-invalid`, and announced as it appears.
 #[component]
-pub fn Field(
+pub fn Field<L: Text>(
     /// Also the prefix of the hint's and error's ids.
     id: &'static str,
-    label: Msg,
+    label: L,
     value: RwSignal<String>,
     error: RwSignal<Option<Problem>>,
     #[prop(default = "text")] input_type: &'static str,
@@ -104,7 +104,11 @@ pub fn FormAlert(problem: RwSignal<Option<Problem>>) -> impl IntoView {
 /// A submit button that is disabled while its request is in flight and says so in words
 /// (the busy label) and with a spinner, so the wait is visible and not only a greyed button.
 #[component]
-pub fn SubmitButton(label: Msg, busy_label: Msg, busy: Signal<bool>) -> impl IntoView {
+pub fn SubmitButton<L: Text, B: Text>(
+    label: L,
+    busy_label: B,
+    busy: Signal<bool>,
+) -> impl IntoView {
     let idle = t(label);
     let working = t(busy_label);
     view! {
@@ -117,5 +121,28 @@ pub fn SubmitButton(label: Msg, busy_label: Msg, busy: Signal<bool>) -> impl Int
             <span class="spinner" aria-hidden="true" class:hidden=move || !busy.get()></span>
             {move || if busy.get() { working() } else { idle() }}
         </button>
+    }
+}
+
+/// A TOTP or recovery code. Letters are allowed (recovery codes), so no numeric keyboard;
+/// `one-time-code` lets phones offer a code they received.
+#[component]
+pub fn CodeField(
+    value: RwSignal<String>,
+    error: RwSignal<Option<Problem>>,
+    #[prop(default = "code")] id: &'static str,
+) -> impl IntoView {
+    let locale = use_locale();
+    let hint = Signal::derive(move || crate::i18n::Msg::CodeHint.text(locale.get()).to_owned());
+    view! {
+        <Field
+            id
+            label=crate::i18n::Msg::CodeLabel
+            autocomplete="one-time-code"
+            required=true
+            hint
+            value
+            error
+        />
     }
 }

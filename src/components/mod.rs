@@ -2,10 +2,12 @@
 
 mod field;
 mod heading;
+mod new_password;
 mod strength_meter;
 
-pub use field::{Field, FormAlert, SubmitButton};
+pub use field::{CodeField, Field, FormAlert, SubmitButton};
 pub use heading::PageHeading;
+pub use new_password::{NewPasswordField, NewPasswordInput};
 pub use strength_meter::StrengthMeter;
 
 /// The id of the strength feedback, for the password field's `aria-describedby`.

@@ -1,7 +1,10 @@
 //! The public pages, one module per route: what the public bundle serves.
 
+mod confirm_email;
+mod forgot_password;
 mod home;
 mod not_found;
+mod reset_password;
 mod sign_in;
 mod sign_up;
 mod verify_email;
@@ -9,8 +12,11 @@ mod verify_email;
 use leptos::prelude::*;
 
 use crate::router::Page;
+use confirm_email::ConfirmEmail;
+use forgot_password::ForgotPassword;
 use home::Home;
 use not_found::NotFound;
+use reset_password::ResetPassword;
 use sign_in::SignIn;
 use sign_up::SignUp;
 use verify_email::VerifyEmail;
@@ -23,6 +29,9 @@ pub fn public_page(page: Page) -> AnyView {
         Page::SignIn => view! { <SignIn /> }.into_any(),
         Page::SignUp => view! { <SignUp /> }.into_any(),
         Page::VerifyEmail => view! { <VerifyEmail /> }.into_any(),
+        Page::ForgotPassword => view! { <ForgotPassword /> }.into_any(),
+        Page::ResetPassword => view! { <ResetPassword /> }.into_any(),
+        Page::ConfirmEmail => view! { <ConfirmEmail /> }.into_any(),
         Page::NotFound => view! { <NotFound /> }.into_any(),
         _ => {
             let _ = window().location().reload();

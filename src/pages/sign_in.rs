@@ -1,24 +1,43 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use portal_api::error::ErrorCode;
 use portal_api::rules::Email;
 
 use super::focus_soon;
 use crate::api;
-use crate::components::{Field, FormAlert, PageHeading, SubmitButton};
+use crate::components::{CodeField, Field, FormAlert, PageHeading, SubmitButton};
 use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
-use crate::locale::use_locale;
+use crate::locale::{t, use_locale};
 use crate::router::use_navigate;
 
+/// `/sign-in`: the password, then (for accounts with two-step verification) a code. The server
+/// keeps the half-finished sign-in; the page only switches step.
 #[component]
 pub fn SignIn() -> impl IntoView {
+    let needs_code = RwSignal::new(false);
+    // Carried across the steps: an expired second step sends the person back with a reason.
+    let form_error = RwSignal::new(None::<Problem>);
+    move || {
+        if needs_code.get() {
+            view! { <SecondFactorStep needs_code form_error /> }.into_any()
+        } else {
+            view! { <PasswordStep needs_code form_error /> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn PasswordStep(
+    needs_code: RwSignal<bool>,
+    form_error: RwSignal<Option<Problem>>,
+) -> impl IntoView {
     let locale = use_locale();
     let navigate = use_navigate();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let email_error = RwSignal::new(None::<Problem>);
     let password_error = RwSignal::new(None::<Problem>);
-    let form_error = RwSignal::new(None::<Problem>);
     let busy = RwSignal::new(false);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -42,10 +61,11 @@ pub fn SignIn() -> impl IntoView {
             let result = api::sign_in(address.as_str().to_owned(), pw).await;
             busy.set(false);
             match result {
-                Ok(_) => {
+                Ok(api::SignedIn::Done) => {
                     password.set(String::new());
                     navigate("/account", false);
                 }
+                Ok(api::SignedIn::NeedsCode) => needs_code.set(true),
                 Err(e) => {
                     // Wrong email and wrong password are one message on purpose (no account
                     // enumeration), so the error goes at the top, not on a field.
@@ -97,9 +117,80 @@ pub fn SignIn() -> impl IntoView {
                 <SubmitButton label=Msg::SignInButton busy_label=Msg::SigningIn busy=busy.into() />
             </form>
             <p class="aside">
+                <a href="/forgot-password">{t(Msg::ForgotPasswordLink)}</a>
+            </p>
+            <p class="aside">
                 {move || fill(Msg::NewHere.text(locale.get()), &[("service", portal_api::SERVICE_NAME)])}
                 " "
-                <a href="/sign-up">{crate::locale::t(Msg::CreateAccountLink)}</a>
+                <a href="/sign-up">{t(Msg::CreateAccountLink)}</a>
+            </p>
+        </section>
+    }
+}
+
+/// The second step: a TOTP code or a recovery code.
+#[component]
+fn SecondFactorStep(
+    needs_code: RwSignal<bool>,
+    form_error: RwSignal<Option<Problem>>,
+) -> impl IntoView {
+    let navigate = use_navigate();
+    let code = RwSignal::new(String::new());
+    let code_error = RwSignal::new(None::<Problem>);
+    let busy = RwSignal::new(false);
+    let start_again = move || {
+        form_error.set(None);
+        needs_code.set(false);
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        let value = code.get_untracked().trim().to_owned();
+        if value.is_empty() {
+            code_error.set(Some(Problem::Msg(Msg::CodeRequired)));
+            return focus_soon("code");
+        }
+        code_error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            let result = api::sign_in_second_factor(value).await;
+            busy.set(false);
+            match result {
+                Ok(_) => navigate("/account", false),
+                Err(e) if e.code() == Some(ErrorCode::SignInExpired) => {
+                    needs_code.set(false);
+                    form_error.set(Some(Problem::Code(ErrorCode::SignInExpired)));
+                    focus_soon("form-alert");
+                }
+                Err(e) if e.code() == Some(ErrorCode::CodeInvalid) => {
+                    code_error.set(Some(from_api(&e).1));
+                    focus_soon("code");
+                }
+                Err(e) => {
+                    form_error.set(Some(from_api(&e).1));
+                    focus_soon("form-alert");
+                }
+            }
+        });
+    };
+
+    view! {
+        <section class="card">
+            <PageHeading text=Msg::SecondFactorTitle />
+            <p class="intro">{t(Msg::SecondFactorIntro)}</p>
+            <FormAlert problem=form_error />
+            <form on:submit=submit novalidate>
+                <CodeField value=code error=code_error />
+                <SubmitButton label=Msg::VerifyButton busy_label=Msg::CheckingCode busy=busy.into() />
+            </form>
+            <p class="aside">
+                <button type="button" class="link" on:click=move |_| start_again()>
+                    {t(Msg::StartAgain)}
+                </button>
             </p>
         </section>
     }

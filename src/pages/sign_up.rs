@@ -1,20 +1,16 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portal_api::dto::RegisterRequest;
-use portal_api::error::ErrorCode;
-use portal_api::rules::{
-    strength_context, DisplayName, Email, NewPassword, PASSWORD_MIN_CHARS, PASSWORD_MIN_SCORE,
-};
+use portal_api::rules::{strength_context, DisplayName, Email};
 
 use super::focus_soon;
 use crate::api;
-use crate::breach::breach_count;
-use crate::components::{Field, FormAlert, PageHeading, StrengthMeter, SubmitButton};
+use crate::components::{
+    Field, FormAlert, NewPasswordField, NewPasswordInput, PageHeading, SubmitButton,
+};
 use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
-use crate::pointer::after_press;
-use crate::strength::{Estimator, Strength};
 
 #[component]
 pub fn SignUp() -> impl IntoView {
@@ -30,58 +26,15 @@ fn SignUpForm(sent_to: RwSignal<Option<String>>) -> impl IntoView {
     let locale = use_locale();
     let email = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
     let email_error = RwSignal::new(None::<Problem>);
     let display_name_error = RwSignal::new(None::<Problem>);
-    let password_error = RwSignal::new(None::<Problem>);
     let form_error = RwSignal::new(None::<Problem>);
     let busy = RwSignal::new(false);
 
-    // The worker exists only while this form is on screen; dropping the estimator ends it.
-    let estimator = StoredValue::new_local(Estimator::start());
-    let strength: Signal<Strength> = estimator.with_value(|e| e.state()).into();
-    Effect::new(move |_| {
-        let pw = password.get();
+    let password = NewPasswordInput::new(move || {
         let name = display_name.get();
-        let context = strength_context(&email.get(), Some(name.as_str()).filter(|n| !n.is_empty()));
-        estimator.with_value(|e| e.estimate(&pw, context));
+        strength_context(&email.get(), Some(name.as_str()).filter(|n| !n.is_empty()))
     });
-
-    // A message about the password describes what was typed before; once it changes, the
-    // message is out of date. Length problems are not shown while typing, only on leaving.
-    Effect::new(move |prev: Option<()>| {
-        password.track();
-        if prev.is_some() {
-            password_error.set(None);
-        }
-    });
-
-    // Shown once any click that blurred the field has landed (see crate::pointer), and only if
-    // the password is still the one that was checked.
-    let show_password_problem = move |checked: String, problem: Problem| {
-        after_press(move || {
-            // `try_`: by now the person may have left the page, and the signal with it.
-            if password.try_with_untracked(|pw| *pw == checked) == Some(true) {
-                password_error.set(Some(problem));
-            }
-        });
-    };
-    let check_password_on_leave = move || {
-        let pw = password.get_untracked();
-        if pw.is_empty() {
-            return;
-        }
-        if let Err(e) = NewPassword::parse(&pw) {
-            return show_password_problem(pw, e.into());
-        }
-        // The breach check runs here and on submit, never per keystroke: each check sends a
-        // (5-character) hash prefix to the server.
-        spawn_local(async move {
-            if let Ok(count @ 1..) = breach_count(&pw).await {
-                show_password_problem(pw, Problem::Breached(count));
-            }
-        });
-    };
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -91,33 +44,12 @@ fn SignUpForm(sent_to: RwSignal<Option<String>>) -> impl IntoView {
         form_error.set(None);
         let email_value = email.get_untracked();
         let name_value = display_name.get_untracked();
-        let pw = password.get_untracked();
         let parsed_email = Email::parse(&email_value);
         let parsed_name = DisplayName::parse(Some(&name_value));
-        // A breach already found for this very password (any edit clears it) is the most
-        // useful thing to repeat, so it wins over the strength verdict.
-        let known_breach = password_error
-            .get_untracked()
-            .filter(|p| matches!(p, Problem::Breached(_)));
-        let parsed_password = NewPassword::parse(&pw)
-            .map_err(Problem::from)
-            .and_then(|p| {
-                if let Some(breach) = known_breach {
-                    return Err(breach);
-                }
-                // The worker's verdict, when it has one for exactly this input; otherwise the
-                // server decides (it scores the password again in any case).
-                match strength.get_untracked() {
-                    Strength::Rated(r) if r.score < PASSWORD_MIN_SCORE => {
-                        Err(Problem::Code(ErrorCode::PasswordWeak))
-                    }
-                    _ => Ok(p),
-                }
-            });
+        let parsed_password = password.check();
         email_error.set(parsed_email.as_ref().err().map(|&e| e.into()));
         display_name_error.set(parsed_name.as_ref().err().map(|&e| e.into()));
-        password_error.set(parsed_password.as_ref().err().cloned());
-        let (Ok(address), Ok(name), Ok(new_password)) =
+        let (Ok(address), Ok(name), Some(new_password)) =
             (parsed_email, parsed_name, parsed_password)
         else {
             let first = if email_error.with_untracked(Option::is_some) {
@@ -138,19 +70,15 @@ fn SignUpForm(sent_to: RwSignal<Option<String>>) -> impl IntoView {
             locale: Some(locale.get_untracked()),
         };
         spawn_local(async move {
-            // Usually answered from the cache filled when the field was left.
-            if let Ok(count) = breach_count(&request.password).await {
-                if count > 0 {
-                    busy.set(false);
-                    password_error.set(Some(Problem::Breached(count)));
-                    return focus_soon("password");
-                }
+            if password.breached(&request.password).await {
+                busy.set(false);
+                return focus_soon("password");
             }
             let result = api::register(&request).await;
             busy.set(false);
             match result {
                 Ok(()) => {
-                    password.set(String::new());
+                    password.value.set(String::new());
                     sent_to.set(Some(request.email));
                 }
                 Err(e) => {
@@ -158,7 +86,7 @@ fn SignUpForm(sent_to: RwSignal<Option<String>>) -> impl IntoView {
                     let (target, id) = match field.as_deref() {
                         Some("email") => (email_error, "email"),
                         Some("display_name") => (display_name_error, "display_name"),
-                        Some("password") => (password_error, "password"),
+                        Some("password") => (password.error, "password"),
                         _ => (form_error, "form-alert"),
                     };
                     target.set(Some(problem));
@@ -168,12 +96,6 @@ fn SignUpForm(sent_to: RwSignal<Option<String>>) -> impl IntoView {
         });
     };
 
-    let password_hint = Signal::derive(move || {
-        fill(
-            Msg::NewPasswordHint.text(locale.get()),
-            &[("min", &PASSWORD_MIN_CHARS.to_string())],
-        )
-    });
     let display_name_hint =
         Signal::derive(move || Msg::DisplayNameHint.text(locale.get()).to_owned());
 
@@ -202,20 +124,7 @@ fn SignUpForm(sent_to: RwSignal<Option<String>>) -> impl IntoView {
                     value=display_name
                     error=display_name_error
                 />
-                <Field
-                    id="password"
-                    label=Msg::PasswordLabel
-                    input_type="password"
-                    autocomplete="new-password"
-                    required=true
-                    hint=password_hint
-                    value=password
-                    error=password_error
-                    described_by=crate::components::strength_meter_feedback_id()
-                    on_change=Callback::new(move |_| check_password_on_leave())
-                >
-                    <StrengthMeter strength />
-                </Field>
+                <NewPasswordField input=password label=Msg::PasswordLabel />
                 <SubmitButton
                     label=Msg::CreateAccountButton
                     busy_label=Msg::CreatingAccount
