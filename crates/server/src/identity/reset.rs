@@ -3,6 +3,7 @@
 
 use super::account::{self, Account};
 use super::password;
+use super::second_factor;
 use super::session::SignedIn;
 use super::throttle::{self, Window};
 use super::token;
@@ -107,14 +108,17 @@ fn token_invalid() -> ApiError {
     )
 }
 
-/// Choose a new password with the token from the mailed link. Every session of the account
-/// ends; the customer signs in again with the new password.
+/// Choose a new password with the token from the mailed link, and a TOTP or recovery code when
+/// the account has two-step verification. Every session of the account ends; the customer signs
+/// in again with the new password.
 #[utoipa::path(post, path = "/api/password-reset/complete", operation_id = "password_reset_complete", tag = "identity",
     request_body = PasswordResetComplete,
     responses(
         (status = 200, description = "The password is changed and every session ended", body = StatusResponse),
-        (status = 400, description = "Unknown, used, replaced or expired token (`token_invalid`), or malformed JSON", body = ErrorBody),
+        (status = 400, description = "Unknown, used, replaced or expired token (`token_invalid`), the account has two-step verification and no `code` was given (`second_factor_required`), or malformed JSON", body = ErrorBody),
+        (status = 401, description = "Wrong, used or expired TOTP or recovery code (`code_invalid`); the link stays usable", body = ErrorBody),
         (status = 422, description = "The new password breaks a rule; `field` names it", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes; see Retry-After", body = ErrorBody),
     ))]
 pub async fn password_reset_complete(
     State(state): State<AppState>,
@@ -136,7 +140,16 @@ pub async fn password_reset_complete(
         .fetch_optional(&state.db.pool)
         .await?;
     let account = Account::from_row(&row.ok_or_else(token_invalid)?)?;
-    // Checked before the token is spent, so a refused password does not cost the customer the link.
+    // With two-step verification on, the mailbox alone is not enough: a code is needed too.
+    // Everything is checked before the token is spent, so a refusal does not cost the link.
+    let code = match (account.totp_enabled(), req.code.as_deref()) {
+        (false, _) => None,
+        (true, None) => return Err(second_factor::second_factor_required()),
+        (true, Some(code)) => {
+            second_factor::check_throttle(&state, &account.id).await?;
+            Some(code)
+        }
+    };
     let new_password = password::check_new(
         &req.new_password,
         &account.email,
@@ -145,6 +158,13 @@ pub async fn password_reset_complete(
     )
     .await
     .map_err(|e| rename_field(e, "new_password"))?;
+    let proof = match code {
+        Some(code) => match second_factor::judge(&state, &account, code).await? {
+            Some(proof) => Some((proof, code)),
+            None => return Err(second_factor::refuse(&state, &account.id, code).await),
+        },
+        None => None,
+    };
     let phc = state.hasher.hash(new_password.as_str()).await?;
 
     let mut tx = state.db.pool.begin().await?;
@@ -158,6 +178,12 @@ pub async fn password_reset_complete(
     .rows_affected();
     if spent != 1 {
         return Err(token_invalid());
+    }
+    if let Some((proof, code)) = &proof {
+        if !second_factor::spend(&state, &mut tx, &account, proof).await? {
+            drop(tx);
+            return Err(second_factor::refuse(&state, &account.id, code).await);
+        }
     }
     set_password_and_end_sessions(&state, &mut tx, &account, &phc, None).await?;
     tx.commit().await?;
@@ -248,6 +274,11 @@ async fn set_password_and_end_sessions(
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM password_resets WHERE account_id = $1 AND used_at IS NULL")
+        .bind(&account.id)
+        .execute(&mut *tx)
+        .await?;
+    // A sign-in half done with the old password does not finish with it.
+    sqlx::query("DELETE FROM pending_sign_ins WHERE account_id = $1")
         .bind(&account.id)
         .execute(&mut *tx)
         .await?;
