@@ -36,8 +36,8 @@ async function violations(page) {
 
 // What each language calls the fields and buttons these checks use.
 const WORDS = {
-  'en-US': { email: 'Email address', password: 'Password', signIn: 'Sign in' },
-  'ja-JP': { email: 'メールアドレス', password: 'パスワード', signIn: 'ログイン' },
+  'en-US': { email: 'Email address', password: 'Password', signIn: 'Sign in', next: 'Continue', setUp: 'Set up two-step verification' },
+  'ja-JP': { email: 'メールアドレス', password: 'パスワード', signIn: 'ログイン', next: '続ける', setUp: '2段階認証を設定する' },
 };
 
 test('the check itself fails on an unlabelled field', async () => {
@@ -79,6 +79,13 @@ for (const [locale, viewport] of [['en-US', { width: 1200, height: 900 }], ['ja-
     await check('verify-email, invalid link');
     await page.goto(`${portal.baseUrl}/no/such/page`);
     await check('not found');
+    await page.goto(`${portal.baseUrl}/forgot-password`);
+    await check('forgotten password');
+    await page.goto(`${portal.baseUrl}/reset-password?token=not-a-real-token`);
+    await check('reset password');
+    await page.goto(`${portal.baseUrl}/confirm-email?token=not-a-real-token`);
+    await page.getByRole('link').last().waitFor();
+    await check('confirm email, invalid link');
 
     const email = `a11y.${locale}.${Date.now()}@example.com`;
     const r = await fetch(`${portal.baseUrl}/api/register`, {
@@ -96,6 +103,20 @@ for (const [locale, viewport] of [['en-US', { width: 1200, height: 900 }], ['ja-
     await page.goto(`${portal.baseUrl}/account/sessions`);
     await page.getByRole('listitem').first().waitFor();
     await check('devices and sessions');
+    await page.goto(`${portal.baseUrl}/account/security`);
+    await page.getByLabel(words.password, { exact: true }).waitFor();
+    await check('security, step-up');
+    await page.getByLabel(words.password, { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: words.next }).click();
+    await page.getByRole('button', { name: words.setUp }).click();
+    await page.getByRole('img').waitFor();
+    await check('security, enrolment with the QR code');
+    await page.goto(`${portal.baseUrl}/account/password`);
+    await page.getByRole('button').last().waitFor();
+    await check('change password');
+    await page.goto(`${portal.baseUrl}/account/email`);
+    await page.getByRole('button').last().waitFor();
+    await check('change email');
 
     await context.close();
     for (const [name, list] of Object.entries(found)) {
