@@ -38,6 +38,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "pending sign-ins",
         sql: include_str!("migrations/0005_pending_sign_ins.sql"),
     },
+    Migration {
+        version: 6,
+        name: "first sign-in",
+        sql: include_str!("migrations/0006_first_sign_in.sql"),
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"

@@ -244,6 +244,8 @@ pub fn sign_in_keys(
 
 /// Every factor passed: voids outstanding reset links, starts the session and remembers the
 /// device (a new device cookie unless this browser already had a valid one for the account).
+/// A browser without one gets the customer a "new device" mail, except on the account's very
+/// first sign-in, when there is no earlier device to compare with.
 pub async fn complete_sign_in(
     state: &AppState,
     client: &Client,
@@ -251,6 +253,32 @@ pub async fn complete_sign_in(
     known_device: bool,
 ) -> ApiResult<Response> {
     super::reset::void_links(state, &account.id).await?;
+    let now = crate::clock::now();
+    let mut tx = state.db.pool.begin().await?;
+    let first = sqlx::query(
+        "UPDATE accounts SET first_sign_in_at = $1 WHERE id = $2 AND first_sign_in_at IS NULL",
+    )
+    .bind(now)
+    .bind(&account.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !known_device && !first {
+        let ua = client.user_agent.as_deref().unwrap_or("");
+        let address = client.ip.to_string();
+        let facts = templates::SignInFacts {
+            at: now,
+            address: &address,
+            browser: super::user_agent::browser(ua),
+            os: super::user_agent::os(ua),
+        };
+        let link = format!("{}/account/sessions", state.config.public_url.base);
+        let mail = templates::new_device(account.locale(), &account.email, &facts, &link);
+        state.outbox.queue(&mut tx, &mail).await?;
+    }
+    tx.commit().await?;
+    state.outbox.wake();
     let mut response = axum::Json(account.to_me(state, None).await?).into_response();
     let cookies = response.headers_mut();
     cookies.append(

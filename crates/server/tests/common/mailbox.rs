@@ -106,9 +106,58 @@ fn parse(raw: &str) -> Received {
     };
     Received {
         to: header("X-Envelope-To"),
-        subject: header("Subject"),
+        subject: decode_encoded_words(&header("Subject")),
         body,
     }
+}
+
+/// RFC 2047: `=?utf-8?b?...?=` and `=?utf-8?q?...?=` words decoded, the space between two
+/// adjacent encoded words dropped (it belongs to the encoding, not the text).
+fn decode_encoded_words(value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    let mut after_word = false;
+    while let Some(start) = rest.find("=?") {
+        let (before, from) = rest.split_at(start);
+        let decoded = from[2..].splitn(3, '?').collect::<Vec<_>>();
+        let parsed = (decoded.len() == 3)
+            .then(|| {
+                let (charset, encoding, tail) = (decoded[0], decoded[1], decoded[2]);
+                let end = tail.find("?=")?;
+                let text = &tail[..end];
+                if !charset.eq_ignore_ascii_case("utf-8") {
+                    return None;
+                }
+                let bytes = match encoding.to_ascii_lowercase().as_str() {
+                    "b" => base64::engine::general_purpose::STANDARD
+                        .decode(text)
+                        .ok()?,
+                    "q" => decode_quoted_printable(&text.replace('_', " ")).into_bytes(),
+                    _ => return None,
+                };
+                let consumed = 2 + charset.len() + 1 + encoding.len() + 1 + end + 2;
+                Some((String::from_utf8(bytes).ok()?, consumed))
+            })
+            .flatten();
+        match parsed {
+            Some((text, consumed)) => {
+                if !(after_word && before.trim().is_empty()) {
+                    out.push_str(before);
+                }
+                out.push_str(&text);
+                rest = &from[consumed..];
+                after_word = true;
+            }
+            None => {
+                out.push_str(before);
+                out.push_str("=?");
+                rest = &from[2..];
+                after_word = false;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn decode_quoted_printable(s: &str) -> String {
