@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 
+import { eventually, register as registerVia, submitSignIn } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
 const PASSWORD = 'violet kettle harbour sprocket';
@@ -30,27 +30,7 @@ after(async () => {
   await portal?.stop();
 });
 
-/** Polls `check` until it returns something truthy; fails with `what`. */
-async function eventually(what, check, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await check();
-    if (last) return last;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await sleep(50);
-  }
-}
-
-/** Registers straight through the API, as the page would. */
-async function register(email) {
-  const r = await fetch(`${portal.baseUrl}/api/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: portal.baseUrl },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  assert.equal(r.status, 202, await r.text());
-}
+const register = (email) => registerVia(portal, email, PASSWORD);
 
 /**
  * A new device (browser context) signed in through the sign-in page; its page is left on the
@@ -63,11 +43,7 @@ async function signedInDevice(email, problems, options = {}) {
   page.on('console', (msg) => {
     if (/Content Security Policy/i.test(msg.text())) problems.push(msg.text());
   });
-  await page.goto(`${portal.baseUrl}/sign-in`);
-  await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(portal, page, email, PASSWORD);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   return { context, page };
 }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
+import { register as registerVia } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
 const PASSWORD = 'violet kettle harbour sprocket';
@@ -22,15 +23,7 @@ after(async () => {
   await portal?.stop();
 });
 
-/** Registers straight through the API, as the page would. */
-async function register(email) {
-  const r = await fetch(`${portal.baseUrl}/api/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: portal.baseUrl },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  assert.equal(r.status, 202, await r.text());
-}
+const register = (email) => registerVia(portal, email, PASSWORD);
 
 /** Presses Tab until `locator` has the focus; fails if it never does. */
 async function tabTo(page, locator, what) {

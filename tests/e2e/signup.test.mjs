@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { eventually, newPage as pageIn } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
 // In zxcvbn's password list, so the shipped breach corpus has it too.
@@ -27,29 +28,7 @@ after(async () => {
   await portal?.stop();
 });
 
-/** Polls `check` (sync or async) until it returns something truthy; fails with `what`. */
-async function eventually(what, check, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await check();
-    if (last) return last;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await sleep(50);
-  }
-}
-
-async function newPage(locale = 'en-US') {
-  const context = await browser.newContext({ locale });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    // A CSP violation is reported on the console only: any is a failure.
-    if (/Content Security Policy/i.test(msg.text())) problems.push(msg.text());
-  });
-  return { context, page, problems };
-}
+const newPage = (locale = 'en-US') => pageIn(browser, { locale });
 
 test('a newcomer signs up, confirms the address, signs in, switches to Japanese and signs out', async () => {
   const { context, page, problems } = await newPage();

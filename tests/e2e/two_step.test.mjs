@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
+import { confirmedCustomer as confirmed, newPage as pageIn, submitSignIn } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
 const PASSWORD = 'violet kettle harbour sprocket';
@@ -60,16 +61,7 @@ test('the RFC 6238 helper of this test matches the RFC (Appendix B, SHA-1)', () 
   assert.equal(totp(key, 2_000_000_000_000), '279037');
 });
 
-async function newPage() {
-  const context = await browser.newContext({ locale: 'en-US' });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (/Content Security Policy/i.test(msg.text())) problems.push(msg.text());
-  });
-  return { context, page, problems };
-}
+const newPage = () => pageIn(browser);
 
 /** What a phone's camera would read: the QR code as drawn on screen, decoded from pixels. */
 async function scanQr(locator) {
@@ -79,33 +71,9 @@ async function scanQr(locator) {
   return found.data;
 }
 
-/** A customer with a confirmed address, made through the API and the real mail. */
-async function confirmedCustomer(name) {
-  const email = `${name}.${Date.now()}@example.test`;
-  const r = await fetch(`${portal.baseUrl}/api/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: portal.baseUrl },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  assert.equal(r.status, 202, await r.text());
-  const mail = await portal.mailbox.waitFor({ to: email, subjectIncludes: 'Confirm your email' });
-  const token = new URL(mail.links.find((l) => l.includes('/verify-email'))).searchParams.get('token');
-  const v = await fetch(`${portal.baseUrl}/api/verify-email`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: portal.baseUrl },
-    body: JSON.stringify({ token }),
-  });
-  assert.equal(v.status, 200, await v.text());
-  return email;
-}
+const confirmedCustomer = (name) => confirmed(portal, name, PASSWORD);
 
-async function fillPasswordStep(page, email, password = PASSWORD) {
-  await page.goto(`${portal.baseUrl}/sign-in`);
-  await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const fillPasswordStep = (page, email, password = PASSWORD) => submitSignIn(portal, page, email, password);
 
 async function signOut(page) {
   await page.goto(`${portal.baseUrl}/account`);
