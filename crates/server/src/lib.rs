@@ -114,6 +114,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(identity::two_step::totp_enroll_confirm))
         .routes(routes!(identity::two_step::totp_disable))
         .routes(routes!(identity::two_step::recovery_codes_regenerate))
+        .routes(routes!(identity::email_change::email_change))
+        .routes(routes!(identity::email_change::email_change_confirm))
         .routes(routes!(identity::sessions::list_sessions))
         .routes(routes!(identity::sessions::revoke_session))
         .routes(routes!(identity::sessions::revoke_other_sessions))

@@ -32,7 +32,12 @@ async fn sweep(db: &Db, window: i64, idle: i64) -> Result<(), sqlx::Error> {
         .bind(now - window)
         .execute(&db.pool)
         .await?;
-    for table in ["email_verifications", "password_resets", "pending_sign_ins"] {
+    for table in [
+        "email_verifications",
+        "password_resets",
+        "pending_sign_ins",
+        "email_changes",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
             .bind(now)
             .execute(&db.pool)

@@ -136,6 +136,8 @@ async fn the_openapi_document_describes_every_operation() {
         "totp_disable",
         "recovery_codes_regenerate",
         "sign_in_second_factor",
+        "email_change",
+        "email_change_confirm",
     ] {
         assert!(
             ids.contains(&expected.to_owned()),

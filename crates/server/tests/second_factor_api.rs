@@ -700,6 +700,10 @@ async fn sensitive_changes_need_a_step_up(app: TestApp) {
         ("/api/me/totp/enroll", json!({})),
         ("/api/me/totp/confirm", json!({"code": "123456"})),
         ("/api/me/recovery-codes", json!({})),
+        (
+            "/api/me/email",
+            json!({"new_email": "elsewhere@example.com"}),
+        ),
     ] {
         let (status, answer) = app.post(path, body).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");

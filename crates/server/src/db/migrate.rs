@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "first sign-in",
         sql: include_str!("migrations/0006_first_sign_in.sql"),
     },
+    Migration {
+        version: 7,
+        name: "email changes",
+        sql: include_str!("migrations/0007_email_changes.sql"),
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"

@@ -63,8 +63,7 @@ impl Account {
         } else {
             0
         };
-        // Filled in by the email-change work.
-        let pending_email: Option<String> = None;
+        let pending_email = super::email_change::pending_address(&state.db, &self.id, now).await?;
         Ok(Me {
             id: self.id.clone(),
             email: self.email.clone(),

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod device;
+pub mod email_change;
 pub mod password;
 pub mod pending;
 pub mod recovery;
