@@ -233,6 +233,20 @@ async fn a_taken_address_gets_a_note_and_the_same_answer(app: TestApp) {
     );
     let (_, me) = app.get("/api/me").await;
     assert_eq!(me["email"], email, "nothing changed");
+
+    // An English-speaking owner gets the note in English.
+    let taken_en = unique_email("taken-en");
+    app.register(&taken_en, STRONG_PASSWORD).await;
+    let (status, _) = request_change(&app, &taken_en).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let note = app
+        .mail_with_subject(
+            &taken_en,
+            "Someone tried to move a Mamoru Wallet account to your address",
+        )
+        .await;
+    assert!(note.body.contains("nothing was changed"), "{}", note.body);
+    assert!(confirm_token_in(&note.body).is_none());
 }
 
 async fn an_address_taken_before_the_link_is_opened_changes_nothing(app: TestApp) {

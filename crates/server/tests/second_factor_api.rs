@@ -23,6 +23,7 @@ on_both_backends!(
     a_step_up_expires_and_belongs_to_one_session,
     sensitive_changes_need_a_step_up,
     bad_input_to_the_second_factor_endpoints_is_a_clean_4xx,
+    the_security_mails_are_in_the_customers_language,
 );
 
 async fn step_up_until(app: &TestApp) -> Option<i64> {
@@ -778,4 +779,45 @@ async fn bad_input_to_the_second_factor_endpoints_is_a_clean_4xx(app: TestApp) {
     let (_, me) = app.get("/api/me").await;
     assert_eq!(me["totp_enabled"], true);
     assert_eq!(me["recovery_codes_left"], 10, "nothing was used up");
+}
+
+async fn the_security_mails_are_in_the_customers_language(app: TestApp) {
+    let email = unique_email("sakura");
+    let (status, _) = app
+        .post(
+            "/api/register",
+            json!({"email": email, "password": STRONG_PASSWORD, "locale": "ja"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let token = app.mailbox.verification_token(&email).await;
+    app.post("/api/verify-email", json!({"token": token})).await;
+    assert_eq!(app.sign_in(&email, STRONG_PASSWORD).await.0, StatusCode::OK);
+    let (mut phone, codes) = app.enrol().await;
+    let on = app
+        .mail_with_subject(&email, "2段階認証がオンになりました")
+        .await;
+    assert!(on.body.contains("10個のリカバリーコード"), "{}", on.body);
+    let (status, _) = app.post("/api/me/step-up", json!({"code": codes[0]})).await;
+    assert_eq!(status, StatusCode::OK);
+    let used = app
+        .mail_with_subject(&email, "リカバリーコードが使用されました")
+        .await;
+    assert!(used.body.contains("残り9個"), "{}", used.body);
+    let (status, _) = app
+        .post(
+            "/api/me/totp/disable",
+            json!({"password": STRONG_PASSWORD, "code": phone.next_code().await}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let off = app
+        .mail_with_subject(&email, "2段階認証がオフになりました")
+        .await;
+    assert!(off.body.contains("/sign-in"), "{}", off.body);
+    assert!(app
+        .mailbox
+        .all_for(&email)
+        .iter()
+        .all(|m| !m.subject.contains("Two-step") && !m.subject.contains("recovery code")));
 }

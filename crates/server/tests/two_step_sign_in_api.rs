@@ -16,6 +16,7 @@ on_both_backends!(
     a_recovery_code_signs_in_once,
     one_pending_sign_in_makes_one_session,
     wrong_codes_are_throttled_like_passwords,
+    junk_codes_for_a_live_pending_sign_in_are_clean_refusals,
 );
 
 fn set_cookies(r: &reqwest::Response) -> Vec<String> {
@@ -452,4 +453,73 @@ async fn https_pending_cookies_are_host_only_and_secure() {
             .any(|c| c.starts_with("__Host-pending-sign-in=;") && c.contains("Max-Age=0")),
         "{cookies:?}"
     );
+}
+
+async fn junk_codes_for_a_live_pending_sign_in_are_clean_refusals(app: TestApp) {
+    let email = unique_email("junk-code");
+    let mut phone = signed_out_2fa_customer(&app, &email).await;
+    let token = password_step(&app, &email).await;
+    let cookie = format!("pending-sign-in={token}");
+    let bodies: Vec<String> = vec![
+        "".into(),
+        "{".into(),
+        "[]".into(),
+        r#"{"code": 123456}"#.into(),
+        r#"{"code": null}"#.into(),
+        r#"{"code": "123456", "password": "x"}"#.into(),
+        json!({"code": "x".repeat(20_000)}).to_string(),
+    ];
+    for body in &bodies {
+        let r = reqwest::Client::new()
+            .post(app.url("/api/sign-in/second-factor"))
+            .header("origin", &app.base)
+            .header("cookie", &cookie)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let (_, answer) = read(r).await;
+        assert!(status.is_client_error(), "{body:?}: {status} {answer}");
+        assert_eq!(
+            error_code(&answer),
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "payload_too_large"
+            } else {
+                "invalid_json"
+            },
+            "{body:?}"
+        );
+    }
+    // Well-formed JSON, junk codes: refused as codes, and not counted as guesses.
+    for junk in [
+        "",
+        "\u{0}\u{7}",
+        "１２３４５６",
+        "'; DROP TABLE accounts;--",
+        &"9".repeat(5000),
+    ] {
+        let r = second_factor(&app, Some(&cookie), junk).await;
+        let status = r.status();
+        let (_, answer) = read(r).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{junk:?}: {answer}");
+        assert!(["code_invalid", "sign_in_expired"].contains(&error_code(&answer)));
+    }
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM throttle_counters WHERE key LIKE 'sign-in:%' OR key LIKE 'reauth:%'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(n, 0, "junk is not a guess");
+    // Five of those used up that pending sign-in; a fresh one with a real code works.
+    let token = password_step(&app, &email).await;
+    let r = second_factor(
+        &app,
+        Some(&format!("pending-sign-in={token}")),
+        &phone.next_code().await,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
 }
