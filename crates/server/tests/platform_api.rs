@@ -145,6 +145,24 @@ async fn the_openapi_document_describes_every_operation() {
         );
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    for schema in [
+        "SecondFactorRequired",
+        "CodeRequest",
+        "StepUpRequest",
+        "StepUpAnswer",
+        "TotpEnrollment",
+        "RecoveryCodes",
+        "TotpDisableRequest",
+        "EmailChangeRequest",
+        "EmailChangeConfirm",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} missing"
+        );
+    }
+    let sign_in = &doc["paths"]["/api/sign-in"]["post"]["responses"];
+    assert!(sign_in["202"].is_object(), "{sign_in}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
