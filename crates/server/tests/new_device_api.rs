@@ -135,7 +135,7 @@ async fn the_report_is_in_the_customers_language(app: TestApp) {
     .await;
     let after = portal_server::clock::now();
     let mail = app
-        .mail_with_subject(&email, "新しい端末からサインイン")
+        .mail_with_subject(&email, "新しい端末からログイン")
         .await;
     let times: Vec<String> = (before..=after).map(|t| utc_time(Locale::Ja, t)).collect();
     assert!(

@@ -46,7 +46,7 @@ pub fn already_registered(locale: Locale, to: &str, sign_in_link: &str) -> Mail 
             format!("{SERVICE_NAME}：お使いのアドレスで新規登録が試みられました"),
             format!(
                 "このメールアドレスで{SERVICE_NAME}の新規登録が試みられましたが、このアドレスにはすでにアカウントがあります。\n\n\
-                 ご本人の場合は、こちらからサインインしてください。\n\n{sign_in_link}\n\n\
+                 ご本人の場合は、こちらからログインしてください。\n\n{sign_in_link}\n\n\
                  お心当たりのない場合、対応は不要です。新しいアカウントは作成されておらず、お客様のアカウントにも変更はありません。\n"
             ),
         ),
@@ -75,7 +75,7 @@ pub fn password_reset(locale: Locale, to: &str, link: &str) -> Mail {
                 "{SERVICE_NAME}アカウントのパスワード再設定が申請されました。\n\n\
                  新しいパスワードを設定するには、30分以内に次のリンクを開いてください（1回のみ有効です）。\n\n{link}\n\n\
                  お心当たりのない場合は、このメールを破棄してください。パスワードは変更されません。\
-                 サインインするとこのリンクは無効になります。\n"
+                 ログインするとこのリンクは無効になります。\n"
             ),
         ),
     };
@@ -101,7 +101,7 @@ pub fn password_changed(locale: Locale, to: &str, sign_in_link: &str) -> Mail {
             format!("{SERVICE_NAME}：パスワードが変更されました"),
             format!(
                 "{SERVICE_NAME}アカウントのパスワードが変更され、ほかのブラウザや端末はすべてサインアウトされました。\n\n\
-                 ご本人による変更であれば、対応は不要です。お心当たりのない場合は、ただちにサインイン画面からパスワードを再設定し、サポートにご連絡ください。\n\n{sign_in_link}\n"
+                 ご本人による変更であれば、対応は不要です。お心当たりのない場合は、ただちにログイン画面からパスワードを再設定し、サポートにご連絡ください。\n\n{sign_in_link}\n"
             ),
         ),
     };
@@ -129,10 +129,10 @@ pub fn totp_enabled(locale: Locale, to: &str, recovery_codes: usize, sign_in_lin
         Locale::Ja => (
             format!("{SERVICE_NAME}：2段階認証がオンになりました"),
             format!(
-                "{SERVICE_NAME}アカウントの2段階認証がオンになりました。今後、サインイン、パスワードの再設定、\
+                "{SERVICE_NAME}アカウントの2段階認証がオンになりました。今後、ログイン、パスワードの再設定、\
                  セキュリティ設定の変更には、認証アプリのコードか、{recovery_codes}個のリカバリーコードのいずれかも必要です。\n\n\
                  リカバリーコードはスマートフォンとは別の安全な場所に保管してください。各コードは1回だけ使えます。\n\n\
-                 お心当たりのない場合は、第三者がパスワードを知っています。ただちにサインイン画面からパスワードを再設定し、\
+                 お心当たりのない場合は、第三者がパスワードを知っています。ただちにログイン画面からパスワードを再設定し、\
                  サポートにご連絡ください。\n\n{sign_in_link}\n"
             ),
         ),
@@ -160,8 +160,8 @@ pub fn totp_disabled(locale: Locale, to: &str, sign_in_link: &str) -> Mail {
             format!("{SERVICE_NAME}：2段階認証がオフになりました"),
             format!(
                 "{SERVICE_NAME}アカウントの2段階認証がオフになりました。認証アプリのコードとリカバリーコードは使えなくなり、\
-                 サインインにはパスワードだけが必要です。\n\n\
-                 お心当たりのない場合は、ただちにサインイン画面からパスワードを再設定し、2段階認証をもう一度オンにして、\
+                 ログインにはパスワードだけが必要です。\n\n\
+                 お心当たりのない場合は、ただちにログイン画面からパスワードを再設定し、2段階認証をもう一度オンにして、\
                  サポートにご連絡ください。\n\n{sign_in_link}\n"
             ),
         ),
@@ -193,7 +193,7 @@ pub fn recovery_code_used(locale: Locale, to: &str, left: i64, sign_in_link: &st
                 "{SERVICE_NAME}アカウントのリカバリーコードが1つ使用されました。このコードはもう使えません。\
                  未使用のリカバリーコードは残り{left}個です。残りが少なくなったら、セキュリティ設定で新しいコードを\
                  作成してください（古いコードは無効になります）。\n\n\
-                 お心当たりのない場合は、第三者がパスワードとリカバリーコードを持っています。ただちにサインイン画面から\
+                 お心当たりのない場合は、第三者がパスワードとリカバリーコードを持っています。ただちにログイン画面から\
                  パスワードを再設定し、新しいリカバリーコードを作成して、サポートにご連絡ください。\n\n{sign_in_link}\n"
             ),
         ),
@@ -237,9 +237,9 @@ pub fn new_device(locale: Locale, to: &str, facts: &SignInFacts, sessions_link: 
             let browser = facts.browser.unwrap_or("不明なブラウザ");
             let os = facts.os.unwrap_or("不明なOS");
             (
-                format!("{SERVICE_NAME}：新しい端末からサインインがありました"),
+                format!("{SERVICE_NAME}：新しい端末からログインがありました"),
                 format!(
-                    "{SERVICE_NAME}アカウントに、これまでサインインしたことのないブラウザまたは端末からサインインがありました。\n\n\
+                    "{SERVICE_NAME}アカウントに、これまでログインしたことのないブラウザまたは端末からログインがありました。\n\n\
                      日時：{when}\n接続元アドレス：{address}\n端末：{browser}（{os}）\n\n\
                      ご本人であれば、対応は不要です。お心当たりのない場合は、次のページでセッションを確認してこのセッションを終了し、\
                      ただちにパスワードを変更してください。\n\n{sessions_link}\n"
@@ -300,7 +300,7 @@ pub fn email_change_taken(locale: Locale, to: &str, sign_in_link: &str) -> Mail 
             format!(
                 "{SERVICE_NAME}アカウントのメールアドレスを、このアドレスに変更する申請がありました。\
                  このアドレスはすでに{SERVICE_NAME}アカウントで使われているため、変更は行われていません。\n\n\
-                 このアドレスのアカウントをお持ちの場合は、こちらからサインインできます。\n\n{sign_in_link}\n\n\
+                 このアドレスのアカウントをお持ちの場合は、こちらからログインできます。\n\n{sign_in_link}\n\n\
                  ほかに対応は不要です。\n"
             ),
         ),
@@ -362,7 +362,7 @@ pub fn email_changed(locale: Locale, to: &str, new_masked: &str, sign_in_link: &
             format!("{SERVICE_NAME}：メールアドレスが変更されました"),
             format!(
                 "{SERVICE_NAME}アカウントのメールアドレスが、このアドレスから {new_masked} に変更されました。\
-                 今後、アカウントに関するメールは新しいアドレスに届き、このアドレスではサインインできません。\n\n\
+                 今後、アカウントに関するメールは新しいアドレスに届き、このアドレスではログインできません。\n\n\
                  お心当たりのない場合は、ただちにサポートにご連絡ください。\n\n{sign_in_link}\n"
             ),
         ),
