@@ -173,6 +173,20 @@ test('the sign-in page loads neither the strength worker nor the signed-in area;
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
   assert.ok(requested.some((p) => p === '/portal-account_bg.wasm'), requested.join(' '));
 
+  // When the whole app cannot be fetched, the visitor is told so and offered a retry, not a
+  // blank page.
+  const offline = await newPage();
+  await offline.page.route('**/portal-account*', (route) => route.abort());
+  await offline.page.goto(`${portal.baseUrl}/account/security`);
+  await offline.page.getByRole('status').filter({ hasText: 'could not reach the service' }).waitFor();
+  const retry = offline.page.getByRole('link', { name: 'Try again' });
+  assert.equal(await retry.getAttribute('href'), `${portal.baseUrl}/account/security`);
+  await offline.page.unroute('**/portal-account*');
+  await retry.click();
+  await offline.page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+  assert.deepEqual(offline.problems, []);
+  await offline.context.close();
+
   assert.deepEqual(problems, []);
   await context.close();
 });
