@@ -293,6 +293,66 @@ catalogue! {
         "That is already your email address.",
         "すでに登録されているメールアドレスです。"
     ),
+    ErrEmailNotVerified => (
+        "Confirm your email address first: open the link in the mail we sent you.",
+        "先にメールアドレスを確認してください。お送りしたメールのリンクを開いてください。"
+    ),
+    ErrIdempotencyKeyRequired => (
+        "The request could not be sent safely. Please reload the page and try again.",
+        "リクエストを安全に送信できませんでした。ページを再読み込みして、もう一度お試しください。"
+    ),
+    ErrIdempotencyKeyReused => (
+        "This request was already sent with different details. Please reload the page and try again.",
+        "このリクエストは別の内容ですでに送信されています。ページを再読み込みして、もう一度お試しください。"
+    ),
+    ErrAmountInvalid => (
+        "Enter an amount greater than zero.",
+        "0より大きい金額を入力してください。"
+    ),
+    ErrLimitExceeded => (
+        "That is more than your top-up limit allows.",
+        "チャージ上限を超えています。"
+    ),
+    ErrInsufficientFunds => (
+        "The balance is not enough for this payment.",
+        "残高が不足しています。"
+    ),
+    ErrCardInvalid => (
+        "Check the card number, expiry date and security code.",
+        "カード番号、有効期限、セキュリティコードをご確認ください。"
+    ),
+    ErrCardDeclined => (
+        "The card was declined. Try another card or contact your card issuer.",
+        "カードが承認されませんでした。別のカードをお試しいただくか、カード会社にお問い合わせください。"
+    ),
+    ErrPaymentCodeInvalid => (
+        "This payment code is not valid: it has expired or was already used.",
+        "この支払いコードは無効です。有効期限が切れているか、すでに使用されています。"
+    ),
+    ErrMerchantKeyInvalid => (
+        "The store's key was not accepted.",
+        "店舗のキーが受け付けられませんでした。"
+    ),
+    ErrFilterInvalid => (
+        "One of the filters cannot be used. Check the dates and amounts.",
+        "使用できない絞り込み条件があります。日付と金額をご確認ください。"
+    ),
+    ErrDisputeExists => (
+        "This transaction already has an open dispute.",
+        "この取引には、すでに対応中の申し立てがあります。"
+    ),
+    ErrDetailsRequired => (
+        "Tell us what happened.",
+        "状況をご記入ください。"
+    ),
+    ErrDetailsTooLong => (
+        "The text is too long: at most {max} characters.",
+        "文字数が多すぎます。{max}文字以内で入力してください。"
+    ),
+    ErrDetailsInvalid => (
+        "The text contains a character that cannot be saved.",
+        "保存できない文字が含まれています。"
+    ),
     ErrCrossSiteRequest => (
         "This request was refused because it did not come from this site. Please reload the page.",
         "このサイト以外から送信されたため、リクエストを受け付けませんでした。ページを再読み込みしてください。"
@@ -476,6 +536,21 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         TotpAlreadyEnabled => Msg::ErrTotpAlreadyEnabled,
         TotpNotEnabled => Msg::ErrTotpNotEnabled,
         EmailUnchanged => Msg::ErrEmailUnchanged,
+        EmailNotVerified => Msg::ErrEmailNotVerified,
+        IdempotencyKeyRequired => Msg::ErrIdempotencyKeyRequired,
+        IdempotencyKeyReused => Msg::ErrIdempotencyKeyReused,
+        AmountInvalid => Msg::ErrAmountInvalid,
+        LimitExceeded => Msg::ErrLimitExceeded,
+        InsufficientFunds => Msg::ErrInsufficientFunds,
+        CardInvalid => Msg::ErrCardInvalid,
+        CardDeclined => Msg::ErrCardDeclined,
+        PaymentCodeInvalid => Msg::ErrPaymentCodeInvalid,
+        MerchantKeyInvalid => Msg::ErrMerchantKeyInvalid,
+        FilterInvalid => Msg::ErrFilterInvalid,
+        DisputeExists => Msg::ErrDisputeExists,
+        DetailsRequired => Msg::ErrDetailsRequired,
+        DetailsTooLong => Msg::ErrDetailsTooLong,
+        DetailsInvalid => Msg::ErrDetailsInvalid,
         CrossSiteRequest => Msg::ErrCrossSiteRequest,
         InvalidPrefix => Msg::ErrInvalidPrefix,
         NotFound => Msg::ErrNotFound,
@@ -490,6 +565,7 @@ pub fn error_text(code: ErrorCode, locale: Locale) -> String {
     use portal_api::rules::*;
     let max = match code {
         ErrorCode::DisplayNameTooLong => DISPLAY_NAME_MAX_CHARS,
+        ErrorCode::DetailsTooLong => portal_api::wallet::DISPUTE_DETAILS_MAX_CHARS,
         _ => PASSWORD_MAX_CHARS,
     };
     fill(
@@ -598,6 +674,21 @@ pub(crate) mod tests {
             TotpAlreadyEnabled,
             TotpNotEnabled,
             EmailUnchanged,
+            EmailNotVerified,
+            IdempotencyKeyRequired,
+            IdempotencyKeyReused,
+            AmountInvalid,
+            LimitExceeded,
+            InsufficientFunds,
+            CardInvalid,
+            CardDeclined,
+            PaymentCodeInvalid,
+            MerchantKeyInvalid,
+            FilterInvalid,
+            DisputeExists,
+            DetailsRequired,
+            DetailsTooLong,
+            DetailsInvalid,
             CrossSiteRequest,
             InvalidPrefix,
             NotFound,
@@ -607,13 +698,49 @@ pub(crate) mod tests {
         ];
         for code in &all {
             match code {
-                InvalidJson | UnsupportedMediaType | PayloadTooLarge | EmailInvalid
-                | EmailTooLong | PasswordTooShort | PasswordTooLong | PasswordWeak
-                | PasswordBreached | DisplayNameTooLong | DisplayNameInvalid
-                | InvalidCredentials | TooManyAttempts | NotSignedIn | TokenInvalid
-                | StepUpRequired | CodeInvalid | SecondFactorRequired | SignInExpired
-                | TotpAlreadyEnabled | TotpNotEnabled | EmailUnchanged | CrossSiteRequest
-                | InvalidPrefix | NotFound | MethodNotAllowed | ServiceUnavailable | Internal => {}
+                InvalidJson
+                | UnsupportedMediaType
+                | PayloadTooLarge
+                | EmailInvalid
+                | EmailTooLong
+                | PasswordTooShort
+                | PasswordTooLong
+                | PasswordWeak
+                | PasswordBreached
+                | DisplayNameTooLong
+                | DisplayNameInvalid
+                | InvalidCredentials
+                | TooManyAttempts
+                | NotSignedIn
+                | TokenInvalid
+                | StepUpRequired
+                | CodeInvalid
+                | SecondFactorRequired
+                | SignInExpired
+                | TotpAlreadyEnabled
+                | TotpNotEnabled
+                | EmailUnchanged
+                | CrossSiteRequest
+                | EmailNotVerified
+                | IdempotencyKeyRequired
+                | IdempotencyKeyReused
+                | AmountInvalid
+                | LimitExceeded
+                | InsufficientFunds
+                | CardInvalid
+                | CardDeclined
+                | PaymentCodeInvalid
+                | MerchantKeyInvalid
+                | FilterInvalid
+                | DisputeExists
+                | DetailsRequired
+                | DetailsTooLong
+                | DetailsInvalid
+                | InvalidPrefix
+                | NotFound
+                | MethodNotAllowed
+                | ServiceUnavailable
+                | Internal => {}
             }
         }
         all

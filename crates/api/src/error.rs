@@ -45,6 +45,33 @@ pub enum ErrorCode {
     TotpNotEnabled,
     /// The new email address is the one already on file.
     EmailUnchanged,
+    /// Moving money needs a verified email address first.
+    EmailNotVerified,
+    /// A request that moves money came without a usable `Idempotency-Key` header.
+    IdempotencyKeyRequired,
+    /// The same `Idempotency-Key` was used before for a different request.
+    IdempotencyKeyReused,
+    /// Not a positive amount in the wallet's currency with the currency's digits.
+    AmountInvalid,
+    /// Over the per-top-up or the daily top-up limit.
+    LimitExceeded,
+    InsufficientFunds,
+    /// The card number, expiry or security code cannot be right.
+    CardInvalid,
+    /// The card network refused.
+    CardDeclined,
+    /// Unknown, expired or already used payment code: one code for all three.
+    PaymentCodeInvalid,
+    /// Missing or wrong merchant API key.
+    MerchantKeyInvalid,
+    /// A history filter or cursor that cannot be right.
+    FilterInvalid,
+    /// This transaction already has an open dispute.
+    DisputeExists,
+    DetailsRequired,
+    DetailsTooLong,
+    /// A character that cannot be stored (NUL).
+    DetailsInvalid,
     /// A state-changing request came from another site.
     CrossSiteRequest,
     InvalidPrefix,
@@ -81,6 +108,21 @@ impl ErrorCode {
             TotpAlreadyEnabled => "totp_already_enabled",
             TotpNotEnabled => "totp_not_enabled",
             EmailUnchanged => "email_unchanged",
+            EmailNotVerified => "email_not_verified",
+            IdempotencyKeyRequired => "idempotency_key_required",
+            IdempotencyKeyReused => "idempotency_key_reused",
+            AmountInvalid => "amount_invalid",
+            LimitExceeded => "limit_exceeded",
+            InsufficientFunds => "insufficient_funds",
+            CardInvalid => "card_invalid",
+            CardDeclined => "card_declined",
+            PaymentCodeInvalid => "payment_code_invalid",
+            MerchantKeyInvalid => "merchant_key_invalid",
+            FilterInvalid => "filter_invalid",
+            DisputeExists => "dispute_exists",
+            DetailsRequired => "details_required",
+            DetailsTooLong => "details_too_long",
+            DetailsInvalid => "details_invalid",
             CrossSiteRequest => "cross_site_request",
             InvalidPrefix => "invalid_prefix",
             NotFound => "not_found",
@@ -126,6 +168,9 @@ impl FieldError {
             PasswordBreached => "The password appears in a list of leaked passwords.",
             DisplayNameTooLong => "The name is too long.",
             DisplayNameInvalid => "The name cannot contain line breaks or control characters.",
+            DetailsRequired => "Say what happened.",
+            DetailsTooLong => "The text is too long.",
+            DetailsInvalid => "The text contains a character that cannot be stored (NUL).",
             _ => "The value is not accepted.",
         }
     }

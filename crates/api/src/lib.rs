@@ -10,6 +10,7 @@ pub mod pwned;
 pub mod rules;
 #[cfg(feature = "strength")]
 pub mod strength;
+pub mod wallet;
 
 /// The product name: shown in the UI, used in mail, and part of the password-strength context.
 pub const SERVICE_NAME: &str = "Mamoru Wallet";

@@ -48,6 +48,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "email changes",
         sql: include_str!("migrations/0007_email_changes.sql"),
     },
+    Migration {
+        version: 8,
+        name: "ledger",
+        sql: include_str!("migrations/0008_ledger.sql"),
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"
