@@ -11,6 +11,7 @@ pub mod mail;
 pub mod maintenance;
 pub mod openapi;
 pub mod secret_box;
+pub mod wallet;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;

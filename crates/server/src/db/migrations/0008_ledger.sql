@@ -65,6 +65,9 @@ CREATE TABLE wallet_transactions (
     merchant_name TEXT,
     memo TEXT,
     entry_id TEXT REFERENCES journal_entries(id),
+    -- What the history's text search reads: `wallet::search_text` of the merchant name and memo
+    -- (NFKC, lower case), made in Rust because SQLite's lower() knows only ASCII.
+    search_text TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
 -- History is read newest first, a page at a time, by keyset (created_at, id): never OFFSET.
