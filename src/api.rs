@@ -9,6 +9,11 @@ use portal_api::dto::{
     TotpEnrollment, VerifyEmailRequest,
 };
 use portal_api::error::{ErrorBody, ErrorCode, ErrorDetail};
+use portal_api::wallet::{
+    AddCardRequest, Card, CreateDisputeRequest, Dispute, MonthlySpending, PaymentCode,
+    SpendingQuery, TopUpRequest, Transaction, TransactionPage, TransactionQuery, Wallet,
+    IDEMPOTENCY_HEADER,
+};
 use serde::de::DeserializeOwned;
 
 /// Why a call failed, in the terms the page needs to show it.
@@ -215,4 +220,134 @@ pub async fn pwned_range(prefix: &str) -> Result<String, ApiError> {
         return Err(error_from(response).await);
     }
     response.text().await.map_err(|_| ApiError::Network)
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let response = Request::get(path)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    expect_json(response).await
+}
+
+/// A query string from a serializable struct (absent fields left out).
+fn query<Q: serde::Serialize>(path: &str, q: &Q) -> String {
+    let params = web_sys::UrlSearchParams::new().expect("URLSearchParams");
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(q) {
+        for (name, value) in fields {
+            match value {
+                serde_json::Value::Null => {}
+                serde_json::Value::String(s) => params.append(&name, &s),
+                other => params.append(&name, &other.to_string()),
+            }
+        }
+    }
+    let search = String::from(params.to_string());
+    if search.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{search}")
+    }
+}
+
+/// A fresh `Idempotency-Key`: one per attempt the customer makes, reused if that attempt is
+/// sent again, so a retry after a lost answer cannot move money twice.
+pub fn idempotency_key() -> String {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.random_uuid())
+        .expect("crypto.randomUUID")
+}
+
+async fn post_moving_money<B: serde::Serialize>(
+    path: &str,
+    body: &B,
+    key: &str,
+) -> Result<Response, ApiError> {
+    Request::post(path)
+        .header(IDEMPOTENCY_HEADER, key)
+        .json(body)
+        .map_err(|_| ApiError::Network)?
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)
+}
+
+pub async fn wallet() -> Result<Wallet, ApiError> {
+    get_json("/api/wallet").await
+}
+
+pub async fn cards() -> Result<Vec<Card>, ApiError> {
+    get_json("/api/cards").await
+}
+
+pub async fn add_card(request: &AddCardRequest) -> Result<Card, ApiError> {
+    expect_json(post("/api/cards", request).await?).await
+}
+
+pub async fn remove_card(id: &str) -> Result<(), ApiError> {
+    let path = format!("/api/cards/{}", js_sys::encode_uri_component(id));
+    let response = Request::delete(&path)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    expect_ok(response).await
+}
+
+/// A completed, pending or (as an error) declined top-up.
+pub async fn top_up(request: &TopUpRequest, key: &str) -> Result<Transaction, ApiError> {
+    expect_json(post_moving_money("/api/top-ups", request, key).await?).await
+}
+
+pub async fn payment_code() -> Result<PaymentCode, ApiError> {
+    expect_json(post_empty("/api/payment-codes").await?).await
+}
+
+pub async fn transactions(q: &TransactionQuery) -> Result<TransactionPage, ApiError> {
+    get_json(&query("/api/transactions", q)).await
+}
+
+/// Where the CSV of the rows `q` selects downloads from (no cursor, no limit).
+pub fn transactions_csv_url(q: &TransactionQuery) -> String {
+    let all = TransactionQuery {
+        cursor: None,
+        limit: None,
+        ..q.clone()
+    };
+    query("/api/transactions/export.csv", &all)
+}
+
+pub async fn transaction(id: &str) -> Result<Transaction, ApiError> {
+    get_json(&format!(
+        "/api/transactions/{}",
+        js_sys::encode_uri_component(id)
+    ))
+    .await
+}
+
+pub async fn spending(q: &SpendingQuery) -> Result<MonthlySpending, ApiError> {
+    get_json(&query("/api/transactions/stats", q)).await
+}
+
+pub async fn create_dispute(
+    transaction_id: &str,
+    request: &CreateDisputeRequest,
+) -> Result<Dispute, ApiError> {
+    let path = format!(
+        "/api/transactions/{}/disputes",
+        js_sys::encode_uri_component(transaction_id)
+    );
+    expect_json(post(&path, request).await?).await
+}
+
+pub async fn disputes() -> Result<Vec<Dispute>, ApiError> {
+    get_json("/api/disputes").await
+}
+
+pub async fn dispute(id: &str) -> Result<Dispute, ApiError> {
+    get_json(&format!(
+        "/api/disputes/{}",
+        js_sys::encode_uri_component(id)
+    ))
+    .await
 }

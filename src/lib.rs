@@ -20,6 +20,7 @@ mod pages;
 mod pointer;
 mod router;
 mod strength;
+mod wallet;
 
 use router::Page;
 
@@ -37,6 +38,8 @@ pub fn start_public() {
 pub fn start_whole() {
     boot::clear_status();
     app::mount(router::Bundle::Whole, |page| {
-        account::page(page).unwrap_or_else(|| pages::public_page(page))
+        account::page(page)
+            .or_else(|| wallet::page(page))
+            .unwrap_or_else(|| pages::public_page(page))
     });
 }

@@ -29,6 +29,14 @@ pub enum Page {
     Security,
     ChangePassword,
     ChangeEmail,
+    Wallet,
+    TopUp,
+    Cards,
+    Pay,
+    History,
+    Transaction,
+    Disputes,
+    Dispute,
     NotFound,
 }
 
@@ -40,13 +48,16 @@ impl Page {
 
     /// In the public bundle: pages a signed-out visitor reaches, and the links from mails.
     pub fn is_public(self) -> bool {
-        !matches!(
+        matches!(
             self,
-            Page::Account
-                | Page::Sessions
-                | Page::Security
-                | Page::ChangePassword
-                | Page::ChangeEmail
+            Page::Home
+                | Page::SignIn
+                | Page::SignUp
+                | Page::VerifyEmail
+                | Page::ForgotPassword
+                | Page::ResetPassword
+                | Page::ConfirmEmail
+                | Page::NotFound
         )
     }
 
@@ -69,6 +80,14 @@ impl Page {
             "/account/security" => Page::Security,
             "/account/password" => Page::ChangePassword,
             "/account/email" => Page::ChangeEmail,
+            "/wallet" => Page::Wallet,
+            "/wallet/top-up" => Page::TopUp,
+            "/wallet/cards" => Page::Cards,
+            "/wallet/pay" => Page::Pay,
+            "/wallet/history" => Page::History,
+            "/wallet/transaction" => Page::Transaction,
+            "/wallet/disputes" => Page::Disputes,
+            "/wallet/dispute" => Page::Dispute,
             _ => Page::NotFound,
         }
     }
@@ -218,6 +237,11 @@ mod tests {
         assert_eq!(Page::from_path("/account/security"), Page::Security);
         assert_eq!(Page::from_path("/account/password"), Page::ChangePassword);
         assert_eq!(Page::from_path("/account/email"), Page::ChangeEmail);
+        assert_eq!(Page::from_path("/wallet"), Page::Wallet);
+        assert_eq!(Page::from_path("/wallet/history"), Page::History);
+        assert_eq!(Page::from_path("/wallet/dispute"), Page::Dispute);
+        assert!(!Page::Wallet.is_public() && !Page::Dispute.is_public());
+        assert!(Page::SignIn.is_public() && Page::ResetPassword.is_public());
         assert_eq!(Page::from_path("/account/x"), Page::NotFound);
         assert_eq!(Page::from_path("/Sign-In"), Page::NotFound);
         assert_eq!(Page::from_path("/index.html"), Page::NotFound);

@@ -10,7 +10,7 @@ use super::text::AccountMsg;
 use crate::api::{self, ApiError};
 use crate::components::{FormAlert, PageHeading};
 use crate::form::{from_api, Problem};
-use crate::i18n::Msg;
+use crate::i18n::{Msg, Text};
 use crate::locale::t;
 use crate::router::use_navigate;
 
@@ -41,10 +41,16 @@ pub fn signed_out_or(e: &ApiError, problem: RwSignal<Option<Problem>>) {
     }
 }
 
-/// A signed-in page: its heading, then `render` once the customer is known.
+/// A signed-in page: its heading, then `render` once the customer is known, then a way back to
+/// `back` (the account page, or the wallet).
 #[component]
-pub fn SignedInPage<F, V>(title: AccountMsg, render: F) -> impl IntoView
+pub fn SignedInPage<T, F, V>(
+    title: T,
+    render: F,
+    #[prop(default = "/account")] back: &'static str,
+) -> impl IntoView
 where
+    T: Text,
     F: Fn(Me) -> V + Send + Sync + 'static,
     V: IntoView + 'static,
 {
@@ -62,7 +68,11 @@ where
                 }
                 None => ().into_any(),
             }}
-            <p class="aside"><a href="/account">{t(AccountMsg::BackToAccount)}</a></p>
+            <p class="aside">
+                <a href=back>
+                    {t(if back == "/wallet" { AccountMsg::BackToWallet } else { AccountMsg::BackToAccount })}
+                </a>
+            </p>
         </section>
     }
 }

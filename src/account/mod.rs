@@ -1,14 +1,14 @@
 //! The signed-in area: only in the whole app (see the crate docs).
 
 mod email;
-mod me;
+pub(crate) mod me;
 mod overview;
 mod password;
-mod qr;
+pub(crate) mod qr;
 mod security;
 mod sessions;
-mod step_up;
-mod text;
+pub(crate) mod step_up;
+pub(crate) mod text;
 
 use leptos::prelude::*;
 

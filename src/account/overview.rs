@@ -96,6 +96,7 @@ fn AccountDetails(me: Me, problem: RwSignal<Option<Problem>>) -> impl IntoView {
         </dl>
         <nav class="account-links" aria-label=t(AccountMsg::AccountTitle)>
             <ul>
+                <li><a href="/wallet">{t(AccountMsg::WalletLink)}</a></li>
                 <li>
                     <a href="/account/security">{t(AccountMsg::SecurityLink)}</a>
                     " "

@@ -48,6 +48,8 @@ catalogue! {
         "そのデバイスはすでにログアウトしていました。一覧を最新の状態にしました。"
     ),
     BackToAccount => ("Back to your account", "アカウントへ戻る"),
+    BackToWallet => ("Back to your wallet", "ウォレットへ戻る"),
+    WalletLink => ("Wallet: balance, top-up and payments", "ウォレット（残高・チャージ・支払い）"),
 
     // Step-up
     StepUpTitle => ("Confirm it is you", "ご本人確認"),

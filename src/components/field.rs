@@ -146,3 +146,61 @@ pub fn CodeField(
         />
     }
 }
+
+/// A labelled multi-line text box with its hint, a live count of what is left, and its error.
+/// What is typed is kept exactly (line breaks included).
+#[component]
+pub fn TextArea<L: Text>(
+    id: &'static str,
+    label: L,
+    value: RwSignal<String>,
+    error: RwSignal<Option<Problem>>,
+    hint: Signal<String>,
+    /// In characters (Unicode scalar values, as the server counts).
+    max_chars: usize,
+    /// "{count} characters left".
+    left_text: Signal<String>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let hint_id = format!("{id}-hint");
+    let count_id = format!("{id}-count");
+    let error_id = format!("{id}-error");
+    let describedby = {
+        let (hint_id, count_id, error_id) = (hint_id.clone(), count_id.clone(), error_id.clone());
+        move || {
+            let mut ids = vec![hint_id.clone(), count_id.clone()];
+            if error.with(Option::is_some) {
+                ids.push(error_id.clone());
+            }
+            ids.join(" ")
+        }
+    };
+    let over = move || value.with(|v| v.chars().count() > max_chars);
+    view! {
+        <div class="field" class:field-invalid=move || error.with(Option::is_some)>
+            <label for=id>{t(label)}</label>
+            <p class="hint" id=hint_id>{hint}</p>
+            <textarea
+                id=id
+                name=id
+                rows="6"
+                required=true
+                bind:value=value
+                aria-invalid=move || if error.with(Option::is_some) || over() { "true" } else { "false" }
+                aria-describedby=describedby
+            ></textarea>
+            <p class="hint" id=count_id class:field-error-text=over>{left_text}</p>
+            {move || {
+                error
+                    .get()
+                    .map(|p| {
+                        view! {
+                            <p class="field-error" id=error_id.clone() role="alert">
+                                {move || p.text(locale.get())}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
+}

@@ -5,7 +5,7 @@ mod heading;
 mod new_password;
 mod strength_meter;
 
-pub use field::{CodeField, Field, FormAlert, SubmitButton};
+pub use field::{CodeField, Field, FormAlert, SubmitButton, TextArea};
 pub use heading::PageHeading;
 pub use new_password::{NewPasswordField, NewPasswordInput};
 pub use strength_meter::StrengthMeter;

@@ -63,6 +63,52 @@ impl Money {
     }
 }
 
+impl Money {
+    /// An amount as a person types it: digits with optional thousands separators (`,`), at most
+    /// the currency's digits after a `.`, full-width digits allowed. `None` for anything else,
+    /// zero or negative included (amounts people enter are always positive).
+    pub fn parse(input: &str, currency: Currency) -> Option<Money> {
+        let ascii: String = input
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                '，' => ',',
+                '．' => '.',
+                c => c,
+            })
+            .collect();
+        let (whole, fraction) = match ascii.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (ascii.as_str(), ""),
+        };
+        let exponent = currency.exponent() as usize;
+        let grouped_right = whole.split(',').enumerate().all(|(i, group)| {
+            !group.is_empty() && (i == 0 && group.len() <= 3 || group.len() == 3)
+        });
+        if whole.is_empty()
+            || (whole.contains(',') && !grouped_right)
+            || fraction.len() > exponent
+            || (ascii.contains('.') && fraction.is_empty())
+        {
+            return None;
+        }
+        let digits: String = whole.chars().filter(|&c| c != ',').collect();
+        if !digits.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let scale = 10i64.checked_pow(exponent as u32)?;
+        let whole: i64 = digits.parse().ok()?;
+        let fraction: i64 = if fraction.is_empty() {
+            0
+        } else {
+            format!("{fraction:0<exponent$}").parse().ok()?
+        };
+        let minor = whole.checked_mul(scale)?.checked_add(fraction)?;
+        (minor > 0).then_some(Money { minor, currency })
+    }
+}
+
 fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
@@ -92,6 +138,23 @@ mod tests {
             m(-55_000_000, Currency::JPY).format(Locale::Ja),
             "-￥55,000,000"
         );
+    }
+
+    #[test]
+    fn amounts_parse_as_people_type_them() {
+        let yen = |s| Money::parse(s, Currency::JPY).map(|m| m.minor);
+        let usd = |s| Money::parse(s, Currency::USD).map(|m| m.minor);
+        assert_eq!(yen("1000"), Some(1000));
+        assert_eq!(yen(" 10,000 "), Some(10_000));
+        assert_eq!(yen("１２，３４５"), Some(12_345));
+        assert_eq!(usd("12.05"), Some(1205));
+        assert_eq!(usd("12.5"), Some(1250));
+        assert_eq!(usd("1,234.00"), Some(123_400));
+        for bad in ["", "0", "-5", "1.5", "12.", ".5", "1,00", "10,0000", "1e3", "¥100", "99999999999999999999"] {
+            assert_eq!(yen(bad), None, "{bad:?}");
+        }
+        assert_eq!(usd("1.234"), None);
+        assert_eq!(usd("0.00"), None);
     }
 
     #[test]

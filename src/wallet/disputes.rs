@@ -1,0 +1,142 @@
+//! `/wallet/disputes` and `/wallet/dispute?id=…`: what the customer has disputed and where each
+//! dispute stands. The timeline is always the customer's to read.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use portal_api::wallet::Dispute;
+
+use super::rows::{dispute_status_msg, reason_msg, title, When};
+use super::text::WalletMsg;
+use super::transaction::TransactionFacts;
+use crate::account::me::{signed_out_or, SignedInPage};
+use crate::api;
+use crate::components::FormAlert;
+use crate::form::Problem;
+use crate::i18n::{fill, Msg, Text};
+use crate::locale::{t, use_locale};
+use crate::router::query_param;
+
+fn dispute_href(id: &str) -> String {
+    format!("/wallet/dispute?id={}", js_sys::encode_uri_component(id))
+}
+
+#[component]
+pub fn Disputes() -> impl IntoView {
+    view! { <SignedInPage title=WalletMsg::DisputesTitle back="/wallet" render=|_| view! { <DisputeList /> } /> }
+}
+
+#[component]
+fn DisputeList() -> impl IntoView {
+    let locale = use_locale();
+    let list = RwSignal::new(None::<Vec<Dispute>>);
+    let problem = RwSignal::new(None::<Problem>);
+    spawn_local(async move {
+        match api::disputes().await {
+            Ok(found) => {
+                list.try_set(Some(found));
+            }
+            Err(e) => signed_out_or(&e, problem),
+        }
+    });
+    view! {
+        <FormAlert problem />
+        {move || match list.get() {
+            None => view! { <p class="muted">{t(Msg::Loading)}</p> }.into_any(),
+            Some(items) if items.is_empty() => view! { <p class="muted">{t(WalletMsg::NoDisputes)}</p> }.into_any(),
+            Some(items) => view! {
+                <ul class="transactions">
+                    {items
+                        .into_iter()
+                        .map(|d| {
+                            let name = {
+                                let tx = d.transaction.clone();
+                                move || title(&tx, locale.get())
+                            };
+                            let amount = d.transaction.amount;
+                            view! {
+                                <li class="tx">
+                                    <a class="tx-link" href=dispute_href(&d.id)>
+                                        <span class="tx-title">{name}</span>
+                                        <span class="tx-meta">
+                                            {t(dispute_status_msg(d.status))} " · " <When at=d.created_at />
+                                        </span>
+                                        <span class="tx-amount">{move || amount.format(locale.get())}</span>
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+            .into_any(),
+        }}
+    }
+}
+
+#[component]
+pub fn DisputeDetail() -> impl IntoView {
+    let id = query_param("id").unwrap_or_default();
+    view! {
+        <SignedInPage title=WalletMsg::DisputeTitle back="/wallet" render=move |_| {
+            let id = id.clone();
+            view! { <DisputeLoader id /> }
+        } />
+    }
+}
+
+#[component]
+fn DisputeLoader(id: String) -> impl IntoView {
+    let dispute = RwSignal::new(None::<Dispute>);
+    let problem = RwSignal::new(None::<Problem>);
+    spawn_local(async move {
+        match api::dispute(&id).await {
+            Ok(found) => {
+                dispute.try_set(Some(found));
+            }
+            Err(e) => signed_out_or(&e, problem),
+        }
+    });
+    view! {
+        <FormAlert problem />
+        {move || match dispute.get() {
+            Some(d) => view! { <DisputeView d /> }.into_any(),
+            None if problem.with(Option::is_none) => view! { <p class="muted">{t(Msg::Loading)}</p> }.into_any(),
+            None => ().into_any(),
+        }}
+    }
+}
+
+#[component]
+fn DisputeView(d: Dispute) -> impl IntoView {
+    let locale = use_locale();
+    let number = {
+        let id = d.id.clone();
+        move || fill(WalletMsg::DisputeNumber.text(locale.get()), &[("id", &id)])
+    };
+    view! {
+        <p class="dispute-number">{number}</p>
+        <dl class="details">
+            <div><dt>{t(WalletMsg::ReasonTerm)}</dt><dd>{t(reason_msg(d.reason))}</dd></div>
+            <div><dt>{t(WalletMsg::DetailsTerm)}</dt><dd class="as-typed">{d.details.clone()}</dd></div>
+        </dl>
+        <section aria-labelledby="timeline-heading">
+            <h2 id="timeline-heading">{t(WalletMsg::TimelineHeading)}</h2>
+            <ol class="timeline">
+                {d.timeline
+                    .into_iter()
+                    .map(|e| view! {
+                        <li>
+                            <strong>{t(dispute_status_msg(e.status))}</strong>
+                            " · " <When at=e.at />
+                            {e.note.map(|note| view! { <p class="as-typed">{note}</p> })}
+                        </li>
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+        <section aria-labelledby="dispute-tx-heading">
+            <h2 id="dispute-tx-heading">{t(WalletMsg::TransactionTitle)}</h2>
+            <TransactionFacts tx=d.transaction />
+        </section>
+    }
+}

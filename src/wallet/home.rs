@@ -1,0 +1,82 @@
+//! `/wallet`: the balance, what to do with it, and the latest lines of history.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use portal_api::wallet::{Transaction, TransactionQuery, Wallet};
+
+use super::rows::TransactionRow;
+use super::text::WalletMsg;
+use crate::account::me::{signed_out_or, SignedInPage};
+use crate::api;
+use crate::components::FormAlert;
+use crate::form::Problem;
+use crate::i18n::Msg;
+use crate::locale::{t, use_locale};
+
+#[component]
+pub fn WalletHome() -> impl IntoView {
+    view! { <SignedInPage title=WalletMsg::WalletTitle render=|_| view! { <Overview /> } /> }
+}
+
+#[component]
+fn Overview() -> impl IntoView {
+    let locale = use_locale();
+    let wallet = RwSignal::new(None::<Wallet>);
+    let recent = RwSignal::new(None::<Vec<Transaction>>);
+    let problem = RwSignal::new(None::<Problem>);
+    spawn_local(async move {
+        match api::wallet().await {
+            Ok(w) => {
+                wallet.try_set(Some(w));
+            }
+            Err(e) => signed_out_or(&e, problem),
+        }
+    });
+    spawn_local(async move {
+        let first = TransactionQuery {
+            limit: Some(5),
+            ..Default::default()
+        };
+        match api::transactions(&first).await {
+            Ok(page) => {
+                recent.try_set(Some(page.items));
+            }
+            Err(e) => signed_out_or(&e, problem),
+        }
+    });
+    view! {
+        <FormAlert problem />
+        <dl class="balance">
+            <dt>{t(WalletMsg::BalanceTerm)}</dt>
+            <dd>
+                {move || match wallet.get() {
+                    Some(w) => w.balance.format(locale.get()),
+                    None => t(Msg::Loading)().to_owned(),
+                }}
+            </dd>
+        </dl>
+        <nav class="wallet-actions" aria-label=t(WalletMsg::WalletTitle)>
+            <a class="button primary" href="/wallet/top-up">{t(WalletMsg::TopUpLink)}</a>
+            <a class="button secondary" href="/wallet/pay">{t(WalletMsg::PayLink)}</a>
+            <a class="button secondary" href="/wallet/history">{t(WalletMsg::HistoryLink)}</a>
+            <a class="button secondary" href="/wallet/cards">{t(WalletMsg::CardsLink)}</a>
+            <a class="button secondary" href="/wallet/disputes">{t(WalletMsg::DisputesLink)}</a>
+        </nav>
+        <section aria-labelledby="recent-heading">
+            <h2 id="recent-heading">{t(WalletMsg::RecentHeading)}</h2>
+            {move || match recent.get() {
+                None => view! { <p class="muted">{t(Msg::Loading)}</p> }.into_any(),
+                Some(items) if items.is_empty() => {
+                    view! { <p class="muted">{t(WalletMsg::NoTransactions)}</p> }.into_any()
+                }
+                Some(items) => view! {
+                    <ul class="transactions">
+                        {items.into_iter().map(|tx| view! { <TransactionRow tx /> }).collect_view()}
+                    </ul>
+                    <p><a href="/wallet/history">{t(WalletMsg::SeeAll)}</a></p>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}

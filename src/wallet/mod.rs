@@ -1,0 +1,31 @@
+//! The wallet pages: balance, top-up, cards, paying in a store, history and disputes. Signed-in
+//! bundle only.
+
+mod cards;
+mod chart;
+mod disputes;
+mod history;
+mod home;
+mod pay;
+mod rows;
+mod text;
+mod top_up;
+mod transaction;
+
+use leptos::prelude::*;
+
+use crate::router::Page;
+
+pub fn page(page: Page) -> Option<AnyView> {
+    Some(match page {
+        Page::Wallet => view! { <home::WalletHome /> }.into_any(),
+        Page::TopUp => view! { <top_up::TopUp /> }.into_any(),
+        Page::Cards => view! { <cards::Cards /> }.into_any(),
+        Page::Pay => view! { <pay::Pay /> }.into_any(),
+        Page::History => view! { <history::History /> }.into_any(),
+        Page::Transaction => view! { <transaction::TransactionDetail /> }.into_any(),
+        Page::Disputes => view! { <disputes::Disputes /> }.into_any(),
+        Page::Dispute => view! { <disputes::DisputeDetail /> }.into_any(),
+        _ => return None,
+    })
+}
