@@ -13,7 +13,7 @@
 // (default dist), both relative to the repository root unless absolute; PORTAL_E2E_KEEP=1 keeps
 // every temporary directory (data, mail, logs) for inspection.
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -157,7 +157,8 @@ function startSmtpSink(maildir, logFile) {
  *
  * @param {Record<string,string>} env extra environment for the server (overrides the defaults)
  * @returns {Promise<{baseUrl: string, port: number, mailbox: Mailbox, logPath: string,
- *   dataDir: string, serverLog: () => string, stop: () => Promise<void>}>}
+ *   dataDir: string, serverLog: () => string, cli: (args: string[]) => Promise<string>,
+ *   stop: () => Promise<void>}>}
  */
 export async function startPortal(env = {}) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-e2e-'));
@@ -266,6 +267,12 @@ export async function startPortal(env = {}) {
     logPath,
     mailbox: new Mailbox(maildir),
     serverLog: () => readTail(logPath, Infinity),
+    /** Runs a `portal-server` command (e.g. `merchant create`) on this portal's data; its stdout. */
+    cli: (args) =>
+      new Promise((resolve, reject) => {
+        execFile(bin, args, { env: serverEnv, cwd: root, timeout: 60_000 }, (err, stdout, stderr) =>
+          err ? reject(new Error(`portal-server ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout));
+      }),
     stop,
   };
 }
