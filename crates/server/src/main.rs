@@ -13,6 +13,9 @@ fn usage() -> String {
          \x20                                           build a breach corpus file from a password list\n\
          \x20                                           (plain: one password a line) or a Pwned Passwords\n\
          \x20                                           download (hibp: SHA1:COUNT lines)\n\
+         \x20   ledger verify                           replay the whole journal and report every entry that\n\
+         \x20                                           does not sum to zero and every balance that does not\n\
+         \x20                                           add up (exit status 1 when anything does not)\n\
          \x20   help, --help                            this text\n\n\
          ENVIRONMENT:\n",
     );
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         ["pwned", "import", "--format", format, input, output] => {
             import_corpus(format, input, output)
         }
+        ["ledger", "verify"] => with_store(|db| async move { verify_ledger(&db).await }),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{}", usage());
             ExitCode::SUCCESS
@@ -89,6 +93,71 @@ fn run_server() -> ExitCode {
             }
         }
     })
+}
+
+/// Runs `work` against the configured store (migrated first), on a runtime of its own.
+fn with_store<F, Fut>(work: F) -> ExitCode
+where
+    F: FnOnce(portal_server::db::Db) -> Fut,
+    Fut: std::future::Future<Output = ExitCode>,
+{
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        if let Err(e) = std::fs::create_dir_all(&config.data_dir) {
+            eprintln!("cannot create {}: {e}", config.data_dir.display());
+            return ExitCode::FAILURE;
+        }
+        let db = match portal_server::db::Db::connect(&config.database_url).await {
+            Ok(db) => db,
+            Err(e) => {
+                eprintln!("database: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = db.migrate().await {
+            eprintln!("migrations: {e}");
+            return ExitCode::FAILURE;
+        }
+        work(db).await
+    })
+}
+
+async fn verify_ledger(db: &portal_server::db::Db) -> ExitCode {
+    match portal_server::wallet::ledger::verify(db).await {
+        Ok(report) => {
+            println!(
+                "{} entries, {} postings, {} accounts replayed",
+                report.entries, report.postings, report.accounts
+            );
+            if report.mismatches.is_empty() {
+                println!("every entry sums to zero and every balance adds up");
+                ExitCode::SUCCESS
+            } else {
+                for m in &report.mismatches {
+                    println!("MISMATCH: {m}");
+                }
+                println!("{} mismatch(es)", report.mismatches.len());
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("ledger verify: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn import_corpus(format: &str, input: &str, output: &str) -> ExitCode {

@@ -1,6 +1,17 @@
 //! The wallet: its ledger, how money comes in and goes out, and the customer's history.
 
+pub mod cards;
+pub mod idempotency;
+pub mod ledger;
+pub mod processor;
+pub mod rows;
+pub mod top_up;
+
+use portal_api::money::Currency;
 use unicode_normalization::UnicodeNormalization;
+
+/// The currency every customer wallet holds.
+pub const WALLET_CURRENCY: Currency = Currency::JPY;
 
 /// The form of a history row's merchant name and memo that text search matches against, and of
 /// the words searched for: NFKC (full-width and half-width alike) and lower case, in any script.
