@@ -145,6 +145,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(wallet::cards::remove_card))
         .routes(routes!(wallet::top_up::top_up))
         .routes(routes!(wallet::top_up::processor_callback))
+        .routes(routes!(wallet::payment_code::payment_code))
+        .routes(routes!(wallet::merchant::merchant_redeem))
         .routes(routes!(breach::pwned_range))
 }
 

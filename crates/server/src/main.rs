@@ -16,6 +16,8 @@ fn usage() -> String {
          \x20   ledger verify                           replay the whole journal and report every entry that\n\
          \x20                                           does not sum to zero and every balance that does not\n\
          \x20                                           add up (exit status 1 when anything does not)\n\
+         \x20   merchant create --name NAME             make a merchant for the merchant API and print its\n\
+         \x20                                           API key, once (only its SHA-256 is stored)\n\
          \x20   help, --help                            this text\n\n\
          ENVIRONMENT:\n",
     );
@@ -37,6 +39,10 @@ fn main() -> ExitCode {
             import_corpus(format, input, output)
         }
         ["ledger", "verify"] => with_store(|db| async move { verify_ledger(&db).await }),
+        ["merchant", "create", "--name", name] => {
+            let name = name.to_string();
+            with_store(|db| async move { create_merchant(&db, &name).await })
+        }
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{}", usage());
             ExitCode::SUCCESS
@@ -133,6 +139,24 @@ where
         }
         work(db).await
     })
+}
+
+async fn create_merchant(db: &portal_server::db::Db, name: &str) -> ExitCode {
+    match portal_server::wallet::merchant::create(db, name).await {
+        Ok((merchant, key)) => {
+            println!("merchant: {} ({})", merchant.name, merchant.id);
+            println!("API key:  {key}");
+            println!(
+                "This key is shown once and stored only as a hash: keep it now. Send it as\n\
+                 Authorization: Bearer <key> to POST /api/merchant/redemptions."
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("merchant create: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn verify_ledger(db: &portal_server::db::Db) -> ExitCode {

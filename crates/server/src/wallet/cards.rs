@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use portal_api::error::{ErrorBody, ErrorCode};
 use portal_api::wallet::{AddCardRequest, Card};
 
-/// Cards one customer may try to add per throttle window: enough for typos, too few to test a
-/// list of stolen numbers against the network.
+/// Well-formed cards one customer may add per throttle window: plenty for a person, too few to
+/// test a list of stolen numbers against the network.
 const ADDS_PER_WINDOW: u32 = 10;
 /// Cards further in the future than this are not real.
 const MAX_YEARS_AHEAD: i64 = 20;
@@ -167,6 +167,9 @@ const CARD_COLUMNS: &str = "id, processor_token, brand, last4, exp_month, exp_ye
 
 /// The customer's card `id`, unless it is another customer's, removed or unknown.
 pub async fn find(state: &AppState, account_id: &str, id: &str) -> ApiResult<Option<StoredCard>> {
+    if !super::could_be_id(id) {
+        return Ok(None);
+    }
     let row: Option<CardRow> = sqlx::query_as(&format!(
         "SELECT {CARD_COLUMNS} FROM cards WHERE id = $1 AND account_id = $2 AND removed_at IS NULL"
     ))
@@ -264,6 +267,8 @@ pub async fn add_card(
     me.require_verified_email()?;
     me.require_step_up(&state)?;
     let now = crate::clock::now();
+    let details = parse_card(&req, now)?;
+    // Counted once the card could be real, i.e. whenever it would reach the network.
     throttle::take(
         &state.db,
         &Window::of(&state),
@@ -272,7 +277,6 @@ pub async fn add_card(
         now,
     )
     .await?;
-    let details = parse_card(&req, now)?;
     let card = register(&state, &me.account.id, &details).await?;
     Ok((StatusCode::CREATED, axum::Json(card)))
 }
@@ -292,6 +296,9 @@ pub async fn remove_card(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     me.require_step_up(&state)?;
+    if !super::could_be_id(&id) {
+        return Err(not_found(None));
+    }
     let removed = sqlx::query(
         "UPDATE cards SET removed_at = $1 WHERE id = $2 AND account_id = $3 AND removed_at IS NULL",
     )

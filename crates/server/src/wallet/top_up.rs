@@ -464,10 +464,14 @@ pub async fn processor_callback(
             format!("Not a settlement: {e}"),
         )
     })?;
-    let known: Option<(String,)> = sqlx::query_as("SELECT id FROM top_ups WHERE id = $1")
-        .bind(&settlement.reference)
-        .fetch_optional(&state.db.pool)
-        .await?;
+    let known: Option<(String,)> = if super::could_be_id(&settlement.reference) {
+        sqlx::query_as("SELECT id FROM top_ups WHERE id = $1")
+            .bind(&settlement.reference)
+            .fetch_optional(&state.db.pool)
+            .await?
+    } else {
+        None
+    };
     if known.is_none() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
