@@ -152,6 +152,15 @@ impl TestApp {
         n
     }
 
+    /// A text from the store: `SELECT id FROM ...`, say.
+    pub async fn scalar_text(&self, sql: &str) -> String {
+        let (s,): (String,) = sqlx::query_as(sql)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap();
+        s
+    }
+
     /// The journal replays cleanly: every entry sums to zero, every balance adds up.
     pub async fn assert_ledger_consistent(&self) {
         let report = portal_server::wallet::ledger::verify(&self.state.db)
