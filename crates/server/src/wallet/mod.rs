@@ -1,6 +1,7 @@
 //! The wallet: its ledger, how money comes in and goes out, and the customer's history.
 
 pub mod cards;
+pub mod demo;
 pub mod idempotency;
 pub mod ledger;
 pub mod merchant;
