@@ -78,7 +78,7 @@ pub fn luhn_valid(digits: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Checks a card as typed. `now` decides what has expired: a card is good through the last day

@@ -465,15 +465,15 @@ pub struct Verification {
 /// and no wallet is ever below zero.
 pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
     let mut report = Verification::default();
-    let entries: Vec<(String, Option<String>, Option<i64>, i64, i64)> = sqlx::query_as(
-        "SELECT e.id, MIN(p.currency), CAST(SUM(p.amount_minor) AS BIGINT), COUNT(p.entry_id),
+    let entries: Vec<(String, Option<i64>, i64, i64)> = sqlx::query_as(
+        "SELECT e.id, CAST(SUM(p.amount_minor) AS BIGINT), COUNT(p.entry_id),
                 COUNT(DISTINCT p.currency)
          FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.id
          GROUP BY e.id",
     )
     .fetch_all(&db.pool)
     .await?;
-    for (id, _currency, sum, count, currencies) in entries {
+    for (id, sum, count, currencies) in entries {
         report.entries += 1;
         if count < 2 {
             report

@@ -4,7 +4,7 @@
 //! is not called from a browser and is exempt from the same-origin check.
 
 use super::idempotency::{self, Answer, Claim};
-use super::ledger::{self, Entry, Leg, TxError, MERCHANT};
+use super::ledger::{self, Entry, Leg, Posted, TxError, MERCHANT};
 use super::rows::{self, NewRow};
 use super::top_up::check_amount;
 use super::{payment_code, WALLET_CURRENCY};
@@ -269,6 +269,12 @@ async fn redeem(
             },
         )
         .await?;
+        if let Posted::Existing(entry) = &posted {
+            // The answer is stored with the entry: an entry without one cannot happen.
+            return Err(TxError::Api(ApiError::internal(format!(
+                "entry {entry} exists for an unanswered redemption key"
+            ))));
+        }
         let id = crate::identity::token::id();
         rows::insert(
             &mut tx,

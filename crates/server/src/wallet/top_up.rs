@@ -259,11 +259,48 @@ async fn start(
             return Ok(answer_for(&current(state, &account.id, &id).await?));
         }
     };
-    match settle(state, &id, outcome, Some(&claim)).await? {
-        Some(answer) => Ok(answer),
+    let settled = settle(state, &id, outcome, Some(&claim)).await;
+    match settled {
+        Ok(Some(answer)) => Ok(answer),
         // A settlement callback came first.
-        None => Ok(answer_for(&current(state, &account.id, &id).await?)),
+        Ok(None) => Ok(answer_for(&current(state, &account.id, &id).await?)),
+        // The card was charged (or refused), so the key must not be given up: a retry would
+        // charge again. The top-up stays pending, settled in the background, and the request
+        // answers as for a timeout.
+        Err(e) => {
+            tracing::warn!(top_up = %id, error = ?e, "could not settle a charged top-up; retrying in the background");
+            settle_later(state.clone(), id.clone(), outcome);
+            Ok(Answer::new(
+                StatusCode::ACCEPTED,
+                &Transaction {
+                    id,
+                    kind: TransactionKind::TopUp,
+                    status: TransactionStatus::Pending,
+                    amount: money,
+                    merchant: None,
+                    memo: Some(memo),
+                    created_at: now,
+                    dispute: None,
+                },
+            ))
+        }
     }
+}
+
+/// Tries to settle `reference` again a few times, further apart each time.
+fn settle_later(state: AppState, reference: String, outcome: SettlementOutcome) {
+    tokio::spawn(async move {
+        for attempt in 0..8u32 {
+            tokio::time::sleep(std::time::Duration::from_secs(1 << attempt.min(6))).await;
+            match settle(&state, &reference, outcome, None).await {
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::warn!(top_up = %reference, attempt, error = ?e, "settling again failed")
+                }
+            }
+        }
+        tracing::error!(top_up = %reference, "top-up left pending: settle it with a processor callback");
+    });
 }
 
 async fn current(state: &AppState, account_id: &str, id: &str) -> ApiResult<Transaction> {
