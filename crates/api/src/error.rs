@@ -64,6 +64,8 @@ pub enum ErrorCode {
     PaymentCodeInvalid,
     /// Missing or wrong merchant API key.
     MerchantKeyInvalid,
+    /// A callback from the card processor without a valid signature.
+    SignatureInvalid,
     /// A history filter or cursor that cannot be right.
     FilterInvalid,
     /// This transaction already has an open dispute.
@@ -118,6 +120,7 @@ impl ErrorCode {
             CardDeclined => "card_declined",
             PaymentCodeInvalid => "payment_code_invalid",
             MerchantKeyInvalid => "merchant_key_invalid",
+            SignatureInvalid => "signature_invalid",
             FilterInvalid => "filter_invalid",
             DisputeExists => "dispute_exists",
             DetailsRequired => "details_required",

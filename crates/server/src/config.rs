@@ -25,8 +25,15 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PORTAL_THROTTLE_GLOBAL", "1000", "failed sign-ins over all accounts per window"),
     ("PORTAL_REGISTER_PER_ADDRESS", "10", "registrations per source address per window"),
     ("PORTAL_REQUEST_TIMEOUT_SECS", "30", "an API request still unanswered after this long (a body trickling in, say) gets 503"),
+    ("PORTAL_TOP_UP_MAX_MINOR", "50000", "largest single top-up, in yen"),
+    ("PORTAL_TOP_UP_DAILY_MINOR", "200000", "most a customer may top up per UTC day, in yen (pending top-ups count)"),
+    ("PORTAL_PROCESSOR_SETTLE_SECS", "10", "the simulated card processor settles a timed-out charge (twice, as real callbacks may) this long after it; 0 never does (only signed callbacks to /api/processor/callback settle)"),
     ("RUST_LOG", "info", "log filter"),
 ];
+
+/// Far above any real limit, and far enough below `i64::MAX` that sums of a day's top-ups
+/// cannot overflow.
+const MAX_LIMIT_MINOR: i64 = 1_000_000_000_000;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -46,6 +53,16 @@ pub struct Config {
     /// How long a step-up lets a session make sensitive changes (`PORTAL_STEP_UP_SECS`).
     pub step_up: Duration,
     pub throttle: ThrottleLimits,
+    pub top_up: TopUpLimits,
+    /// When the simulated processor settles a timed-out charge; `None` never.
+    pub processor_settle: Option<Duration>,
+}
+
+/// Top-up limits in the wallet's currency's minor unit (`PORTAL_TOP_UP_*`).
+#[derive(Debug, Clone, Copy)]
+pub struct TopUpLimits {
+    pub per_top_up: i64,
+    pub daily: i64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -149,6 +166,13 @@ impl Config {
         let secs = |k: &str, default: u64| -> Result<Duration, String> {
             number(get(k), k, default).map(Duration::from_secs)
         };
+        let minor = |k: &str, default: u64| -> Result<i64, String> {
+            let n = number(get(k), k, default)?;
+            match i64::try_from(n) {
+                Ok(n) if n > 0 && n <= MAX_LIMIT_MINOR => Ok(n),
+                _ => Err(format!("{k} must be between 1 and {MAX_LIMIT_MINOR}: {n}")),
+            }
+        };
         let count = |k: &str, default: u32| -> Result<u32, String> {
             number(get(k), k, default as u64).map(|n| n.min(u32::MAX as u64) as u32)
         };
@@ -176,6 +200,12 @@ impl Config {
                 global: count("PORTAL_THROTTLE_GLOBAL", 1000)?,
                 register_per_address: count("PORTAL_REGISTER_PER_ADDRESS", 10)?,
             },
+            top_up: TopUpLimits {
+                per_top_up: minor("PORTAL_TOP_UP_MAX_MINOR", 50_000)?,
+                daily: minor("PORTAL_TOP_UP_DAILY_MINOR", 200_000)?,
+            },
+            processor_settle: Some(secs("PORTAL_PROCESSOR_SETTLE_SECS", 10)?)
+                .filter(|d| !d.is_zero()),
             data_dir,
         })
     }
@@ -241,6 +271,9 @@ mod tests {
         assert!(!c.public_url.https);
         assert_eq!(c.session_idle, Duration::from_secs(1800));
         assert_eq!(c.step_up, Duration::from_secs(300));
+        assert_eq!(c.top_up.per_top_up, 50_000);
+        assert_eq!(c.top_up.daily, 200_000);
+        assert_eq!(c.processor_settle, Some(Duration::from_secs(10)));
     }
 
     #[test]
@@ -258,6 +291,19 @@ mod tests {
         let u = PublicUrl::parse("https://wallet.example").unwrap();
         assert_eq!(u.origins(), vec!["https://wallet.example".to_owned()]);
         assert_eq!(u.port, 443);
+    }
+
+    #[test]
+    fn limits_must_be_positive() {
+        for bad in ["0", "-5", "x", "99999999999999999999"] {
+            let err = Config::from_lookup(|k| (k == "PORTAL_TOP_UP_MAX_MINOR").then(|| bad.into()));
+            assert!(
+                err.unwrap_err().contains("PORTAL_TOP_UP_MAX_MINOR"),
+                "{bad}"
+            );
+        }
+        let c = Config::from_lookup(|k| (k == "PORTAL_PROCESSOR_SETTLE_SECS").then(|| "0".into()));
+        assert_eq!(c.unwrap().processor_settle, None);
     }
 
     #[test]

@@ -40,6 +40,14 @@ pub struct AppState {
     pub origins: Arc<Vec<String>>,
     /// Signs device cookies.
     pub secret_key: Arc<[u8; 32]>,
+    /// The card network (simulated: see `wallet::processor`).
+    pub processor: Arc<dyn wallet::processor::CardProcessor>,
+    /// Settlements the simulated processor delivers in-process; taken by `start_background`.
+    settlements: Arc<
+        std::sync::Mutex<
+            Option<tokio::sync::mpsc::UnboundedReceiver<wallet::processor::Settlement>>,
+        >,
+    >,
 }
 
 impl AppState {
@@ -70,7 +78,11 @@ impl AppState {
             tracing::warn!(dir = %config.dist_dir.display(), "no built app found: serving the API only");
         }
         let csp = http::security::content_security_policy(&assets.inline_script_hashes);
+        let (settlement_tx, settlement_rx) = tokio::sync::mpsc::unbounded_channel();
+        let processor = wallet::processor::Simulated::new(config.processor_settle, settlement_tx);
         Ok(Self {
+            processor: Arc::new(processor),
+            settlements: Arc::new(std::sync::Mutex::new(Some(settlement_rx))),
             origins: Arc::new(config.public_url.origins()),
             config: Arc::new(config),
             db,
@@ -92,6 +104,14 @@ impl AppState {
             self.config.session_idle,
         );
         self.assets.warm();
+        let settlements = self
+            .settlements
+            .lock()
+            .map_err(|_| "settlement receiver poisoned".to_owned())?
+            .take();
+        if let Some(settlements) = settlements {
+            wallet::top_up::start_settlements(self.clone(), settlements);
+        }
         Ok(())
     }
 }
@@ -120,6 +140,13 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(identity::sessions::list_sessions))
         .routes(routes!(identity::sessions::revoke_session))
         .routes(routes!(identity::sessions::revoke_other_sessions))
+        .routes(routes!(wallet::top_up::get_wallet))
+        .routes(routes!(wallet::cards::list_cards, wallet::cards::add_card))
+        .routes(routes!(wallet::cards::remove_card))
+        .routes(routes!(wallet::top_up::top_up))
+        .routes(routes!(wallet::top_up::processor_callback))
+        .routes(routes!(wallet::payment_code::payment_code))
+        .routes(routes!(wallet::merchant::merchant_redeem))
         .routes(routes!(breach::pwned_range))
 }
 

@@ -13,6 +13,14 @@ fn usage() -> String {
          \x20                                           build a breach corpus file from a password list\n\
          \x20                                           (plain: one password a line) or a Pwned Passwords\n\
          \x20                                           download (hibp: SHA1:COUNT lines)\n\
+         \x20   ledger verify                           replay the whole journal and report every entry that\n\
+         \x20                                           does not sum to zero and every balance that does not\n\
+         \x20                                           add up (exit status 1 when anything does not)\n\
+         \x20   merchant create --name NAME             make a merchant for the merchant API and print its\n\
+         \x20                                           API key, once (only its SHA-256 is stored)\n\
+         \x20   seed-demo                               make a demo customer, merchant, card and 18 months of\n\
+         \x20                                           history, and print their credentials (running it\n\
+         \x20                                           again changes nothing)\n\
          \x20   help, --help                            this text\n\n\
          ENVIRONMENT:\n",
     );
@@ -33,6 +41,12 @@ fn main() -> ExitCode {
         ["pwned", "import", "--format", format, input, output] => {
             import_corpus(format, input, output)
         }
+        ["ledger", "verify"] => with_store(|db| async move { verify_ledger(&db).await }),
+        ["merchant", "create", "--name", name] => {
+            let name = name.to_string();
+            with_store(|db| async move { create_merchant(&db, &name).await })
+        }
+        ["seed-demo"] => seed_demo(),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{}", usage());
             ExitCode::SUCCESS
@@ -89,6 +103,162 @@ fn run_server() -> ExitCode {
             }
         }
     })
+}
+
+/// Runs `work` against the configured store (migrated first), on a runtime of its own.
+fn with_store<F, Fut>(work: F) -> ExitCode
+where
+    F: FnOnce(portal_server::db::Db) -> Fut,
+    Fut: std::future::Future<Output = ExitCode>,
+{
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        if let Err(e) = std::fs::create_dir_all(&config.data_dir) {
+            eprintln!("cannot create {}: {e}", config.data_dir.display());
+            return ExitCode::FAILURE;
+        }
+        let db = match portal_server::db::Db::connect(&config.database_url).await {
+            Ok(db) => db,
+            Err(e) => {
+                eprintln!("database: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = db.migrate().await {
+            eprintln!("migrations: {e}");
+            return ExitCode::FAILURE;
+        }
+        work(db).await
+    })
+}
+
+async fn create_merchant(db: &portal_server::db::Db, name: &str) -> ExitCode {
+    match portal_server::wallet::merchant::create(db, name).await {
+        Ok((merchant, key)) => {
+            println!("merchant: {} ({})", merchant.name, merchant.id);
+            println!("API key:  {key}");
+            println!(
+                "This key is shown once and stored only as a hash: keep it now. Send it as\n\
+                 Authorization: Bearer <key> to POST /api/merchant/redemptions."
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("merchant create: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn seed_demo() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        let started = std::time::Instant::now();
+        let state = match portal_server::AppState::new(config).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("cannot start: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let demo = match portal_server::wallet::demo::seed(&state).await {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("seed-demo: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let day = |t: i64| {
+            let (y, m, d) = portal_server::mail::templates::civil_from_days(t.div_euclid(86_400));
+            format!("{y}-{m:02}-{d:02}")
+        };
+        if demo.created {
+            println!("Demo data made in {:.1} s.", started.elapsed().as_secs_f64());
+        } else {
+            println!("The demo data was already there: nothing changed.");
+        }
+        println!();
+        println!("Customer (email verified, two-step verification off):");
+        println!("  email:    {}", demo.email);
+        println!("  password: {}", demo.password);
+        println!("  card:     {}", demo.card);
+        println!(
+            "  history:  {} top-ups, {} declined, {} payments, {} to {}",
+            demo.top_ups,
+            demo.declined,
+            demo.payments,
+            day(demo.from),
+            day(demo.to)
+        );
+        println!(
+            "  balance:  {}",
+            portal_api::money::Money {
+                minor: demo.balance,
+                currency: portal_server::wallet::WALLET_CURRENCY
+            }
+            .format(portal_api::dto::Locale::En)
+        );
+        println!();
+        println!("Merchant {}:", demo.merchant_name);
+        println!("  API key:  {}", demo.merchant_key);
+        println!("  (derived from PORTAL_SECRET_KEY: the same on every run; only its hash is stored)");
+        println!("  e.g. curl -X POST <server>/api/merchant/redemptions -H 'Authorization: Bearer {}' \\", demo.merchant_key);
+        println!("         -H 'Idempotency-Key: <new random value>' -H 'Content-Type: application/json' \\");
+        println!("         -d '{{\"code\":\"<the code on the customer\u{2019}s screen>\",\"amount\":{{\"minor\":500,\"currency\":\"JPY\"}}}}'");
+        ExitCode::SUCCESS
+    })
+}
+
+async fn verify_ledger(db: &portal_server::db::Db) -> ExitCode {
+    match portal_server::wallet::ledger::verify(db).await {
+        Ok(report) => {
+            println!(
+                "{} entries, {} postings, {} accounts replayed",
+                report.entries, report.postings, report.accounts
+            );
+            if report.mismatches.is_empty() {
+                println!("every entry sums to zero and every balance adds up");
+                ExitCode::SUCCESS
+            } else {
+                for m in &report.mismatches {
+                    println!("MISMATCH: {m}");
+                }
+                println!("{} mismatch(es)", report.mismatches.len());
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("ledger verify: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn import_corpus(format: &str, input: &str, output: &str) -> ExitCode {

@@ -37,6 +37,7 @@ async fn sweep(db: &Db, window: i64, idle: i64) -> Result<(), sqlx::Error> {
         "password_resets",
         "pending_sign_ins",
         "email_changes",
+        "payment_codes",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
             .bind(now)

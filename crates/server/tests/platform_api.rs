@@ -138,6 +138,14 @@ async fn the_openapi_document_describes_every_operation() {
         "sign_in_second_factor",
         "email_change",
         "email_change_confirm",
+        "get_wallet",
+        "list_cards",
+        "add_card",
+        "remove_card",
+        "top_up",
+        "processor_callback",
+        "payment_code",
+        "merchant_redeem",
     ] {
         assert!(
             ids.contains(&expected.to_owned()),
@@ -155,6 +163,15 @@ async fn the_openapi_document_describes_every_operation() {
         "TotpDisableRequest",
         "EmailChangeRequest",
         "EmailChangeConfirm",
+        "Wallet",
+        "Card",
+        "AddCardRequest",
+        "TopUpRequest",
+        "Transaction",
+        "PaymentCode",
+        "RedeemRequest",
+        "Redemption",
+        "Settlement",
     ] {
         assert!(
             doc["components"]["schemas"][schema].is_object(),
@@ -163,6 +180,27 @@ async fn the_openapi_document_describes_every_operation() {
     }
     let sign_in = &doc["paths"]["/api/sign-in"]["post"]["responses"];
     assert!(sign_in["202"].is_object(), "{sign_in}");
+    let top_up = &doc["paths"]["/api/top-ups"]["post"];
+    for status in ["201", "202", "402", "403", "422"] {
+        assert!(
+            top_up["responses"][status].is_object(),
+            "{status}: {top_up}"
+        );
+    }
+    assert!(
+        top_up["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"),
+        "{top_up}"
+    );
+    let redeem = &doc["paths"]["/api/merchant/redemptions"]["post"];
+    assert_eq!(redeem["security"], json!([{"merchant_key": []}]));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["merchant_key"]["scheme"],
+        "bearer"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,6 +53,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "ledger",
         sql: include_str!("migrations/0008_ledger.sql"),
     },
+    Migration {
+        version: 9,
+        name: "cards and top-ups",
+        sql: include_str!("migrations/0009_cards_and_top_ups.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "payment codes",
+        sql: include_str!("migrations/0010_payment_codes.sql"),
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"

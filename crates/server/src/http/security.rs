@@ -65,12 +65,17 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
 /// The session cookie is `SameSite=Strict` already; this is the second lock. A browser always
 /// sends `Origin` on a cross-origin POST and `Sec-Fetch-Site` on every request; a request with
 /// neither is not from a browser and so cannot ride on a victim's cookie.
+///
+/// The merchant API (`/api/merchant/...`) is exempt: it is called by stores' systems, not from
+/// our page, and is authenticated by an API key in `Authorization`, which no other site can make a
+/// browser send; a cookie there counts for nothing.
 pub async fn same_origin(
     State(state): State<AppState>,
     req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && !is_merchant_api(req.uri().path())
         && !is_same_origin(req.headers(), &state.origins)
     {
         return Err(ApiError::new(
@@ -98,6 +103,10 @@ pub async fn deadline(
                 "The request took too long and was stopped.",
             )
         })
+}
+
+fn is_merchant_api(path: &str) -> bool {
+    path.starts_with("/api/merchant/")
 }
 
 fn is_same_origin(headers: &HeaderMap, origins: &[String]) -> bool {
@@ -152,6 +161,20 @@ mod tests {
             &ours
         ));
         assert!(is_same_origin(&headers(&[]), &ours));
+    }
+
+    #[test]
+    fn only_the_merchant_api_is_exempt() {
+        assert!(is_merchant_api("/api/merchant/redemptions"));
+        for path in [
+            "/api/merchant",
+            "/api/merchants/x",
+            "/api/top-ups",
+            "/merchant/x",
+            "/api/me/merchant/x",
+        ] {
+            assert!(!is_merchant_api(path), "{path}");
+        }
     }
 
     #[test]

@@ -117,6 +117,19 @@ impl SignedIn {
         }
     }
 
+    /// 403 `email_not_verified` until the account's address is verified: money moves only then
+    /// (THREATS T7).
+    pub fn require_verified_email(&self) -> Result<(), ApiError> {
+        if self.account.email_verified_at.is_some() {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            portal_api::error::ErrorCode::EmailNotVerified,
+            "Verify your email address first, with the link we sent to it.",
+        ))
+    }
+
     pub async fn me(&self, state: &AppState) -> ApiResult<portal_api::dto::Me> {
         self.account.to_me(state, self.step_up_until(state)).await
     }

@@ -3,6 +3,7 @@
 //! as `.eml` files in the outbox directory with their links logged.
 
 pub mod templates;
+pub mod wallet;
 
 use crate::config::Config;
 use crate::db::Db;

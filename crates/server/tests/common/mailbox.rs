@@ -5,6 +5,7 @@ use base64::Engine;
 use std::path::PathBuf;
 use std::time::Duration;
 
+#[derive(Clone)]
 pub struct Mailbox {
     dir: PathBuf,
 }

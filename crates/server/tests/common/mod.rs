@@ -4,6 +4,7 @@
 
 pub mod factor;
 pub mod mailbox;
+pub mod wallet;
 
 use portal_server::config::Config;
 use reqwest::StatusCode;
@@ -24,7 +25,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: portal_server::AppState,
     pub mailbox: Mailbox,
-    _data_dir: tempfile::TempDir,
+    _data_dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 /// Runs each named `async fn(TestApp)` once against SQLite and once against PostgreSQL.
@@ -105,7 +106,7 @@ impl TestApp {
             client,
             state,
             mailbox: Mailbox::new(smtp.maildir.clone()),
-            _data_dir: data_dir,
+            _data_dir: std::sync::Arc::new(data_dir),
         })
     }
 
