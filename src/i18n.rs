@@ -353,6 +353,10 @@ catalogue! {
         "The text contains a character that cannot be saved.",
         "保存できない文字が含まれています。"
     ),
+    ErrSignatureInvalid => (
+        "The request's signature was not accepted.",
+        "リクエストの署名が受け付けられませんでした。"
+    ),
     ErrCrossSiteRequest => (
         "This request was refused because it did not come from this site. Please reload the page.",
         "このサイト以外から送信されたため、リクエストを受け付けませんでした。ページを再読み込みしてください。"
@@ -551,6 +555,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         DetailsRequired => Msg::ErrDetailsRequired,
         DetailsTooLong => Msg::ErrDetailsTooLong,
         DetailsInvalid => Msg::ErrDetailsInvalid,
+        SignatureInvalid => Msg::ErrSignatureInvalid,
         CrossSiteRequest => Msg::ErrCrossSiteRequest,
         InvalidPrefix => Msg::ErrInvalidPrefix,
         NotFound => Msg::ErrNotFound,
@@ -689,6 +694,7 @@ pub(crate) mod tests {
             DetailsRequired,
             DetailsTooLong,
             DetailsInvalid,
+            SignatureInvalid,
             CrossSiteRequest,
             InvalidPrefix,
             NotFound,
@@ -735,7 +741,7 @@ pub(crate) mod tests {
                 | DisputeExists
                 | DetailsRequired
                 | DetailsTooLong
-                | DetailsInvalid
+                | DetailsInvalid | SignatureInvalid
                 | InvalidPrefix
                 | NotFound
                 | MethodNotAllowed

@@ -27,7 +27,7 @@ before(async () => {
   portal = await startPortal();
   browser = await launchBrowser();
   const out = await portal.cli(['merchant', 'create', '--name', 'Kissa Midori 喫茶みどり']);
-  merchantKey = out.match(/\b(mk_[A-Za-z0-9_-]{20,})\b/)?.[1];
+  merchantKey = out.match(/API key:\s+(mk_\S+)/)?.[1];
   assert.ok(merchantKey, `no API key in: ${out}`);
 });
 
