@@ -117,6 +117,20 @@ for (const [locale, viewport] of [['en-US', { width: 1200, height: 900 }], ['ja-
     await page.goto(`${portal.baseUrl}/account/email`);
     await page.getByRole('button').last().waitFor();
     await check('change email');
+    // The wallet of a new, unconfirmed customer: empty states and refusals are pages too.
+    for (const [path, name] of [
+      ['/wallet', 'wallet'],
+      ['/wallet/cards', 'cards'],
+      ['/wallet/top-up', 'top-up'],
+      ['/wallet/pay', 'pay, address not confirmed'],
+      ['/wallet/history', 'history'],
+      ['/wallet/disputes', 'disputes'],
+    ]) {
+      await page.goto(`${portal.baseUrl}${path}`);
+      await page.getByRole('link').last().waitFor();
+      await page.waitForLoadState('networkidle');
+      await check(name);
+    }
 
     await context.close();
     for (const [name, list] of Object.entries(found)) {
