@@ -121,6 +121,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(identity::sessions::revoke_session))
         .routes(routes!(identity::sessions::revoke_other_sessions))
         .routes(routes!(breach::pwned_range))
+        .routes(routes!(wallet::history::list_transactions))
+        .routes(routes!(wallet::history::export_transactions_csv))
+        .routes(routes!(wallet::stats::transaction_stats))
 }
 
 pub fn app(state: AppState) -> Router {

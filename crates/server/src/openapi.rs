@@ -8,6 +8,7 @@ use utoipa::OpenApi;
     components(schemas(portal_api::error::ErrorCode, portal_api::error::ErrorDetail, portal_api::error::ErrorBody)),
     tags(
         (name = "identity", description = "Sign-up, email verification, sign-in and sessions"),
+        (name = "wallet", description = "The customer's history, spending per month, export and disputes"),
         (name = "breach", description = "Pwned Passwords range API (k-anonymity)"),
         (name = "operations", description = "Health"),
     )

@@ -138,6 +138,9 @@ async fn the_openapi_document_describes_every_operation() {
         "sign_in_second_factor",
         "email_change",
         "email_change_confirm",
+        "list_transactions",
+        "export_transactions_csv",
+        "transaction_stats",
     ] {
         assert!(
             ids.contains(&expected.to_owned()),
@@ -155,6 +158,9 @@ async fn the_openapi_document_describes_every_operation() {
         "TotpDisableRequest",
         "EmailChangeRequest",
         "EmailChangeConfirm",
+        "TransactionPage",
+        "Transaction",
+        "MonthlySpending",
     ] {
         assert!(
             doc["components"]["schemas"][schema].is_object(),
@@ -163,6 +169,29 @@ async fn the_openapi_document_describes_every_operation() {
     }
     let sign_in = &doc["paths"]["/api/sign-in"]["post"]["responses"];
     assert!(sign_in["202"].is_object(), "{sign_in}");
+    // The history's filters are documented as query parameters.
+    let params: Vec<&str> = doc["paths"]["/api/transactions"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "kind",
+        "status",
+        "from",
+        "to",
+        "min_minor",
+        "max_minor",
+        "merchant",
+        "q",
+        "cursor",
+        "limit",
+    ] {
+        assert!(params.contains(&name), "{name} missing from {params:?}");
+    }
+    let export = &doc["paths"]["/api/transactions/export.csv"]["get"]["responses"]["200"];
+    assert!(export["content"]["text/csv"].is_object(), "{export}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,6 +53,17 @@ const MIGRATIONS: &[Migration] = &[
         name: "ledger",
         sql: include_str!("migrations/0008_ledger.sql"),
     },
+    // 9 to 11 belong to the ledger, top-ups and payment codes (branch `money`).
+    Migration {
+        version: 12,
+        name: "history filters",
+        sql: include_str!("migrations/0012_history.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "disputes",
+        sql: include_str!("migrations/0013_disputes.sql"),
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"

@@ -391,7 +391,7 @@ pub fn utc_time(locale: Locale, unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     let (hour, minute) = (secs / 3600, secs % 3600 / 60);
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = crate::clock::civil_from_days(days);
     // 1970-01-01 was a Thursday.
     let weekday = (days + 3).rem_euclid(7) as usize;
     match locale {
@@ -433,20 +433,6 @@ pub fn utc_time(locale: Locale, unix: i64) -> String {
             )
         }
     }
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

@@ -1,6 +1,29 @@
 //! The wallet: its ledger, how money comes in and goes out, and the customer's history.
 
+pub mod csv;
+pub mod cursor;
+pub mod history;
+pub mod stats;
+
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
+
+/// A stored enum value (`top_up`, `completed`, `JPY`, ...) read back as its type; an unknown
+/// value is a decoding error of the store, never a guess.
+pub fn parse_enum<T: DeserializeOwned>(stored: &str) -> Result<T, sqlx::Error> {
+    T::deserialize(stored.into_deserializer()).map_err(|e: serde::de::value::Error| {
+        sqlx::Error::Decode(format!("unexpected stored value {stored:?}: {e}").into())
+    })
+}
+
+/// The stored (and wire) form of an enum value: its serde name.
+pub fn enum_str<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => unreachable!("not a unit enum: {other:?}"),
+    }
+}
 
 /// The form of a history row's merchant name and memo that text search matches against, and of
 /// the words searched for: NFKC (full-width and half-width alike) and lower case, in any script.
@@ -15,7 +38,22 @@ pub fn search_text(parts: &[Option<&str>]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::search_text;
+    use super::{enum_str, parse_enum, search_text};
+    use portal_api::money::Currency;
+    use portal_api::wallet::{DisputeStatus, TransactionKind};
+
+    #[test]
+    fn enums_are_stored_by_their_wire_names() {
+        assert_eq!(enum_str(&TransactionKind::TopUp), "top_up");
+        assert_eq!(enum_str(&DisputeStatus::MoreInfoNeeded), "more_info_needed");
+        assert_eq!(enum_str(&Currency::JPY), "JPY");
+        assert_eq!(
+            parse_enum::<TransactionKind>("top_up").unwrap(),
+            TransactionKind::TopUp
+        );
+        assert_eq!(parse_enum::<Currency>("USD").unwrap(), Currency::USD);
+        assert!(parse_enum::<TransactionKind>("TopUp").is_err());
+    }
 
     #[test]
     fn search_text_folds_width_and_case_in_every_script() {
