@@ -124,6 +124,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(wallet::history::list_transactions))
         .routes(routes!(wallet::history::export_transactions_csv))
         .routes(routes!(wallet::stats::transaction_stats))
+        .routes(routes!(wallet::disputes::create_dispute))
+        .routes(routes!(wallet::disputes::list_disputes))
+        .routes(routes!(wallet::disputes::get_dispute))
 }
 
 pub fn app(state: AppState) -> Router {

@@ -380,11 +380,20 @@ async fn every_history_endpoint_needs_a_session(app: TestApp) {
         "/api/transactions?bogus=1",
         "/api/transactions/export.csv",
         "/api/transactions/stats",
+        "/api/disputes",
+        "/api/disputes/D-0000-0000-0000",
     ] {
         let (status, body) = common::read(anonymous.get(app.url(path)).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(error_code(&body), "not_signed_in");
     }
+    let r = anonymous
+        .post(app.url("/api/transactions/x/disputes"))
+        .json(&serde_json::json!({"reason": "other", "details": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn another_customers_rows_are_never_reached(app: TestApp) {

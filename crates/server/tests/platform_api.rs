@@ -141,6 +141,9 @@ async fn the_openapi_document_describes_every_operation() {
         "list_transactions",
         "export_transactions_csv",
         "transaction_stats",
+        "create_dispute",
+        "list_disputes",
+        "get_dispute",
     ] {
         assert!(
             ids.contains(&expected.to_owned()),
@@ -161,6 +164,10 @@ async fn the_openapi_document_describes_every_operation() {
         "TransactionPage",
         "Transaction",
         "MonthlySpending",
+        "CreateDisputeRequest",
+        "Dispute",
+        "DisputeEvent",
+        "DisputeSummary",
     ] {
         assert!(
             doc["components"]["schemas"][schema].is_object(),
@@ -192,6 +199,9 @@ async fn the_openapi_document_describes_every_operation() {
     }
     let export = &doc["paths"]["/api/transactions/export.csv"]["get"]["responses"]["200"];
     assert!(export["content"]["text/csv"].is_object(), "{export}");
+    assert!(
+        doc["paths"]["/api/transactions/{id}/disputes"]["post"]["responses"]["201"].is_object()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

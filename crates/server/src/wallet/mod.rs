@@ -2,6 +2,7 @@
 
 pub mod csv;
 pub mod cursor;
+pub mod disputes;
 pub mod history;
 pub mod stats;
 
