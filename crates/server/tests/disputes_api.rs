@@ -515,6 +515,26 @@ async fn bad_dispute_input_is_refused_cleanly(app: TestApp) {
             .await;
         assert_eq!(again["details"], text.as_str());
     }
+    // No query parameters anywhere: a filter that does not exist is refused, not ignored.
+    let (_, list) = c.get("/api/disputes").await;
+    let some = list[0]["id"].as_str().unwrap().to_owned();
+    for path in [
+        "/api/disputes?status=open".to_owned(),
+        "/api/disputes?limit=1".to_owned(),
+        format!("/api/disputes/{some}?expand=all"),
+    ] {
+        let (status, body) = c.get(&path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(error_code(&body), "filter_invalid");
+    }
+    let (status, body) = c
+        .post(
+            &format!("{path}?reason=other"),
+            json!({"reason": "other", "details": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "filter_invalid");
     // Wrong methods and odd ids.
     let r = c
         .client

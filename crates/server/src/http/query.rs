@@ -24,6 +24,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
+/// The query of an endpoint that takes none: any parameter is refused rather than ignored, so a
+/// client that believes in a filter that does not exist learns so at once.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
 /// `400 filter_invalid`, naming the offending parameter when there is one.
 pub fn filter_invalid(field: Option<&'static str>, message: impl Into<String>) -> ApiError {
     ApiError {

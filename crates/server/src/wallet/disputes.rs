@@ -10,6 +10,7 @@ use super::{enum_str, parse_enum};
 use crate::db::Db;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
+use crate::http::query::{NoParams, Query};
 use crate::identity::session::SignedIn;
 use crate::mail::templates;
 use crate::AppState;
@@ -68,7 +69,7 @@ fn plausible_id(id: &str) -> bool {
     request_body = CreateDisputeRequest,
     responses(
         (status = 201, description = "The dispute, submitted", body = Dispute),
-        (status = 400, description = "Malformed JSON or wrong types (`invalid_json`)", body = ErrorBody),
+        (status = 400, description = "Malformed JSON or wrong types (`invalid_json`), or any query parameter (`filter_invalid`)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such transaction of this customer", body = ErrorBody),
         (status = 409, description = "The transaction already has an open dispute (`dispute_exists`)", body = ErrorBody),
@@ -80,6 +81,7 @@ pub async fn create_dispute(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
+    _: Query<NoParams>,
     Json(req): Json<CreateDisputeRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<Dispute>)> {
     let details = DisputeDetails::parse(&req.details)?;
@@ -152,11 +154,13 @@ pub async fn create_dispute(
 #[utoipa::path(get, path = "/api/disputes", operation_id = "list_disputes", tag = "wallet",
     responses(
         (status = 200, description = "The customer's disputes, newest first", body = Vec<Dispute>),
+        (status = 400, description = "Any query parameter: there are no filters (`filter_invalid`)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
 pub async fn list_disputes(
     State(state): State<AppState>,
     me: SignedIn,
+    _: Query<NoParams>,
 ) -> ApiResult<axum::Json<Vec<Dispute>>> {
     Ok(axum::Json(load(&state.db, &me.account.id, None).await?))
 }
@@ -166,6 +170,7 @@ pub async fn list_disputes(
     params(("id" = String, Path, description = "A dispute id (its number), e.g. D-7KQ2-M9XA-4TRB")),
     responses(
         (status = 200, description = "The dispute", body = Dispute),
+        (status = 400, description = "Any query parameter (`filter_invalid`)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such dispute of this customer", body = ErrorBody),
     ))]
@@ -173,6 +178,7 @@ pub async fn get_dispute(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
+    _: Query<NoParams>,
 ) -> ApiResult<axum::Json<Dispute>> {
     if !plausible_id(&id) {
         return Err(not_found("dispute"));
