@@ -20,6 +20,9 @@ use portal_server::wallet::cursor::{self, Key};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+/// The query string of the i-th request of a case.
+type QueryFor = Box<dyn Fn(usize) -> String>;
+
 const PASSWORD: &str = "violet-kettle-harbour-81-sprocket";
 
 struct Size {
@@ -228,7 +231,7 @@ async fn run(name: &str, pg_admin: Option<String>, size: &Size) {
         ));
     }
     let month = 30 * 86_400;
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    let cases: Vec<(&str, QueryFor)> = vec![
         ("first page (50 rows)", Box::new(|_| String::new())),
         (
             "deep page via cursor (rows 50,000-95,000 down)",
