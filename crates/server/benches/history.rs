@@ -234,7 +234,7 @@ async fn run(name: &str, pg_admin: Option<String>, size: &Size) {
     let cases: Vec<(&str, QueryFor)> = vec![
         ("first page (50 rows)", Box::new(|_| String::new())),
         (
-            "deep page via cursor (rows 50,000-95,000 down)",
+            "deep page via cursor (50% to 95% down the wallet)",
             Box::new(move |i| format!("cursor={}", deep[i % deep.len()])),
         ),
         (
