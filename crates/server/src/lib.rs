@@ -148,6 +148,12 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(wallet::payment_code::payment_code))
         .routes(routes!(wallet::merchant::merchant_redeem))
         .routes(routes!(breach::pwned_range))
+        .routes(routes!(wallet::history::list_transactions))
+        .routes(routes!(wallet::history::export_transactions_csv))
+        .routes(routes!(wallet::stats::transaction_stats))
+        .routes(routes!(wallet::disputes::create_dispute))
+        .routes(routes!(wallet::disputes::list_disputes))
+        .routes(routes!(wallet::disputes::get_dispute))
 }
 
 pub fn app(state: AppState) -> Router {

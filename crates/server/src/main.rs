@@ -196,7 +196,7 @@ fn seed_demo() -> ExitCode {
             }
         };
         let day = |t: i64| {
-            let (y, m, d) = portal_server::mail::templates::civil_from_days(t.div_euclid(86_400));
+            let (y, m, d) = portal_server::clock::civil_from_days(t.div_euclid(86_400));
             format!("{y}-{m:02}-{d:02}")
         };
         if demo.created {

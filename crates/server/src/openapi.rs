@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
     components(schemas(portal_api::error::ErrorCode, portal_api::error::ErrorDetail, portal_api::error::ErrorBody)),
     tags(
         (name = "identity", description = "Sign-up, email verification, sign-in and sessions"),
-        (name = "wallet", description = "Balance, cards, top-ups and payment codes"),
+        (name = "wallet", description = "Balance, cards, top-ups, payment codes, history, spending per month, export and disputes"),
         (name = "merchant", description = "The merchant API: redeem a customer's payment code (API key, not a browser)"),
         (name = "processor", description = "Callbacks from the card processor (HMAC-signed)"),
         (name = "breach", description = "Pwned Passwords range API (k-anonymity)"),

@@ -146,6 +146,12 @@ async fn the_openapi_document_describes_every_operation() {
         "processor_callback",
         "payment_code",
         "merchant_redeem",
+        "list_transactions",
+        "export_transactions_csv",
+        "transaction_stats",
+        "create_dispute",
+        "list_disputes",
+        "get_dispute",
     ] {
         assert!(
             ids.contains(&expected.to_owned()),
@@ -172,6 +178,12 @@ async fn the_openapi_document_describes_every_operation() {
         "RedeemRequest",
         "Redemption",
         "Settlement",
+        "TransactionPage",
+        "MonthlySpending",
+        "CreateDisputeRequest",
+        "Dispute",
+        "DisputeEvent",
+        "DisputeSummary",
     ] {
         assert!(
             doc["components"]["schemas"][schema].is_object(),
@@ -200,6 +212,32 @@ async fn the_openapi_document_describes_every_operation() {
     assert_eq!(
         doc["components"]["securitySchemes"]["merchant_key"]["scheme"],
         "bearer"
+    );
+    // The history's filters are documented as query parameters.
+    let params: Vec<&str> = doc["paths"]["/api/transactions"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "kind",
+        "status",
+        "from",
+        "to",
+        "min_minor",
+        "max_minor",
+        "merchant",
+        "q",
+        "cursor",
+        "limit",
+    ] {
+        assert!(params.contains(&name), "{name} missing from {params:?}");
+    }
+    let export = &doc["paths"]["/api/transactions/export.csv"]["get"]["responses"]["200"];
+    assert!(export["content"]["text/csv"].is_object(), "{export}");
+    assert!(
+        doc["paths"]["/api/transactions/{id}/disputes"]["post"]["responses"]["201"].is_object()
     );
 }
 

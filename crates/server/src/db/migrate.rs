@@ -63,6 +63,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "payment codes",
         sql: include_str!("migrations/0010_payment_codes.sql"),
     },
+    Migration {
+        version: 12,
+        name: "history filters",
+        sql: include_str!("migrations/0012_history.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "disputes",
+        sql: include_str!("migrations/0013_disputes.sql"),
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"

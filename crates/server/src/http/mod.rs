@@ -4,4 +4,5 @@ pub mod assets;
 pub mod client;
 pub mod error;
 pub mod json;
+pub mod query;
 pub mod security;

@@ -374,6 +374,59 @@ pub fn email_changed(locale: Locale, to: &str, new_masked: &str, sign_in_link: &
     }
 }
 
+/// What the dispute mail says about the disputed transaction.
+pub struct DisputeFacts<'a> {
+    /// The dispute's number (its id).
+    pub number: &'a str,
+    pub amount: portal_api::money::Money,
+    pub merchant: Option<&'a str>,
+    /// When the transaction happened, seconds since the Unix epoch.
+    pub at: i64,
+}
+
+/// Sent when the customer submits a dispute: its number to quote, what it is about, where to
+/// follow it.
+pub fn dispute_submitted(locale: Locale, to: &str, facts: &DisputeFacts, link: &str) -> Mail {
+    let number = facts.number;
+    let amount = facts.amount.format(locale);
+    let when = utc_time(locale, facts.at);
+    let (subject, body) = match locale {
+        Locale::En => {
+            let merchant = facts.merchant.unwrap_or("no store");
+            (
+                format!("{SERVICE_NAME}: we received your dispute {number}"),
+                format!(
+                    "We received your dispute of a transaction on your {SERVICE_NAME} account.\n\n\
+                     Dispute number: {number}\nTransaction: {amount}, {merchant}, {when}\n\n\
+                     Quote the number whenever you contact support. You can follow every step of the \
+                     dispute, and add to it when we ask, here:\n\n{link}\n\n\
+                     If you did not submit this dispute, someone else is signed in to your account: \
+                     change your password at once and contact support.\n"
+                ),
+            )
+        }
+        Locale::Ja => {
+            let merchant = facts.merchant.unwrap_or("店舗なし");
+            (
+                format!("{SERVICE_NAME}：異議申し立て（受付番号 {number}）を受け付けました"),
+                format!(
+                    "{SERVICE_NAME}アカウントの取引について、異議申し立てを受け付けました。\n\n\
+                     受付番号：{number}\n取引：{amount}、{merchant}、{when}\n\n\
+                     サポートへお問い合わせの際は、この受付番号をお伝えください。対応状況は次のページでいつでも確認でき、\
+                     追加の情報をお願いした際もこちらからご回答いただけます。\n\n{link}\n\n\
+                     この申し立てにお心当たりのない場合は、第三者がお客様のアカウントにログインしています。\
+                     ただちにパスワードを変更し、サポートにご連絡ください。\n"
+                ),
+            )
+        }
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
 /// `h…@example.jp`: the first character of the local part and the whole domain.
 pub fn mask_email(address: &str) -> String {
     match address.rsplit_once('@') {
@@ -391,7 +444,7 @@ pub fn utc_time(locale: Locale, unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     let (hour, minute) = (secs / 3600, secs % 3600 / 60);
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = crate::clock::civil_from_days(days);
     // 1970-01-01 was a Thursday.
     let weekday = (days + 3).rem_euclid(7) as usize;
     match locale {
@@ -433,20 +486,6 @@ pub fn utc_time(locale: Locale, unix: i64) -> String {
             )
         }
     }
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -504,6 +543,20 @@ mod tests {
                 email_change_taken(locale, "a@b.cd", "L"),
                 email_change_requested(locale, "a@b.cd", "n…@x.y", "L"),
                 email_changed(locale, "a@b.cd", "n…@x.y", "L"),
+                dispute_submitted(
+                    locale,
+                    "a@b.cd",
+                    &DisputeFacts {
+                        number: "D-L",
+                        amount: portal_api::money::Money {
+                            minor: -500,
+                            currency: portal_api::money::Currency::JPY,
+                        },
+                        merchant: None,
+                        at: 0,
+                    },
+                    "L",
+                ),
             ];
             for mail in mails {
                 assert!(mail.body.contains('L'), "{}", mail.subject);

@@ -105,7 +105,7 @@ pub fn parse_card(req: &AddCardRequest, now: i64) -> ApiResult<CardDetails> {
     if !(1..=12).contains(&req.exp_month) {
         return Err(card_invalid("exp_month", "The expiry month is 1 to 12."));
     }
-    let (year, month, _) = crate::mail::templates::civil_from_days(now.div_euclid(86_400));
+    let (year, month, _) = crate::clock::civil_from_days(now.div_euclid(86_400));
     let exp_year = i64::from(req.exp_year);
     if !(1000..=9999).contains(&exp_year) || exp_year > year + MAX_YEARS_AHEAD {
         return Err(card_invalid(

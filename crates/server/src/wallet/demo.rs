@@ -414,7 +414,7 @@ pub async fn seed(state: &AppState) -> Result<Demo, String> {
     let (card_id, brand, last4) = match card {
         Some(c) => c,
         None => {
-            let (year, _, _) = crate::mail::templates::civil_from_days(end.div_euclid(DAY));
+            let (year, _, _) = crate::clock::civil_from_days(end.div_euclid(DAY));
             let details = CardDetails {
                 number: DEMO_CARD.into(),
                 exp_month: 12,
@@ -588,8 +588,7 @@ async fn history(
                 },
             ));
         }
-        let (_, _, day_of_month) =
-            crate::mail::templates::civil_from_days(day_start.div_euclid(DAY));
+        let (_, _, day_of_month) = crate::clock::civil_from_days(day_start.div_euclid(DAY));
         for (index, sub) in SUBSCRIPTIONS.iter().enumerate() {
             if i64::from(day_of_month) == sub.2 {
                 events.push((

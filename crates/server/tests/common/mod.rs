@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod factor;
+pub mod ledger;
 pub mod mailbox;
 pub mod wallet;
 
@@ -205,6 +206,89 @@ impl TestApp {
             .await
             .unwrap();
         n
+    }
+}
+
+/// A signed-in customer in a browser of their own (own cookie jar).
+pub struct Customer {
+    pub id: String,
+    pub email: String,
+    pub client: reqwest::Client,
+    base: String,
+}
+
+impl Customer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        read(self.client.get(self.url(path)).send().await.unwrap()).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(
+            self.client
+                .post(self.url(path))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Sends `body` as it is, for malformed and oversized input.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        read(r).await
+    }
+}
+
+impl TestApp {
+    /// A new customer (registered in `locale`, address verified) signed in in a browser of
+    /// their own.
+    pub async fn customer(&self, tag: &str, locale: &str) -> Customer {
+        let email = unique_email(tag);
+        let (status, _) = self
+            .post(
+                "/api/register",
+                serde_json::json!({"email": email, "password": STRONG_PASSWORD, "locale": locale}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let token = self.mailbox.verification_token(&email).await;
+        let (status, _) = self
+            .post("/api/verify-email", serde_json::json!({"token": token}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let client = self.new_client();
+        let r = client
+            .post(self.url("/api/sign-in"))
+            .json(&serde_json::json!({"email": email, "password": STRONG_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let (status, me) = read(r).await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        Customer {
+            id: me["id"].as_str().unwrap().to_owned(),
+            email,
+            client,
+            base: self.base.clone(),
+        }
     }
 }
 

@@ -1,0 +1,390 @@
+//! Disputes: a customer says a transaction of theirs is wrong, and always sees what happens to
+//! that claim as a timeline (submitted, under review, more information needed, refunded,
+//! declined with a reason). One open dispute per transaction, enforced by the database.
+//!
+//! Another customer's transaction or dispute is "not found", exactly like an id that never
+//! existed: every query is scoped to the signed-in customer.
+
+use super::history::{self, HistoryRow};
+use super::{enum_str, parse_enum};
+use crate::db::Db;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::Json;
+use crate::http::query::{NoParams, Query};
+use crate::identity::session::SignedIn;
+use crate::mail::templates;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use portal_api::error::{ErrorBody, ErrorCode, FieldError};
+use portal_api::wallet::{
+    CreateDisputeRequest, Dispute, DisputeDetails, DisputeEvent, DisputeReason, DisputeStatus,
+};
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// The statuses that keep a dispute open; the partial unique index `disputes_one_open` lists
+/// the same ones.
+const OPEN_STATUSES_SQL: &str = "('submitted', 'under_review', 'more_info_needed')";
+
+/// A new dispute's id, which is also the number the customer quotes: `D-` and twelve Crockford
+/// base-32 characters (60 random bits) in groups of four, e.g. `D-7KQ2-M9XA-4TRB`.
+pub fn new_number() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let bits = rand::random::<u64>();
+    let mut out = String::from("D");
+    for i in 0..12 {
+        if i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(ALPHABET[((bits >> (i * 5)) & 31) as usize] as char);
+    }
+    out
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+fn not_found(what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        format!("No such {what}."),
+    )
+}
+
+/// Ids are short; a longer one, or one with NUL, is nobody's and is not sent to the store.
+fn plausible_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && !id.contains('\0')
+}
+
+/// Dispute one of the customer's own transactions. The details are stored exactly as typed.
+/// The customer is mailed the dispute's number.
+#[utoipa::path(post, path = "/api/transactions/{id}/disputes", operation_id = "create_dispute", tag = "wallet",
+    params(("id" = String, Path, description = "A transaction id from list_transactions")),
+    request_body = CreateDisputeRequest,
+    responses(
+        (status = 201, description = "The dispute, submitted", body = Dispute),
+        (status = 400, description = "Malformed JSON or wrong types (`invalid_json`), or any query parameter (`filter_invalid`)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such transaction of this customer", body = ErrorBody),
+        (status = 409, description = "The transaction already has an open dispute (`dispute_exists`)", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "Details empty, over 4,000 characters, or containing NUL (`details_required`, `details_too_long`, `details_invalid`)", body = ErrorBody),
+    ))]
+pub async fn create_dispute(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    _: Query<NoParams>,
+    Json(req): Json<CreateDisputeRequest>,
+) -> ApiResult<(StatusCode, axum::Json<Dispute>)> {
+    let details = DisputeDetails::parse(&req.details)?;
+    let account = &me.account;
+    if !plausible_id(&id) {
+        return Err(not_found("transaction"));
+    }
+    let transaction = history::find(&state.db, &account.id, &id)
+        .await?
+        .ok_or_else(|| not_found("transaction"))?;
+
+    let number = new_number();
+    let now = crate::clock::now();
+    let mut tx = state.db.pool.begin().await?;
+    // The insert is the check: the partial unique index lets only one open dispute exist per
+    // transaction, however many requests race.
+    let inserted: Option<(String,)> = sqlx::query_as(
+        "INSERT INTO disputes (id, account_id, transaction_id, reason, details, status, created_at, updated_at, created_micros)
+         VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $6, $7)
+         ON CONFLICT DO NOTHING
+         RETURNING id",
+    )
+    .bind(&number)
+    .bind(&account.id)
+    .bind(&transaction.id)
+    .bind(enum_str(&req.reason))
+    .bind(details.as_str())
+    .bind(now)
+    .bind(now_micros())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if inserted.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::DisputeExists,
+            "This transaction already has an open dispute.",
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO dispute_events (dispute_id, seq, status, note, created_at)
+         VALUES ($1, 1, 'submitted', NULL, $2)",
+    )
+    .bind(&number)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let mail = templates::dispute_submitted(
+        account.locale(),
+        &account.email,
+        &templates::DisputeFacts {
+            number: &number,
+            amount: transaction.amount,
+            merchant: transaction.merchant.as_deref(),
+            at: transaction.created_at,
+        },
+        &format!("{}/disputes/{number}", state.config.public_url.base),
+    );
+    state.outbox.queue(&mut tx, &mail).await?;
+    tx.commit().await?;
+    state.outbox.wake();
+
+    let dispute = load(&state.db, &account.id, Some(&number))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::internal("a dispute just created cannot be read"))?;
+    Ok((StatusCode::CREATED, axum::Json(dispute)))
+}
+
+/// The customer's disputes, newest first, each with its transaction and timeline.
+#[utoipa::path(get, path = "/api/disputes", operation_id = "list_disputes", tag = "wallet",
+    responses(
+        (status = 200, description = "The customer's disputes, newest first", body = Vec<Dispute>),
+        (status = 400, description = "Any query parameter: there are no filters (`filter_invalid`)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ))]
+pub async fn list_disputes(
+    State(state): State<AppState>,
+    me: SignedIn,
+    _: Query<NoParams>,
+) -> ApiResult<axum::Json<Vec<Dispute>>> {
+    Ok(axum::Json(load(&state.db, &me.account.id, None).await?))
+}
+
+/// One of the customer's disputes with its timeline, oldest event first.
+#[utoipa::path(get, path = "/api/disputes/{id}", operation_id = "get_dispute", tag = "wallet",
+    params(("id" = String, Path, description = "A dispute id (its number), e.g. D-7KQ2-M9XA-4TRB")),
+    responses(
+        (status = 200, description = "The dispute", body = Dispute),
+        (status = 400, description = "Any query parameter (`filter_invalid`)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such dispute of this customer", body = ErrorBody),
+    ))]
+pub async fn get_dispute(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    _: Query<NoParams>,
+) -> ApiResult<axum::Json<Dispute>> {
+    if !plausible_id(&id) {
+        return Err(not_found("dispute"));
+    }
+    load(&state.db, &me.account.id, Some(&id))
+        .await?
+        .pop()
+        .map(axum::Json)
+        .ok_or_else(|| not_found("dispute"))
+}
+
+/// The customer's disputes (or the one with id `only`), newest first, complete.
+pub async fn load(
+    db: &Db,
+    account_id: &str,
+    only: Option<&str>,
+) -> Result<Vec<Dispute>, sqlx::Error> {
+    let only_clause = if only.is_some() { " AND d.id = $2" } else { "" };
+    let sql = format!(
+        "SELECT d.id AS dispute_id, d.reason, d.details, d.status AS dispute_status,
+                d.created_at AS dispute_created_at,
+                t.id, t.kind, t.status, t.amount_minor, t.currency, t.merchant_name, t.memo, t.created_at
+         FROM disputes d JOIN wallet_transactions t ON t.id = d.transaction_id AND t.account_id = d.account_id
+         WHERE d.account_id = $1{only_clause}
+         ORDER BY d.created_micros DESC, d.id DESC"
+    );
+    let mut q = sqlx::query(&sql).bind(account_id);
+    if let Some(id) = only {
+        q = q.bind(id);
+    }
+    let rows = q.fetch_all(&db.pool).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    let events_sql = format!(
+        "SELECT e.dispute_id, e.status, e.note, e.created_at FROM dispute_events e
+         JOIN disputes d ON d.id = e.dispute_id
+         WHERE d.account_id = $1{only_clause}
+         ORDER BY e.dispute_id, e.seq"
+    );
+    let mut q = sqlx::query(&events_sql).bind(account_id);
+    if let Some(id) = only {
+        q = q.bind(id);
+    }
+    let mut timelines: HashMap<String, Vec<DisputeEvent>> = HashMap::new();
+    for row in q.fetch_all(&db.pool).await? {
+        timelines
+            .entry(row.try_get("dispute_id")?)
+            .or_default()
+            .push(DisputeEvent {
+                status: parse_enum(&row.try_get::<String, _>("status")?)?,
+                at: row.try_get("created_at")?,
+                note: row.try_get("note")?,
+            });
+    }
+
+    let mut transactions = Vec::with_capacity(rows.len());
+    for row in &rows {
+        transactions.push(HistoryRow::from_row(row)?);
+    }
+    let ids: Vec<&str> = transactions.iter().map(|t| t.id.as_str()).collect();
+    let summaries = history::dispute_summaries(db, account_id, &ids).await?;
+
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, transaction) in rows.iter().zip(transactions) {
+        let id: String = row.try_get("dispute_id")?;
+        let summary = summaries.get(&transaction.id).cloned();
+        out.push(Dispute {
+            transaction: transaction.into_transaction(summary),
+            reason: parse_enum::<DisputeReason>(&row.try_get::<String, _>("reason")?)?,
+            details: row.try_get("details")?,
+            status: parse_enum(&row.try_get::<String, _>("dispute_status")?)?,
+            created_at: row.try_get("dispute_created_at")?,
+            timeline: timelines.remove(&id).unwrap_or_default(),
+            id,
+        });
+    }
+    Ok(out)
+}
+
+/// Why a status change was refused.
+#[derive(Debug)]
+pub enum TimelineError {
+    NotFound,
+    /// Refunded or declined: final.
+    Closed,
+    /// `submitted` is only ever the first event.
+    NotAStep,
+    /// More information needed and declined say what or why.
+    NoteRequired,
+    /// Only more information needed and declined carry a note.
+    NoteNotAllowed,
+    /// The note breaks the free-text rules (empty, over 4,000 characters, NUL).
+    Note(FieldError),
+    Store(sqlx::Error),
+}
+
+impl From<sqlx::Error> for TimelineError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl std::fmt::Display for TimelineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound => f.write_str("no such dispute"),
+            Self::Closed => f.write_str("the dispute is closed"),
+            Self::NotAStep => f.write_str("submitted is only the first event"),
+            Self::NoteRequired => f.write_str("this status needs a note"),
+            Self::NoteNotAllowed => f.write_str("this status takes no note"),
+            Self::Note(e) => write!(f, "note: {}", e.message()),
+            Self::Store(e) => write!(f, "store: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for TimelineError {}
+
+/// Moves an open dispute to `status`, appending the event to its timeline; what the support
+/// console calls. `more_info_needed` and `declined` need a note (what is asked for, why it was
+/// declined), checked by the same rules as a dispute's details and kept exactly; the other
+/// statuses take none. Refunded and declined close the dispute for good (the transaction may then
+/// be disputed again). Moving the money of a refund is the ledger's business, not this one's.
+pub async fn record_status(
+    db: &Db,
+    dispute_id: &str,
+    status: DisputeStatus,
+    note: Option<&str>,
+) -> Result<DisputeEvent, TimelineError> {
+    let needs_note = matches!(
+        status,
+        DisputeStatus::MoreInfoNeeded | DisputeStatus::Declined
+    );
+    if status == DisputeStatus::Submitted {
+        return Err(TimelineError::NotAStep);
+    }
+    let note = match (note, needs_note) {
+        (None, true) => return Err(TimelineError::NoteRequired),
+        (Some(_), false) => return Err(TimelineError::NoteNotAllowed),
+        (Some(text), true) => Some(
+            DisputeDetails::parse(text)
+                .map_err(TimelineError::Note)?
+                .as_str()
+                .to_owned(),
+        ),
+        (None, false) => None,
+    };
+    let now = crate::clock::now();
+    let mut tx = db.pool.begin().await?;
+    // The write comes first, so concurrent changes of one dispute queue up behind its row lock
+    // (SQLite: the write lock) instead of reading the same last event.
+    let changed = sqlx::query(&format!(
+        "UPDATE disputes SET status = $1, updated_at = $2 WHERE id = $3 AND status IN {OPEN_STATUSES_SQL}"
+    ))
+    .bind(enum_str(&status))
+    .bind(now)
+    .bind(dispute_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM disputes WHERE id = $1")
+            .bind(dispute_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        return Err(if exists.is_some() {
+            TimelineError::Closed
+        } else {
+            TimelineError::NotFound
+        });
+    }
+    sqlx::query(
+        "INSERT INTO dispute_events (dispute_id, seq, status, note, created_at)
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM dispute_events WHERE dispute_id = $1",
+    )
+    .bind(dispute_id)
+    .bind(enum_str(&status))
+    .bind(note.as_deref())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(DisputeEvent {
+        status,
+        at: now,
+        note,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_readable_and_random() {
+        let a = new_number();
+        assert_eq!(a.len(), 16, "{a}");
+        assert!(a.starts_with("D-"));
+        let groups: Vec<&str> = a[2..].split('-').collect();
+        assert_eq!(groups.len(), 3);
+        assert!(groups.iter().all(|g| g.len() == 4
+            && g.bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())));
+        assert!(!a.contains(['I', 'L', 'O', 'U']));
+        assert_ne!(a, new_number());
+    }
+}
