@@ -150,6 +150,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(breach::pwned_range))
         .routes(routes!(wallet::history::list_transactions))
         .routes(routes!(wallet::history::export_transactions_csv))
+        .routes(routes!(wallet::history::get_transaction))
         .routes(routes!(wallet::stats::transaction_stats))
         .routes(routes!(wallet::disputes::create_dispute))
         .routes(routes!(wallet::disputes::list_disputes))

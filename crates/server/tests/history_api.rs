@@ -459,6 +459,23 @@ async fn another_customers_rows_are_never_reached(app: TestApp) {
     }
     let (_, page) = alice.get("/api/transactions?q=coffee").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
+
+    // One transaction by id: her own reads as in the list; Bob's answers exactly like none.
+    let own = &page["items"][0];
+    let (status, one) = alice
+        .get(&format!(
+            "/api/transactions/{}",
+            own["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(&one, own);
+    let (status, theirs) = alice.get(&format!("/api/transactions/{}", bobs[0])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, unknown) = alice.get("/api/transactions/no-such-id").await;
+    assert_eq!(theirs, unknown);
+    let (status, _) = alice.get("/api/transactions/a%00b").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let spent = |stats: Value| -> i64 {
         stats["months"]
             .as_array()

@@ -147,6 +147,7 @@ async fn the_openapi_document_describes_every_operation() {
         "payment_code",
         "merchant_redeem",
         "list_transactions",
+        "get_transaction",
         "export_transactions_csv",
         "transaction_stats",
         "create_dispute",

@@ -49,7 +49,7 @@ fn now_micros() -> i64 {
         .unwrap_or(0)
 }
 
-fn not_found(what: &str) -> ApiError {
+pub fn not_found(what: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         ErrorCode::NotFound,
@@ -58,7 +58,7 @@ fn not_found(what: &str) -> ApiError {
 }
 
 /// Ids are short; a longer one, or one with NUL, is nobody's and is not sent to the store.
-fn plausible_id(id: &str) -> bool {
+pub fn plausible_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && !id.contains('\0')
 }
 
@@ -137,7 +137,10 @@ pub async fn create_dispute(
             merchant: transaction.merchant.as_deref(),
             at: transaction.created_at,
         },
-        &format!("{}/disputes/{number}", state.config.public_url.base),
+        &format!(
+            "{}/wallet/dispute?id={number}",
+            state.config.public_url.base
+        ),
     );
     state.outbox.queue(&mut tx, &mail).await?;
     tx.commit().await?;

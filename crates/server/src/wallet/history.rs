@@ -8,11 +8,11 @@ use super::cursor::{self, Key};
 use super::{csv, parse_enum};
 use crate::db::{Backend, Db};
 use crate::http::error::ApiResult;
-use crate::http::query::{filter_invalid, Query};
+use crate::http::query::{filter_invalid, NoParams, Query};
 use crate::identity::session::SignedIn;
 use crate::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use portal_api::error::ErrorBody;
@@ -390,6 +390,32 @@ pub async fn find(db: &Db, account_id: &str, id: &str) -> Result<Option<HistoryR
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(HistoryRow::from_row).transpose()
+}
+
+/// One of the customer's transactions, with its dispute summary.
+#[utoipa::path(get, path = "/api/transactions/{id}", operation_id = "get_transaction", tag = "wallet",
+    params(("id" = String, Path, description = "A transaction id from list_transactions")),
+    responses(
+        (status = 200, description = "The transaction", body = Transaction),
+        (status = 400, description = "Any query parameter (`filter_invalid`)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such transaction of this customer: another customer's id answers exactly like an unknown one", body = ErrorBody),
+    ))]
+pub async fn get_transaction(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    _: Query<NoParams>,
+) -> ApiResult<axum::Json<Transaction>> {
+    let account_id = &me.account.id;
+    if !super::disputes::plausible_id(&id) {
+        return Err(super::disputes::not_found("transaction"));
+    }
+    let row = find(&state.db, account_id, &id)
+        .await?
+        .ok_or_else(|| super::disputes::not_found("transaction"))?;
+    let mut found = with_disputes(&state.db, account_id, vec![row]).await?;
+    Ok(axum::Json(found.remove(0)))
 }
 
 /// The customer's history, newest first, a page at a time. Filters combine (all must match);
