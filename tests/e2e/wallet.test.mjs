@@ -87,7 +87,7 @@ test('top up with step-up, pay at a store with the code on screen, find the paym
   await qr.waitFor();
   const png = PNG.sync.read(await qr.screenshot());
   const scanned = jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data;
-  const digits = (await page.getByText(/^Payment code:/).textContent()).replace(/\D/g, '');
+  const digits = (await page.getByRole('paragraph').filter({ hasText: /^Payment code:/ }).textContent()).replace(/\D/g, '');
   assert.equal(scanned, digits);
   const paid = await redeem(digits, 1280, MEMO);
   assert.equal(paid.status, 201, JSON.stringify(paid.body));
