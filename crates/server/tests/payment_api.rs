@@ -25,6 +25,7 @@ on_both_backends!(
     fifty_payments_at_once_through_the_merchant_api,
     only_the_merchant_api_skips_the_same_origin_check,
     a_code_pays_only_from_its_own_wallet,
+    endpoints_without_input_ignore_whatever_is_sent,
 );
 
 async fn customer_with(app: &TestApp, minor: i64) -> String {
@@ -598,4 +599,49 @@ async fn a_code_pays_only_from_its_own_wallet(app: TestApp) {
     let (_, cards) = bob.get("/api/cards").await;
     assert_eq!(cards.as_array().unwrap().len(), 1);
     let _ = VISA;
+}
+
+/// The wallet, the card list and a new payment code take no input: junk query strings and bodies
+/// (malformed, huge, of another type) change nothing, crash nothing and answer as usual.
+async fn endpoints_without_input_ignore_whatever_is_sent(app: TestApp) {
+    customer_with(&app, 1_000).await;
+    let (_, wallet) = app.get("/api/wallet").await;
+    let (_, cards) = app.get("/api/cards").await;
+    for query in [
+        "?x=1",
+        "?balance=999999",
+        "?%00=%00",
+        "?q=%3Cscript%3E",
+        "?a=1&a=2",
+    ] {
+        assert_eq!(
+            app.get(&format!("/api/wallet{query}")).await,
+            (StatusCode::OK, wallet.clone())
+        );
+        assert_eq!(
+            app.get(&format!("/api/cards{query}")).await,
+            (StatusCode::OK, cards.clone())
+        );
+    }
+    let huge = "x".repeat(64 * 1024);
+    for (content_type, body) in [
+        ("application/json", "{not json".to_owned()),
+        (
+            "application/json",
+            r#"{"code":"1234567890123456","minor":-5}"#.to_owned(),
+        ),
+        ("text/plain", huge.clone()),
+        ("application/json", format!(r#"{{"pad":"{huge}"}}"#)),
+    ] {
+        let (status, body) = app.post_raw("/api/payment-codes", content_type, body).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["code"].as_str().unwrap().len(), 16, "{body}");
+    }
+    // Four codes were made; only the last is live, and nothing moved.
+    let live = app
+        .scalar("SELECT COUNT(*) FROM payment_codes WHERE used_at IS NULL AND voided_at IS NULL")
+        .await;
+    assert_eq!(live, 1);
+    assert_eq!(app.balance().await, 1_000);
+    app.assert_ledger_consistent().await;
 }
