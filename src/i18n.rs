@@ -741,7 +741,8 @@ pub(crate) mod tests {
                 | DisputeExists
                 | DetailsRequired
                 | DetailsTooLong
-                | DetailsInvalid | SignatureInvalid
+                | DetailsInvalid
+                | SignatureInvalid
                 | InvalidPrefix
                 | NotFound
                 | MethodNotAllowed

@@ -94,7 +94,11 @@ impl Money {
             return None;
         }
         let digits: String = whole.chars().filter(|&c| c != ',').collect();
-        if !digits.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()) {
+        if !digits
+            .chars()
+            .chain(fraction.chars())
+            .all(|c| c.is_ascii_digit())
+        {
             return None;
         }
         let scale = 10i64.checked_pow(exponent as u32)?;
@@ -150,7 +154,19 @@ mod tests {
         assert_eq!(usd("12.05"), Some(1205));
         assert_eq!(usd("12.5"), Some(1250));
         assert_eq!(usd("1,234.00"), Some(123_400));
-        for bad in ["", "0", "-5", "1.5", "12.", ".5", "1,00", "10,0000", "1e3", "¥100", "99999999999999999999"] {
+        for bad in [
+            "",
+            "0",
+            "-5",
+            "1.5",
+            "12.",
+            ".5",
+            "1,00",
+            "10,0000",
+            "1e3",
+            "¥100",
+            "99999999999999999999",
+        ] {
             assert_eq!(yen(bad), None, "{bad:?}");
         }
         assert_eq!(usd("1.234"), None);
