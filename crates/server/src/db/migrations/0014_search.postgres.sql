@@ -9,5 +9,8 @@
 -- database's owner can create them without being a superuser.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS btree_gin;
+-- fastupdate off: each new row goes into the index at once (some tens of µs per insert) instead of
+-- into a pending list that every search reads through until VACUUM merges it (up to 4 MB: about
+-- 10 ms a search at the end).
 CREATE INDEX wallet_transactions_search ON wallet_transactions
-    USING gin (account_id, search_text gin_trgm_ops);
+    USING gin (account_id, search_text gin_trgm_ops) WITH (fastupdate = off);
