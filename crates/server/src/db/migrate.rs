@@ -1,7 +1,7 @@
 //! Schema migrations, applied in order on start, each once, each in its own transaction.
 //! Several server processes may start at once against one PostgreSQL: an advisory lock
 //! makes them take turns. The schema is written in the SQL both backends speak (`TEXT`,
-//! `BIGINT`); a migration that needs a dialect of its own can carry two texts then.
+//! `BIGINT`); a migration that needs a dialect of its own carries a PostgreSQL text beside it.
 
 use super::{Backend, Db};
 use sqlx::Acquire;
@@ -9,7 +9,10 @@ use sqlx::Acquire;
 struct Migration {
     version: i64,
     name: &'static str,
+    /// The text for both backends, or SQLite's alone when `postgres` is given.
     sql: &'static str,
+    /// PostgreSQL's own text, for a migration whose SQL differs per backend.
+    postgres: Option<&'static str>,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -17,61 +20,85 @@ const MIGRATIONS: &[Migration] = &[
         version: 1,
         name: "identity",
         sql: include_str!("migrations/0001_identity.sql"),
+        postgres: None,
     },
     Migration {
         version: 2,
         name: "session ids",
         sql: include_str!("migrations/0002_session_ids.sql"),
+        postgres: None,
     },
     Migration {
         version: 3,
         name: "password resets",
         sql: include_str!("migrations/0003_password_resets.sql"),
+        postgres: None,
     },
     Migration {
         version: 4,
         name: "second factor",
         sql: include_str!("migrations/0004_second_factor.sql"),
+        postgres: None,
     },
     Migration {
         version: 5,
         name: "pending sign-ins",
         sql: include_str!("migrations/0005_pending_sign_ins.sql"),
+        postgres: None,
     },
     Migration {
         version: 6,
         name: "first sign-in",
         sql: include_str!("migrations/0006_first_sign_in.sql"),
+        postgres: None,
     },
     Migration {
         version: 7,
         name: "email changes",
         sql: include_str!("migrations/0007_email_changes.sql"),
+        postgres: None,
     },
     Migration {
         version: 8,
         name: "ledger",
         sql: include_str!("migrations/0008_ledger.sql"),
+        postgres: None,
     },
     Migration {
         version: 9,
         name: "cards and top-ups",
         sql: include_str!("migrations/0009_cards_and_top_ups.sql"),
+        postgres: None,
     },
     Migration {
         version: 10,
         name: "payment codes",
         sql: include_str!("migrations/0010_payment_codes.sql"),
+        postgres: None,
     },
     Migration {
         version: 12,
         name: "history filters",
         sql: include_str!("migrations/0012_history.sql"),
+        postgres: None,
     },
     Migration {
         version: 13,
         name: "disputes",
         sql: include_str!("migrations/0013_disputes.sql"),
+        postgres: None,
+    },
+    Migration {
+        version: 14,
+        name: "history text search index",
+        sql: include_str!("migrations/0014_search.sqlite.sql"),
+        postgres: Some(include_str!("migrations/0014_search.postgres.sql")),
+    },
+    Migration {
+        version: 15,
+        name: "spending per day",
+        sql: include_str!("migrations/0015_spending_days.sqlite.sql"),
+        postgres: Some(include_str!("migrations/0015_spending_days.postgres.sql")),
     },
 ];
 
@@ -85,7 +112,7 @@ pub async fn run(db: &Db) -> Result<(), sqlx::Error> {
             .execute(&mut *conn)
             .await?;
     }
-    let result = apply_pending(&mut conn).await;
+    let result = apply_pending(&mut conn, db.backend).await;
     if db.backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(LOCK_ID)
@@ -95,7 +122,10 @@ pub async fn run(db: &Db) -> Result<(), sqlx::Error> {
     result
 }
 
-async fn apply_pending(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+async fn apply_pending(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY,
@@ -115,7 +145,11 @@ async fn apply_pending(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error
         if done.is_some() {
             continue;
         }
-        sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
+        let sql = match (backend, m.postgres) {
+            (Backend::Postgres, Some(postgres)) => postgres,
+            _ => m.sql,
+        };
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
         )

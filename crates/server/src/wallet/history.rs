@@ -5,7 +5,7 @@
 //! id can reach another wallet's rows.
 
 use super::cursor::{self, Key};
-use super::{csv, parse_enum};
+use super::{csv, parse_enum, search};
 use crate::db::{Backend, Db};
 use crate::http::error::ApiResult;
 use crate::http::query::{filter_invalid, NoParams, Query};
@@ -44,8 +44,8 @@ pub struct Filter {
     pub min_minor: Option<i64>,
     pub max_minor: Option<i64>,
     pub merchant: Option<String>,
-    /// `LIKE` patterns, one per word of the search, wildcards escaped.
-    pub patterns: Vec<String>,
+    /// The words of the search (`search::words`), every one of which a row must contain.
+    pub words: Vec<String>,
 }
 
 impl Filter {
@@ -78,8 +78,8 @@ impl Filter {
             Some(m) => Some(filter_text(m, "merchant")?.to_owned()),
             None => None,
         };
-        let patterns = match &q.q {
-            Some(text) => search_patterns(filter_text(text, "q")?)?,
+        let words = match &q.q {
+            Some(text) => search_words(filter_text(text, "q")?)?,
             None => Vec::new(),
         };
         Ok(Self {
@@ -90,7 +90,7 @@ impl Filter {
             min_minor,
             max_minor,
             merchant,
-            patterns,
+            words,
         })
     }
 }
@@ -112,32 +112,16 @@ fn filter_text<'a>(text: &'a str, field: &'static str) -> ApiResult<&'a str> {
     Ok(text)
 }
 
-/// One `LIKE` pattern per word, in the form `search_text` stores (NFKC, lower case), with `\`,
-/// `%` and `_` escaped so that they match only themselves.
-fn search_patterns(q: &str) -> ApiResult<Vec<String>> {
-    let normal = super::search_text(&[Some(q)]);
-    let words: Vec<&str> = normal.split_whitespace().collect();
+/// The words of the search, at most [`SEARCH_WORDS_MAX`].
+fn search_words(q: &str) -> ApiResult<Vec<String>> {
+    let words = search::words(q);
     if words.len() > SEARCH_WORDS_MAX {
         return Err(filter_invalid(
             Some("q"),
             format!("Search for at most {SEARCH_WORDS_MAX} words."),
         ));
     }
-    Ok(words
-        .into_iter()
-        .map(|w| {
-            let mut p = String::with_capacity(w.len() + 2);
-            p.push('%');
-            for c in w.chars() {
-                if matches!(c, '\\' | '%' | '_') {
-                    p.push('\\');
-                }
-                p.push(c);
-            }
-            p.push('%');
-            p
-        })
-        .collect())
+    Ok(words)
 }
 
 enum Arg {
@@ -157,8 +141,11 @@ impl Sql {
         format!("${}", self.args.len())
     }
 
+    /// Not kept as a prepared statement: PostgreSQL plans it with its values every time, as a plan
+    /// made once for any values cannot tell a rare word (the trigram index) from a common one (the
+    /// history newest first).
     fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-        let mut q = sqlx::query(&self.text);
+        let mut q = sqlx::query(&self.text).persistent(false);
         for a in &self.args {
             q = match a {
                 Arg::Int(v) => q.bind(*v),
@@ -256,8 +243,21 @@ pub async fn fetch(
         text: String::new(),
         args: Vec::new(),
     };
+    // SQLite reads the trigram index when the searched words are rare in the whole store, and then
+    // only it: `+account_id` keeps the wallet's indexes out of the running (see `search`).
+    let trigrams = match search::fts_query(&filter.words) {
+        Some(fts) if db.backend == Backend::Sqlite && search::rare_in_store(db, &fts).await? => {
+            Some(fts)
+        }
+        _ => None,
+    };
     let me = sql.arg(Arg::Text(account_id.to_owned()));
-    let mut text = format!("SELECT {ROW_COLUMNS} FROM wallet_transactions WHERE account_id = {me}");
+    let account = if trigrams.is_some() {
+        "+account_id"
+    } else {
+        "account_id"
+    };
+    let mut text = format!("SELECT {ROW_COLUMNS} FROM wallet_transactions WHERE {account} = {me}");
     let index = choose_index(filter);
     // SQLite has no statistics unless ANALYZE has run, and then guesses between the equally
     // shaped filter indexes; a unary `+` takes a column out of the running, so the index that
@@ -299,9 +299,22 @@ pub async fn fetch(
         let p = sql.arg(Arg::Text(merchant.clone()));
         text.push_str(&format!(" AND merchant_name = {p}"));
     }
-    for pattern in &filter.patterns {
-        let p = sql.arg(Arg::Text(pattern.clone()));
-        text.push_str(&format!(" AND search_text LIKE {p} ESCAPE '\\'"));
+    for word in &filter.words {
+        let p = sql.arg(Arg::Text(search::like_pattern(word)));
+        // PostgreSQL may read the trigram index only for a word it finds trigrams in: the
+        // expression `search_text || ''` is the same text, but no index is built on it.
+        let column = if db.backend == Backend::Postgres && !search::postgres_indexable(word) {
+            "(search_text || '')"
+        } else {
+            "search_text"
+        };
+        text.push_str(&format!(" AND {column} LIKE {p} ESCAPE '\\'"));
+    }
+    if let Some(fts) = trigrams {
+        let p = sql.arg(Arg::Text(fts));
+        text.push_str(&format!(
+            " AND rowid IN (SELECT rowid FROM wallet_search WHERE wallet_search MATCH {p})"
+        ));
     }
     if let Some(key) = after {
         let at = sql.arg(Arg::Int(key.created_at));

@@ -12,6 +12,7 @@ pub mod merchant;
 pub mod payment_code;
 pub mod processor;
 pub mod rows;
+pub mod search;
 pub mod stats;
 pub mod top_up;
 

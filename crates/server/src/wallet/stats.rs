@@ -1,5 +1,13 @@
 //! Spending per calendar month for the history chart: completed payments less completed refunds,
 //! in the wallet's currency, months cut at local midnight in the offset the page gives.
+//!
+//! Read from `wallet_spending_days` (migration 15: the same sums per UTC day, kept by triggers)
+//! for the whole UTC days of each month, and from the rows for the rest. A local month begins at
+//! UTC midnight only at offset 0; at any other offset (in whole minutes) each boundary cuts a UTC
+//! day in two, and the pieces either side, less than a day each, are summed from the rows and put
+//! in their months. So every second of a month is counted once, from one place or the other, and
+//! the answer is the plain sum over the rows whatever the offset, for about 400 daily rows and a
+//! day of rows per month instead of a year of rows.
 
 use super::parse_enum;
 use crate::clock::{civil_from_days, days_from_civil};
@@ -18,6 +26,7 @@ pub const DEFAULT_MONTHS: u32 = 12;
 pub const MAX_MONTHS: u32 = 24;
 /// UTC-14:00 to UTC+14:00, the widest offsets in use.
 pub const MAX_OFFSET_MINUTES: i32 = 14 * 60;
+const DAY: i64 = 86_400;
 
 /// The calendar months the chart shows: `(year, month, first second, first second of the next)`,
 /// oldest first, the last one holding `now`.
@@ -85,40 +94,12 @@ pub async fn transaction_stats(
     let account_id = &me.account.id;
     let currency = wallet_currency(&state.db, account_id).await?;
     let months = months(crate::clock::now(), count, offset);
-
-    // One range read over the whole span; each row is put in its month by a CASE on the bounds.
-    let mut case = String::from("CASE");
-    for (i, (_, _, _, until)) in months.iter().enumerate() {
-        case.push_str(&format!(" WHEN created_at < {until} THEN {i}"));
-    }
-    case.push_str(" END");
-    let sql = format!(
-        "SELECT {case} AS month, COALESCE(CAST(SUM(amount_minor) AS BIGINT), 0) AS total
-         FROM wallet_transactions
-         WHERE account_id = $1 AND currency = $2 AND status = 'completed'
-           AND kind IN ('payment', 'refund') AND created_at >= $3 AND created_at < $4
-         GROUP BY {case}"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(account_id)
-        .bind(super::enum_str(&currency))
-        .bind(months[0].2)
-        .bind(months[months.len() - 1].3)
-        .fetch_all(&state.db.pool)
-        .await?;
-    let mut totals = vec![0i64; months.len()];
-    for row in rows {
-        let month: i64 = row.try_get::<i64, _>("month")?;
-        let total: i64 = row.try_get("total")?;
-        if let Some(slot) = usize::try_from(month).ok().and_then(|m| totals.get_mut(m)) {
-            // Payments are negative from the customer's side; spending is their size.
-            *slot = total.saturating_neg();
-        }
-    }
+    let sums = month_sums(&state.db, account_id, currency, &months).await?;
     Ok(axum::Json(MonthlySpending {
         months: months
             .iter()
-            .zip(totals)
+            // Payments are negative from the customer's side; spending is their size.
+            .zip(sums.into_iter().map(i64::saturating_neg))
             .map(|((year, month, _, _), spent)| MonthTotal {
                 month: format!("{year:04}-{month:02}"),
                 spent: Money {
@@ -128,6 +109,76 @@ pub async fn transaction_stats(
             })
             .collect(),
     }))
+}
+
+/// The sum of `amount_minor` of the wallet's completed payments and refunds in `currency` created
+/// in each of `months` (those of [`months`]: consecutive, each longer than a day).
+pub async fn month_sums(
+    db: &Db,
+    account_id: &str,
+    currency: Currency,
+    months: &[(i64, u32, i64, i64)],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let currency = super::enum_str(&currency);
+    let mut sums = vec![0i64; months.len()];
+    // Each month's whole UTC days: from the first midnight in it to the last.
+    let whole: Vec<(i64, i64)> = months
+        .iter()
+        .map(|&(_, _, from, until)| {
+            (
+                from + (-from).rem_euclid(DAY),
+                until - until.rem_euclid(DAY),
+            )
+        })
+        .collect();
+    let days: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT day_start, amount_minor FROM wallet_spending_days
+         WHERE account_id = $1 AND currency = $2 AND day_start >= $3 AND day_start < $4",
+    )
+    .bind(account_id)
+    .bind(&currency)
+    .bind(whole[0].0)
+    .bind(whole[whole.len() - 1].1)
+    .fetch_all(&db.pool)
+    .await?;
+    for (day, amount) in days {
+        // A day cut by a month's boundary is in no month's whole days: its rows are read below.
+        if let Some(i) = whole.iter().position(|&(a, b)| a <= day && day < b) {
+            sums[i] += amount;
+        }
+    }
+
+    // The rest of each month, before its first midnight and after its last: one index range each,
+    // summed on its own (a UNION ALL of plain range sums, which no planner reads another way).
+    let mut pieces = Vec::new();
+    for (i, (&(_, _, from, until), &(first, last))) in months.iter().zip(&whole).enumerate() {
+        for (a, b) in [(from, first), (last, until)] {
+            if a < b {
+                pieces.push(format!(
+                    "SELECT {i} AS month, COALESCE(CAST(SUM(amount_minor) AS BIGINT), 0) AS total
+                     FROM wallet_transactions
+                     WHERE account_id = $1 AND status = 'completed' AND created_at >= {a}
+                       AND created_at < {b} AND currency = $2 AND kind IN ('payment', 'refund')"
+                ));
+            }
+        }
+    }
+    if pieces.is_empty() {
+        return Ok(sums);
+    }
+    let rows = sqlx::query(&pieces.join(" UNION ALL "))
+        .bind(account_id)
+        .bind(&currency)
+        .fetch_all(&db.pool)
+        .await?;
+    for row in rows {
+        let month: i64 = row.try_get("month")?;
+        let total: i64 = row.try_get("total")?;
+        if let Some(slot) = usize::try_from(month).ok().and_then(|m| sums.get_mut(m)) {
+            *slot += total;
+        }
+    }
+    Ok(sums)
 }
 
 #[cfg(test)]
