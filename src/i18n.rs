@@ -353,6 +353,50 @@ catalogue! {
         "The text contains a character that cannot be saved.",
         "保存できない文字が含まれています。"
     ),
+    ErrWalletFrozen => (
+        "Your wallet is frozen after your fraud report: no money can leave it until support lifts the freeze.",
+        "不正利用の報告により、ウォレットは凍結されています。サポートが解除するまで、お金の移動はできません。"
+    ),
+    ErrFileEmpty => (
+        "The file is empty.",
+        "ファイルが空です。"
+    ),
+    ErrFileTooLarge => (
+        "The file is larger than 10 MB.",
+        "ファイルが10MBを超えています。"
+    ),
+    ErrFileTypeUnsupported => (
+        "This file is not a PNG, JPEG or WebP image.",
+        "このファイルはPNG、JPEG、WebPの画像ではありません。"
+    ),
+    ErrFileDamaged => (
+        "The image is damaged or incomplete and cannot be read.",
+        "画像が壊れているか不完全なため、読み取れません。"
+    ),
+    ErrImageTooLarge => (
+        "The image has too many pixels (at most 40 megapixels).",
+        "画像の画素数が多すぎます（4000万画素まで）。"
+    ),
+    ErrTooManyFiles => (
+        "At most 10 screenshots at a time.",
+        "一度に添付できるスクリーンショットは10枚までです。"
+    ),
+    ErrFileNameInvalid => (
+        "The file name cannot be used. Rename the file and try again.",
+        "このファイル名は使用できません。名前を変更してもう一度お試しください。"
+    ),
+    ErrTransactionsRequired => (
+        "Choose at least one transaction.",
+        "取引を1件以上選んでください。"
+    ),
+    ErrEvidenceRequired => (
+        "Add a screenshot or a note.",
+        "スクリーンショットかメモを追加してください。"
+    ),
+    ErrEvidenceSealed => (
+        "This screenshot is part of a report and cannot be removed.",
+        "このスクリーンショットは報告の一部のため、削除できません。"
+    ),
     ErrSignatureInvalid => (
         "The request's signature was not accepted.",
         "リクエストの署名が受け付けられませんでした。"
@@ -555,6 +599,17 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         DetailsRequired => Msg::ErrDetailsRequired,
         DetailsTooLong => Msg::ErrDetailsTooLong,
         DetailsInvalid => Msg::ErrDetailsInvalid,
+        WalletFrozen => Msg::ErrWalletFrozen,
+        FileEmpty => Msg::ErrFileEmpty,
+        FileTooLarge => Msg::ErrFileTooLarge,
+        FileTypeUnsupported => Msg::ErrFileTypeUnsupported,
+        FileDamaged => Msg::ErrFileDamaged,
+        ImageTooLarge => Msg::ErrImageTooLarge,
+        TooManyFiles => Msg::ErrTooManyFiles,
+        FileNameInvalid => Msg::ErrFileNameInvalid,
+        TransactionsRequired => Msg::ErrTransactionsRequired,
+        EvidenceRequired => Msg::ErrEvidenceRequired,
+        EvidenceSealed => Msg::ErrEvidenceSealed,
         SignatureInvalid => Msg::ErrSignatureInvalid,
         CrossSiteRequest => Msg::ErrCrossSiteRequest,
         InvalidPrefix => Msg::ErrInvalidPrefix,
@@ -694,6 +749,17 @@ pub(crate) mod tests {
             DetailsRequired,
             DetailsTooLong,
             DetailsInvalid,
+            WalletFrozen,
+            FileEmpty,
+            FileTooLarge,
+            FileTypeUnsupported,
+            FileDamaged,
+            ImageTooLarge,
+            TooManyFiles,
+            FileNameInvalid,
+            TransactionsRequired,
+            EvidenceRequired,
+            EvidenceSealed,
             SignatureInvalid,
             CrossSiteRequest,
             InvalidPrefix,
@@ -742,6 +808,17 @@ pub(crate) mod tests {
                 | DetailsRequired
                 | DetailsTooLong
                 | DetailsInvalid
+                | WalletFrozen
+                | FileEmpty
+                | FileTooLarge
+                | FileTypeUnsupported
+                | FileDamaged
+                | ImageTooLarge
+                | TooManyFiles
+                | FileNameInvalid
+                | TransactionsRequired
+                | EvidenceRequired
+                | EvidenceSealed
                 | SignatureInvalid
                 | InvalidPrefix
                 | NotFound

@@ -138,6 +138,7 @@ fn DisputeForm(transaction_id: String) -> impl IntoView {
         busy.set(true);
         let request = CreateDisputeRequest {
             reason: reason.get_untracked(),
+            screenshots: Vec::new(),
             details: text.as_str().to_owned(),
         };
         spawn_local(async move {

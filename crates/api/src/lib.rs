@@ -5,6 +5,7 @@
 
 pub mod dto;
 pub mod error;
+pub mod evidence;
 pub mod money;
 pub mod pwned;
 pub mod rules;

@@ -28,6 +28,8 @@ pub struct Wallet {
     /// Derived from the journal, never stored on its own.
     pub balance: Money,
     pub limits: TopUpLimits,
+    /// Present while a fraud report has stopped money movement out of the wallet.
+    pub freeze: Option<crate::evidence::Freeze>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,6 +247,9 @@ pub struct CreateDisputeRequest {
     pub reason: DisputeReason,
     /// Any Unicode, line breaks included, up to 4,000 characters; stored exactly as typed.
     pub details: String,
+    /// Ids of screenshots from `upload_evidence`, at most 10.
+    #[serde(default)]
+    pub screenshots: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,6 +280,7 @@ pub struct Dispute {
     pub created_at: i64,
     /// Oldest first; the last one is the current status.
     pub timeline: Vec<DisputeEvent>,
+    pub screenshots: Vec<crate::evidence::Screenshot>,
 }
 
 /// A dispute's free text, checked once: the page and the server refuse the same input.

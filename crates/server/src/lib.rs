@@ -4,6 +4,7 @@ pub mod breach;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod evidence;
 pub mod health;
 pub mod http;
 pub mod identity;

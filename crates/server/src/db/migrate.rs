@@ -100,6 +100,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0015_spending_days.sqlite.sql"),
         postgres: Some(include_str!("migrations/0015_spending_days.postgres.sql")),
     },
+    Migration {
+        version: 16,
+        name: "evidence",
+        sql: include_str!("migrations/0016_evidence.sql"),
+        postgres: None,
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"

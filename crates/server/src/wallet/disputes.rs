@@ -257,6 +257,7 @@ pub async fn load(
             status: parse_enum(&row.try_get::<String, _>("dispute_status")?)?,
             created_at: row.try_get("dispute_created_at")?,
             timeline: timelines.remove(&id).unwrap_or_default(),
+            screenshots: Vec::new(),
             id,
         });
     }

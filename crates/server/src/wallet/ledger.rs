@@ -184,6 +184,8 @@ pub enum PostError {
     InsufficientFunds {
         account_id: String,
     },
+    /// Money would leave a wallet that a fraud report froze.
+    Frozen,
     /// The (scope, key) has an entry for a different request.
     KeyReused,
     Db(sqlx::Error),
@@ -203,6 +205,7 @@ impl std::fmt::Display for PostError {
             PostError::InsufficientFunds { account_id } => {
                 write!(f, "insufficient funds in {account_id}")
             }
+            PostError::Frozen => f.write_str("money out of a frozen wallet"),
             PostError::KeyReused => f.write_str("idempotency key used for another request"),
             PostError::Db(e) => write!(f, "store: {e}"),
         }
@@ -252,11 +255,21 @@ pub async fn post(
     legs.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     let mut kinds = Vec::with_capacity(legs.len());
     for leg in &legs {
-        let (kind, currency) = lock(&mut *conn, backend, &leg.account_id)
+        let (kind, currency, owner) = lock(&mut *conn, backend, &leg.account_id)
             .await?
             .ok_or(PostError::Currency)?;
         if parse_currency(&currency) != Some(entry.currency) {
             return Err(PostError::Currency);
+        }
+        // Checked under the wallet's lock: a report freezing the wallet takes the same lock, so
+        // no payment slips between the freeze and its snapshot.
+        if kind == WALLET
+            && leg.amount_minor < 0
+            && crate::evidence::freeze::active(&mut *conn, &owner)
+                .await?
+                .is_some()
+        {
+            return Err(PostError::Frozen);
         }
         kinds.push(kind);
     }
@@ -319,20 +332,20 @@ pub async fn post(
     Ok(Posted::New(entry_id))
 }
 
-/// Locks one account for the rest of the transaction and answers its kind and currency.
-async fn lock(
+/// Locks one account for the rest of the transaction and answers its kind, currency and owner.
+pub async fn lock(
     conn: &mut AnyConnection,
     backend: Backend,
     account_id: &str,
-) -> Result<Option<(String, String)>, sqlx::Error> {
+) -> Result<Option<(String, String, String)>, sqlx::Error> {
     let sql = match backend {
         Backend::Postgres => {
-            "SELECT kind, currency FROM ledger_accounts WHERE id = $1 FOR UPDATE"
+            "SELECT kind, currency, owner_id FROM ledger_accounts WHERE id = $1 FOR UPDATE"
         }
         // A write takes SQLite's one write lock (waiting for it under busy_timeout) before the
         // balances are read, so nothing can commit between the read and the append.
         Backend::Sqlite => {
-            "UPDATE ledger_accounts SET created_at = created_at WHERE id = $1 RETURNING kind, currency"
+            "UPDATE ledger_accounts SET created_at = created_at WHERE id = $1 RETURNING kind, currency, owner_id"
         }
     };
     sqlx::query_as(sql)
@@ -367,6 +380,7 @@ impl From<PostError> for TxError {
             PostError::Db(e) => TxError::Db(e),
             PostError::InsufficientFunds { .. } => TxError::Api(insufficient_funds()),
             PostError::KeyReused => TxError::Api(super::idempotency::key_reused()),
+            PostError::Frozen => TxError::Api(crate::evidence::freeze::frozen()),
             other => TxError::Api(ApiError::internal(other)),
         }
     }

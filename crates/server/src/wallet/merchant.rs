@@ -180,6 +180,7 @@ fn guess_key(merchant: &Merchant) -> String {
         (status = 201, description = "Paid: the customer's history has the payment", body = Redemption),
         (status = 400, description = "No usable `Idempotency-Key` (`idempotency_key_required`), or malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing or wrong API key (`merchant_key_invalid`)", body = ErrorBody),
+        (status = 403, description = "The customer's wallet is frozen by a fraud report (`wallet_frozen`); nothing moved", body = ErrorBody),
         (status = 422, description = "Unknown, expired, used or voided code (`payment_code_invalid`), too little money (`insufficient_funds`; the code stays valid), not a positive JPY amount (`amount_invalid`), memo too long or with NUL (`details_too_long`, `details_invalid`; field `memo`), or the key was used for another request (`idempotency_key_reused`)", body = ErrorBody),
         (status = 429, description = "Too many wrong codes from this merchant; see Retry-After", body = ErrorBody),
         (status = 503, description = "Busy; nothing moved, retry with the same key", body = ErrorBody),

@@ -3,7 +3,7 @@
 //! 30, single use, bound to the customer's wallet. Only a keyed hash is stored, so a copy of the
 //! database gives no live code. Issuing a new code voids the customer's older unused ones.
 
-use super::ledger::{self, WALLET};
+use super::ledger::{self, TxError, WALLET};
 use super::WALLET_CURRENCY;
 use crate::http::error::ApiResult;
 use crate::identity::session::SignedIn;
@@ -94,6 +94,12 @@ pub async fn issue(state: &AppState, account_id: &str) -> ApiResult<PaymentCode>
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
+        if crate::evidence::freeze::active(&mut tx, account_id)
+            .await?
+            .is_some()
+        {
+            return Err(TxError::Api(crate::evidence::freeze::frozen()));
+        }
         // A code equal to a stored one (one in 10^16) fails the primary key and is drawn again.
         let code = store(
             &mut tx,
@@ -117,7 +123,7 @@ pub async fn issue(state: &AppState, account_id: &str) -> ApiResult<PaymentCode>
     responses(
         (status = 200, description = "A new single-use code, valid 60 seconds", body = PaymentCode),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Verify the email address first (`email_not_verified`)", body = ErrorBody),
+        (status = 403, description = "Verify the email address first (`email_not_verified`), or the wallet is frozen by a fraud report (`wallet_frozen`)", body = ErrorBody),
         (status = 429, description = "Too many codes asked for; see Retry-After", body = ErrorBody),
     ))]
 pub async fn payment_code(

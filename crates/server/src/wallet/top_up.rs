@@ -94,7 +94,9 @@ pub async fn get_wallet(
         currency: WALLET_CURRENCY,
     };
     let limits = state.config.top_up;
+    let freeze = crate::evidence::freeze::active(&mut conn, &me.account.id).await?;
     Ok(axum::Json(Wallet {
+        freeze,
         balance: money(balance),
         limits: TopUpLimits {
             per_top_up: money(limits.per_top_up),
@@ -153,7 +155,7 @@ pub async fn reserve(
         (status = 400, description = "No usable `Idempotency-Key` (`idempotency_key_required`), or malformed JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 402, description = "The card network declined (`card_declined`); the history has a declined row and nothing moved", body = ErrorBody),
-        (status = 403, description = "Verify the email address first (`email_not_verified`), or step up first (`step_up_required`)", body = ErrorBody),
+        (status = 403, description = "Verify the email address first (`email_not_verified`), step up first (`step_up_required`), or the wallet is frozen by a fraud report (`wallet_frozen`)", body = ErrorBody),
         (status = 404, description = "No such card among the customer's (`not_found`, field `card_id`)", body = ErrorBody),
         (status = 422, description = "Not a positive amount in JPY (`amount_invalid`), over the per-top-up or daily limit (`limit_exceeded`), or the key was used for another request (`idempotency_key_reused`)", body = ErrorBody),
         (status = 503, description = "Busy; nothing moved, retry with the same key", body = ErrorBody),
@@ -165,6 +167,7 @@ pub async fn top_up(
     Json(req): Json<TopUpRequest>,
 ) -> ApiResult<Response> {
     me.require_verified_email()?;
+    crate::evidence::freeze::refuse_if_frozen(&state.db, &me.account.id).await?;
     me.require_step_up(&state)?;
     let key = idempotency::key_from(&headers)?;
     let amount = check_amount(req.amount)?;
@@ -207,6 +210,14 @@ async fn start(
                 ErrorCode::LimitExceeded,
                 "This top-up would pass today's top-up limit.",
             )));
+        }
+        // Again under the write that reserved the limit: a report made since the check above
+        // refuses this top-up too.
+        if crate::evidence::freeze::active(&mut tx, &account.id)
+            .await?
+            .is_some()
+        {
+            return Err(TxError::Api(crate::evidence::freeze::frozen()));
         }
         rows::insert(
             &mut tx,
