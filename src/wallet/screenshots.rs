@@ -15,10 +15,10 @@ use portal_api::error::ErrorCode;
 use portal_api::evidence::{
     file_name, Screenshot, SCREENSHOTS_PER_SUBMISSION, SCREENSHOT_ACCEPT, SCREENSHOT_MAX_BYTES,
 };
-use web_sys::{File, HtmlInputElement, XmlHttpRequest};
+use web_sys::HtmlInputElement;
 
 use super::text::WalletMsg;
-use super::upload;
+use super::upload::{self, File, Request};
 use crate::api::{self, ApiError};
 use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Text};
@@ -63,7 +63,7 @@ struct News(WalletMsg, String);
 #[derive(Clone, Copy)]
 pub struct Uploads {
     entries: RwSignal<Vec<Entry>>,
-    requests: StoredValue<HashMap<u32, XmlHttpRequest>, LocalStorage>,
+    requests: StoredValue<HashMap<u32, Request>, LocalStorage>,
     next_key: StoredValue<u32>,
     /// While the form is being sent nothing may be removed from under it.
     locked: RwSignal<bool>,
@@ -103,7 +103,7 @@ impl Uploads {
         on_cleanup(move || {
             uploads.requests.try_update_value(|running| {
                 for (_, xhr) in running.drain() {
-                    let _ = xhr.abort();
+                    xhr.abort();
                 }
             });
             for id in uploads.leftovers() {
@@ -277,7 +277,7 @@ impl Uploads {
                     .try_update_value(|running| running.remove(&entry.key))
                     .flatten()
                 {
-                    let _ = xhr.abort();
+                    xhr.abort();
                 }
                 self.removed(&entry, input_id);
             }
@@ -374,12 +374,8 @@ pub fn ScreenshotPicker(
     };
     let on_change = move |ev: leptos::ev::Event| {
         let input: HtmlInputElement = event_target(&ev);
-        if let Some(files) = input.files() {
-            for i in 0..files.length() {
-                if let Some(file) = files.get(i) {
-                    uploads.add(file);
-                }
-            }
+        for file in upload::chosen_files(&input) {
+            uploads.add(file);
         }
         // Emptied so that choosing the same file again (after removing it) is a change too.
         input.set_value("");
