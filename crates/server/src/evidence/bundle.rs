@@ -8,9 +8,8 @@
 //! checked against its hash before it is sent.
 
 use super::chain::{self, Body};
-use super::reports::{self, screenshot_path};
+use super::reports;
 use super::store::sha256_hex;
-use super::uploads::{self, Case};
 use super::zip::{self, Part};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::query::{NoParams, Query};
@@ -173,10 +172,15 @@ async fn files(state: &AppState, report: &FraudReport, locale: Locale) -> ApiRes
         .first()
         .and_then(|b| b.sealed.clone())
         .ok_or_else(|| ApiError::internal(format!("report {} has no manifest", report.id)))?;
-    let crcs = uploads::attached(&mut conn, Case::Report(&report.id)).await?;
-
+    // Named as the chain sealed them, so the bundle always matches its manifest.
+    let mut sealed_files: Vec<&chain::FileRef> = vec![&sealed.snapshot.json, &sealed.snapshot.csv];
+    sealed_files.extend(
+        bodies
+            .iter()
+            .flat_map(|b| b.screenshots.iter().map(|s| &s.file)),
+    );
     let mut stored = Vec::new();
-    for file in [&sealed.snapshot.json, &sealed.snapshot.csv] {
+    for file in sealed_files {
         let (crc,): (i64,) = sqlx::query_as("SELECT crc32 FROM evidence_files WHERE sha256 = $1")
             .bind(&file.sha256)
             .fetch_one(&mut *conn)
@@ -187,15 +191,6 @@ async fn files(state: &AppState, report: &FraudReport, locale: Locale) -> ApiRes
             size: file.size,
             crc32: crc as u32,
             source: Source::Store(file.sha256.clone()),
-        });
-    }
-    for (n, (shot, crc)) in crcs.iter().enumerate() {
-        stored.push(File {
-            name: screenshot_path(n + 1, shot),
-            sha256: shot.sha256.clone(),
-            size: shot.size,
-            crc32: *crc,
-            source: Source::Store(shot.sha256.clone()),
         });
     }
 

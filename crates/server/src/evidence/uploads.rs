@@ -115,7 +115,7 @@ async fn read_limited(headers: &HeaderMap, body: Body) -> ApiResult<Vec<u8>> {
         let chunk: Bytes = chunk.map_err(|_| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidJson,
+                ErrorCode::FileDamaged,
                 "The upload was cut off before the end of the file.",
             )
         })?;
@@ -181,6 +181,13 @@ pub async fn upload_evidence(
     let now = crate::clock::now();
     let id = crate::identity::token::id();
     let mut tx = state.db.pool.begin().await?;
+    // The customer's uploads take turns from here (SQLite: the write below takes its one lock).
+    if state.db.backend == crate::db::Backend::Postgres {
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     record_file(&mut tx, &stored, now).await?;
     // Counted again in the transaction that adds it: two uploads at once cannot both be the
     // tenth. (A refusal here leaves the stored file unnamed by any upload, never the reverse.)
@@ -300,17 +307,24 @@ pub async fn attach(
         Case::Report(id) => (Some(id), None),
         Case::Dispute(id) => (None, Some(id)),
     };
+    let (column, case_id) = case_column(case);
+    let (before,): (i64,) =
+        sqlx::query_as(&format!("SELECT COUNT(*) FROM uploads WHERE {column} = $1"))
+            .bind(case_id)
+            .fetch_one(&mut *conn)
+            .await?;
     let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
+    for (i, id) in ids.iter().enumerate() {
         let attached = crate::wallet::could_be_id(id)
             && sqlx::query(
-                "UPDATE uploads SET report_id = $1, dispute_id = $2, attached_at = $3
-                 WHERE id = $4 AND account_id = $5 AND report_id IS NULL AND dispute_id IS NULL
-                   AND created_at > $6",
+                "UPDATE uploads SET report_id = $1, dispute_id = $2, attached_at = $3, position = $4
+                 WHERE id = $5 AND account_id = $6 AND report_id IS NULL AND dispute_id IS NULL
+                   AND created_at > $7",
             )
             .bind(report)
             .bind(dispute)
             .bind(now)
+            .bind(before + i as i64 + 1)
             .bind(id)
             .bind(account_id)
             .bind(now - PENDING_SECS)
@@ -340,19 +354,23 @@ pub async fn attach(
     Ok(out)
 }
 
-/// The screenshots attached to `case`, in the order they were attached, with each stored
+fn case_column(case: Case<'_>) -> (&'static str, &str) {
+    match case {
+        Case::Report(id) => ("report_id", id),
+        Case::Dispute(id) => ("dispute_id", id),
+    }
+}
+
+/// The screenshots attached to `case`, in the order the customer gave them, with each stored
 /// file's CRC-32.
 pub async fn attached(
     conn: &mut AnyConnection,
     case: Case<'_>,
 ) -> Result<Vec<(Screenshot, u32)>, sqlx::Error> {
-    let (column, id) = match case {
-        Case::Report(id) => ("report_id", id),
-        Case::Dispute(id) => ("dispute_id", id),
-    };
+    let (column, id) = case_column(case);
     let rows = sqlx::query(&format!(
         "SELECT {SCREENSHOT_COLUMNS} FROM uploads u JOIN evidence_files f ON f.sha256 = u.sha256
-         WHERE u.{column} = $1 ORDER BY u.attached_at, u.created_micros, u.id"
+         WHERE u.{column} = $1 ORDER BY u.position"
     ))
     .bind(id)
     .fetch_all(conn)
@@ -406,7 +424,6 @@ pub async fn get_evidence_file(
                 header::CONTENT_SECURITY_POLICY,
                 "default-src 'none'; sandbox".to_owned(),
             ),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
             (header::ETAG, format!("\"{sha256}\"")),
         ],
         bytes,
