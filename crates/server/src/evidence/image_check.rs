@@ -197,14 +197,15 @@ fn decode_fully(format: Format, bytes: &[u8], header: Header) -> Result<(), Refu
     }
 }
 
-/// Sized from this file's own header rather than from MAX_PIXELS, so a decoder
-/// that reads bigger dimensions than we did runs out of budget instead of
-/// allocating them; 16-bit PNGs get the 8 bytes per pixel they need.
+/// Sized from this file's own header, so a decoder that reads bigger
+/// dimensions than we did runs out of budget instead of allocating them; and
+/// capped at MAX_PIXELS so the budget holds even if the header check is
+/// bypassed. 16-bit PNGs get the 8 bytes per pixel they decode to.
 fn decode_limits(header: Header) -> Limits {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    let pixels = u64::from(header.width) * u64::from(header.height);
+    let pixels = (u64::from(header.width) * u64::from(header.height)).min(MAX_PIXELS);
     limits.max_alloc = Some(pixels * header.bytes_per_pixel + DECODE_MARGIN);
     limits
 }
@@ -281,8 +282,14 @@ fn iso_media(bytes: &[u8]) -> Option<&'static str> {
         Some("HEIC")
     } else if major == b"qt  " {
         Some("MOV")
-    } else {
+    } else if [&b"iso"[..], b"mp4", b"3g", b"M4V", b"avc1"]
+        .iter()
+        .any(|prefix| major.starts_with(prefix))
+    {
+        // Screen recordings are the likeliest non-image "evidence".
         Some("MP4")
+    } else {
+        None
     }
 }
 
@@ -366,7 +373,7 @@ fn png_action(kind: [u8; 4]) -> Result<PngAction, Refusal> {
         // An unknown critical chunk means we cannot know what the image shows.
         _ if kind[0].is_ascii_uppercase() => Err(PNG_DAMAGED),
         // Text, EXIF, time and every private chunk: metadata, not pixels.
-        _ => Ok(PngAction::Keep),
+        _ => Ok(PngAction::Drop),
     }
 }
 
@@ -836,18 +843,11 @@ mod tests {
     fn assert_same_pixels(before: &[u8], after: &[u8], format: Format) {
         let (before, after) = (decode(before, format), decode(after, format));
         assert_eq!(before.color(), after.color());
-        assert_eq!(before.dimensions_pair(), after.dimensions_pair());
+        assert_eq!(
+            (before.width(), before.height()),
+            (after.width(), after.height())
+        );
         assert!(before.as_bytes() == after.as_bytes(), "pixels changed");
-    }
-
-    trait Dimensions {
-        fn dimensions_pair(&self) -> (u32, u32);
-    }
-
-    impl Dimensions for DynamicImage {
-        fn dimensions_pair(&self) -> (u32, u32) {
-            (self.width(), self.height())
-        }
     }
 
     fn assert_absent(haystack: &[u8], needle: &[u8]) {
@@ -896,7 +896,7 @@ mod tests {
         let mut png = Vec::new();
         PngEncoder::new(&mut png)
             .write_image(
-                bytemuck_u16(img.as_raw()).as_slice(),
+                ne_bytes(img.as_raw()).as_slice(),
                 9,
                 5,
                 ExtendedColorType::Rgba16,
@@ -906,7 +906,7 @@ mod tests {
     }
 
     /// The PNG encoder wants native-endian 16-bit samples as bytes.
-    fn bytemuck_u16(samples: &[u16]) -> Vec<u8> {
+    fn ne_bytes(samples: &[u16]) -> Vec<u8> {
         samples.iter().flat_map(|s| s.to_ne_bytes()).collect()
     }
 
@@ -977,6 +977,16 @@ mod tests {
         }
         assert_eq!(checked.bytes, check(&clean).unwrap().bytes);
         assert_same_pixels(&dirty, &checked.bytes, Format::Jpeg);
+    }
+
+    #[test]
+    fn jpeg_colour_profile_is_kept_and_mpf_dropped() {
+        let icc = jpeg_segment(0xE2, b"ICC_PROFILE\0\x01\x01profile bytes");
+        let mpf = jpeg_segment(0xE2, b"MPF\0II*\0second image index");
+        let dirty = jpeg_with_after_soi(&jpeg_fixture(), &[icc.clone(), mpf].concat());
+        let checked = check(&dirty).unwrap();
+        assert!(contains(&checked.bytes, &icc));
+        assert_absent(&checked.bytes, b"MPF");
     }
 
     #[test]
@@ -1126,13 +1136,15 @@ mod tests {
         let heic = [&24u32.to_be_bytes()[..], b"ftypheic\0\0\0\0mif1heic"].concat();
         let avif = [&28u32.to_be_bytes()[..], b"ftypmif1\0\0\0\0mif1avifmiaf"].concat();
         let mp4 = [&20u32.to_be_bytes()[..], b"ftypisom\0\0\x02\0isom"].concat();
-        let cases: [(&[u8], &str); 10] = [
+        let mov = [&20u32.to_be_bytes()[..], b"ftypqt  \0\0\x02\0qt  "].concat();
+        let cases: [(&[u8], &str); 11] = [
             (&bmp, "BMP"),
             (b"II*\0\x08\0\0\0", "TIFF"),
             (b"MM\0*\0\0\0\x08", "TIFF"),
             (&heic, "HEIC"),
             (&avif, "AVIF"),
             (&mp4, "MP4"),
+            (&mov, "MOV"),
             (b"%PDF-1.7\n%\xE2\xE3", "PDF"),
             (b"<!DOCTYPE html><html><body>", "HTML"),
             (b"<?xml version=\"1.0\"?><note/>", "XML"),
@@ -1151,6 +1163,8 @@ mod tests {
         );
         assert_eq!(check(b"BMW invoice.txt").unwrap_err(), Refusal::NotAnImage);
         assert_eq!(check(b"PK\x03\x04").unwrap_err(), Refusal::NotAnImage);
+        let raw_photo = [&16u32.to_be_bytes()[..], b"ftypcrx \0\0\0\x01"].concat();
+        assert_eq!(check(&raw_photo).unwrap_err(), Refusal::NotAnImage);
     }
 
     #[test]
@@ -1214,6 +1228,14 @@ mod tests {
         let mut png = png_fixture();
         let last_idat_crc = png.len() - 12 - 1;
         png[last_idat_crc] ^= 0x01;
+        assert_eq!(check(&png).unwrap_err(), Refusal::Damaged(Format::Png));
+
+        // A chunk we would drop anyway is still evidence the file was damaged,
+        // and the decoder never gets to see its CRC.
+        let mut text = png_chunk(b"tEXt", b"Comment\0hello");
+        let last = text.len() - 1;
+        text[last] ^= 0x01;
+        let png = png_with_after_ihdr(&png_fixture(), &text);
         assert_eq!(check(&png).unwrap_err(), Refusal::Damaged(Format::Png));
     }
 
