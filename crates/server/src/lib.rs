@@ -41,6 +41,8 @@ pub struct AppState {
     pub origins: Arc<Vec<String>>,
     /// Signs device cookies.
     pub secret_key: Arc<[u8; 32]>,
+    /// Screenshots and sealed snapshots, by content (`evidence::store`).
+    pub evidence: Arc<dyn evidence::store::EvidenceStore>,
     /// The card network (simulated: see `wallet::processor`).
     pub processor: Arc<dyn wallet::processor::CardProcessor>,
     /// Settlements the simulated processor delivers in-process; taken by `start_background`.
@@ -79,9 +81,14 @@ impl AppState {
             tracing::warn!(dir = %config.dist_dir.display(), "no built app found: serving the API only");
         }
         let csp = http::security::content_security_policy(&assets.inline_script_hashes);
+        let evidence_dir = config.data_dir.join("evidence");
+        let evidence = evidence::store::DiskStore::open(&evidence_dir)
+            .and_then(|store| store.clear_unfinished().map(|()| store))
+            .map_err(|e| format!("{}: {e}", evidence_dir.display()))?;
         let (settlement_tx, settlement_rx) = tokio::sync::mpsc::unbounded_channel();
         let processor = wallet::processor::Simulated::new(config.processor_settle, settlement_tx);
         Ok(Self {
+            evidence: Arc::new(evidence),
             processor: Arc::new(processor),
             settlements: Arc::new(std::sync::Mutex::new(Some(settlement_rx))),
             origins: Arc::new(config.public_url.origins()),
@@ -156,6 +163,18 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(wallet::disputes::create_dispute))
         .routes(routes!(wallet::disputes::list_disputes))
         .routes(routes!(wallet::disputes::get_dispute))
+        .routes(routes!(evidence::uploads::upload_evidence))
+        .routes(routes!(
+            evidence::uploads::get_evidence_file,
+            evidence::uploads::delete_upload
+        ))
+        .routes(routes!(
+            evidence::reports::create_fraud_report,
+            evidence::reports::list_fraud_reports
+        ))
+        .routes(routes!(evidence::reports::get_fraud_report))
+        .routes(routes!(evidence::reports::add_fraud_evidence))
+        .routes(routes!(evidence::bundle::download_evidence_bundle))
 }
 
 pub fn app(state: AppState) -> Router {

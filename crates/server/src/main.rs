@@ -16,6 +16,9 @@ fn usage() -> String {
          \x20   ledger verify                           replay the whole journal and report every entry that\n\
          \x20                                           does not sum to zero and every balance that does not\n\
          \x20                                           add up (exit status 1 when anything does not)\n\
+         \x20   evidence verify                         check every fraud report's evidence chain and the files\n\
+         \x20                                           it seals, and say which, if any, is broken (exit\n\
+         \x20                                           status 1 when any is)\n\
          \x20   merchant create --name NAME             make a merchant for the merchant API and print its\n\
          \x20                                           API key, once (only its SHA-256 is stored)\n\
          \x20   seed-demo                               make a demo customer, merchant, card and 18 months of\n\
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
             import_corpus(format, input, output)
         }
         ["ledger", "verify"] => with_store(|db| async move { verify_ledger(&db).await }),
+        ["evidence", "verify"] => with_store(|db| async move { verify_evidence(&db).await }),
         ["merchant", "create", "--name", name] => {
             let name = name.to_string();
             with_store(|db| async move { create_merchant(&db, &name).await })
@@ -258,6 +262,50 @@ async fn verify_ledger(db: &portal_server::db::Db) -> ExitCode {
             eprintln!("ledger verify: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+async fn verify_evidence(db: &portal_server::db::Db) -> ExitCode {
+    use portal_server::evidence::{chain, store::DiskStore};
+    let dir = match Config::from_env() {
+        Ok(c) => c.data_dir.join("evidence"),
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let store = match DiskStore::open(&dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("evidence verify: {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let verdicts = match chain::verify_all(db, &store).await {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("evidence verify: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut broken = 0;
+    for v in &verdicts {
+        match &v.result {
+            Ok(files) => println!(
+                "{}: intact ({} entries, {files} files)",
+                v.report_id, v.entries
+            ),
+            Err(why) => {
+                broken += 1;
+                println!("{}: BROKEN: {why}", v.report_id);
+            }
+        }
+    }
+    println!("{} report(s) checked, {broken} broken", verdicts.len());
+    if broken == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

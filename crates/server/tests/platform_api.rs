@@ -153,6 +153,14 @@ async fn the_openapi_document_describes_every_operation() {
         "create_dispute",
         "list_disputes",
         "get_dispute",
+        "upload_evidence",
+        "get_evidence_file",
+        "delete_upload",
+        "create_fraud_report",
+        "get_fraud_report",
+        "list_fraud_reports",
+        "add_fraud_evidence",
+        "download_evidence_bundle",
     ] {
         assert!(
             ids.contains(&expected.to_owned()),

@@ -2,6 +2,11 @@
 //! reports that freeze the wallet and seal its history into a hash chain, and the bundle that
 //! takes all of it away as one ZIP.
 
+pub mod bundle;
+pub mod chain;
 pub mod freeze;
+pub mod image_check;
+pub mod reports;
 pub mod store;
+pub mod uploads;
 pub mod zip;

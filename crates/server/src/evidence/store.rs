@@ -49,15 +49,21 @@ pub struct DiskStore {
 }
 
 impl DiskStore {
-    /// Opens (or makes) the store and clears `tmp` of what a killed process left half-written.
+    /// Opens (or makes) the store.
     pub fn open(root: &Path) -> io::Result<Self> {
         std::fs::create_dir_all(root.join("tmp"))?;
-        for entry in std::fs::read_dir(root.join("tmp"))? {
-            std::fs::remove_file(entry?.path())?;
-        }
         Ok(Self {
             root: root.to_owned(),
         })
+    }
+
+    /// Removes what a killed process left half-written in `tmp`. Only the server calls this, on
+    /// start: a command run beside a live server must not pull a file from under its writes.
+    pub fn clear_unfinished(&self) -> io::Result<()> {
+        for entry in std::fs::read_dir(self.root.join("tmp"))? {
+            std::fs::remove_file(entry?.path())?;
+        }
+        Ok(())
     }
 
     fn path(&self, sha256: &str) -> io::Result<PathBuf> {
@@ -123,11 +129,14 @@ mod tests {
     }
 
     #[test]
-    fn opening_clears_half_written_files() {
+    fn half_written_files_are_cleared() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
         std::fs::write(dir.path().join("tmp/.tmpXYZ"), b"half").unwrap();
-        DiskStore::open(dir.path()).unwrap();
+        DiskStore::open(dir.path())
+            .unwrap()
+            .clear_unfinished()
+            .unwrap();
         assert_eq!(
             std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
             0

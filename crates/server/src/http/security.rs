@@ -27,12 +27,17 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     let is_api = req.uri().path().starts_with("/api/");
     let mut response = next.run(req).await;
     let h = response.headers_mut();
+    // A handler may set a stricter policy of its own (a stored screenshot: `sandbox`).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(v) = HeaderValue::from_str(&state.csp) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     let mut set = |name: HeaderName, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
             h.insert(name, v);
         }
     };
-    set(header::CONTENT_SECURITY_POLICY, &state.csp);
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "no-referrer");
     set(header::X_FRAME_OPTIONS, "DENY");

@@ -427,6 +427,64 @@ pub fn dispute_submitted(locale: Locale, to: &str, facts: &DisputeFacts, link: &
     }
 }
 
+pub struct ReportFacts<'a> {
+    pub number: &'a str,
+    pub at: i64,
+    pub transactions: usize,
+    pub screenshots: usize,
+    pub manifest_sha256: &'a str,
+}
+
+/// The report's receipt. The manifest's SHA-256 in the customer's own mailbox is a record of the
+/// sealed evidence that we could not change afterwards.
+pub fn fraud_report_submitted(locale: Locale, to: &str, facts: &ReportFacts, link: &str) -> Mail {
+    let ReportFacts {
+        number,
+        transactions,
+        screenshots,
+        manifest_sha256,
+        ..
+    } = facts;
+    let when = utc_time(locale, facts.at);
+    let (subject, body) = match locale {
+        Locale::En => (
+            format!("{SERVICE_NAME}: we received your fraud report {number}"),
+            format!(
+                "We received your fraud report, made {when}.\n\n\
+                 Report number: {number}\nTransactions reported: {transactions}\nScreenshots: {screenshots}\n\n\
+                 Your wallet is frozen: no top-ups, payment codes or store payments until support has \
+                 reviewed the report and lifts the freeze. Your history, disputes and reports stay \
+                 readable, and you can download the evidence at any time here:\n\n{link}\n\n\
+                 We sealed your history and screenshots when you reported. The sealed manifest's \
+                 SHA-256 is:\n{manifest_sha256}\n\
+                 Keep this mail: the evidence bundle's manifest.json has exactly this hash.\n\n\
+                 If you did not make this report, someone else is signed in to your account: change \
+                 your password at once and contact support.\n"
+            ),
+        ),
+        Locale::Ja => (
+            format!("{SERVICE_NAME}：不正利用の報告（受付番号 {number}）を受け付けました"),
+            format!(
+                "{when}に送信された不正利用の報告を受け付けました。\n\n\
+                 受付番号：{number}\n報告された取引：{transactions}件\nスクリーンショット：{screenshots}枚\n\n\
+                 ウォレットは凍結されています。サポートが報告を確認して凍結を解除するまで、チャージ、\
+                 支払いコード、店舗でのお支払いはできません。取引履歴、異議申し立て、報告はこれまでどおり\
+                 ご覧いただけ、証拠はいつでも次のページからダウンロードできます。\n\n{link}\n\n\
+                 報告の時点で、取引履歴とスクリーンショットを封印しました。封印したマニフェストのSHA-256は\
+                 次のとおりです。\n{manifest_sha256}\n\
+                 このメールは保管してください。証拠一式のmanifest.jsonは、このハッシュ値と一致します。\n\n\
+                 この報告にお心当たりのない場合は、第三者がお客様のアカウントにログインしています。\
+                 ただちにパスワードを変更し、サポートにご連絡ください。\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
 /// `h…@example.jp`: the first character of the local part and the whole domain.
 pub fn mask_email(address: &str) -> String {
     match address.rsplit_once('@') {

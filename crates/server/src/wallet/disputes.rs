@@ -8,6 +8,7 @@
 use super::history::{self, HistoryRow};
 use super::{enum_str, parse_enum};
 use crate::db::Db;
+use crate::evidence::uploads::{self, Case};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::query::{NoParams, Query};
@@ -42,13 +43,6 @@ pub fn new_number() -> String {
     out
 }
 
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
-}
-
 pub fn not_found(what: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -71,11 +65,11 @@ pub fn plausible_id(id: &str) -> bool {
         (status = 201, description = "The dispute, submitted", body = Dispute),
         (status = 400, description = "Malformed JSON or wrong types (`invalid_json`), or any query parameter (`filter_invalid`)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 404, description = "No such transaction of this customer", body = ErrorBody),
+        (status = 404, description = "No such transaction of this customer, or a screenshot not waiting to be sent (field `screenshots`)", body = ErrorBody),
         (status = 409, description = "The transaction already has an open dispute (`dispute_exists`)", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
-        (status = 422, description = "Details empty, over 4,000 characters, or containing NUL (`details_required`, `details_too_long`, `details_invalid`)", body = ErrorBody),
+        (status = 422, description = "Details empty, over 4,000 characters, or containing NUL (`details_required`, `details_too_long`, `details_invalid`), or over 10 screenshots (`too_many_files`)", body = ErrorBody),
     ))]
 pub async fn create_dispute(
     State(state): State<AppState>,
@@ -110,7 +104,7 @@ pub async fn create_dispute(
     .bind(enum_str(&req.reason))
     .bind(details.as_str())
     .bind(now)
-    .bind(now_micros())
+    .bind(crate::clock::now_micros())
     .fetch_optional(&mut *tx)
     .await?;
     if inserted.is_none() {
@@ -127,6 +121,14 @@ pub async fn create_dispute(
     .bind(&number)
     .bind(now)
     .execute(&mut *tx)
+    .await?;
+    uploads::attach(
+        &mut tx,
+        &account.id,
+        &req.screenshots,
+        Case::Dispute(&number),
+        now,
+    )
     .await?;
     let mail = templates::dispute_submitted(
         account.locale(),
@@ -246,10 +248,16 @@ pub async fn load(
     let ids: Vec<&str> = transactions.iter().map(|t| t.id.as_str()).collect();
     let summaries = history::dispute_summaries(db, account_id, &ids).await?;
 
+    let mut conn = db.pool.acquire().await?;
     let mut out = Vec::with_capacity(rows.len());
     for (row, transaction) in rows.iter().zip(transactions) {
         let id: String = row.try_get("dispute_id")?;
         let summary = summaries.get(&transaction.id).cloned();
+        let screenshots = uploads::attached(&mut conn, Case::Dispute(&id))
+            .await?
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
         out.push(Dispute {
             transaction: transaction.into_transaction(summary),
             reason: parse_enum::<DisputeReason>(&row.try_get::<String, _>("reason")?)?,
@@ -257,7 +265,7 @@ pub async fn load(
             status: parse_enum(&row.try_get::<String, _>("dispute_status")?)?,
             created_at: row.try_get("dispute_created_at")?,
             timeline: timelines.remove(&id).unwrap_or_default(),
-            screenshots: Vec::new(),
+            screenshots,
             id,
         });
     }

@@ -156,7 +156,7 @@ impl Sql {
     }
 }
 
-const ROW_COLUMNS: &str =
+pub const ROW_COLUMNS: &str =
     "id, kind, status, amount_minor, currency, merchant_name, memo, created_at";
 
 /// One history row as stored.

@@ -28,7 +28,9 @@ CREATE TABLE uploads (
     created_micros BIGINT NOT NULL,
     report_id TEXT,
     dispute_id TEXT REFERENCES disputes(id),
-    attached_at BIGINT
+    attached_at BIGINT,
+    -- 1, 2, 3, ... in the order the customer gave, within its report or dispute.
+    position BIGINT
 );
 CREATE INDEX uploads_account ON uploads(account_id, created_micros);
 CREATE INDEX uploads_report ON uploads(report_id);

@@ -1,0 +1,496 @@
+//! Screenshots: uploaded one request per file (so the page can show each file's progress),
+//! checked by decoding, stripped of metadata, stored by content, and held unattached until a
+//! report or a dispute names them. Once attached, a screenshot is that case's for good.
+
+use super::image_check::{self, Format, Refusal};
+use super::store::{sha256_hex, StoredFile};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::query::{NoParams, Query};
+use crate::identity::session::SignedIn;
+use crate::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use portal_api::error::{ErrorBody, ErrorCode};
+use portal_api::evidence::{
+    file_name, ImageFormat, Screenshot, UploadQuery, SCREENSHOTS_PER_SUBMISSION,
+    SCREENSHOT_MAX_BYTES,
+};
+use sqlx::{AnyConnection, Row};
+
+/// An upload not attached within a day no longer counts against the limit and cannot be
+/// attached: the page that uploaded it is long gone.
+pub const PENDING_SECS: i64 = 24 * 60 * 60;
+
+/// Decoding a 40-megapixel image holds about 160 MB: at most two at once (one per core here).
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+fn refusal(r: Refusal) -> ApiError {
+    let (status, code) = match r {
+        Refusal::Empty => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::FileEmpty),
+        Refusal::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::FileTooLarge),
+        Refusal::UnsupportedFormat(_) | Refusal::NotAnImage | Refusal::Animated(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::FileTypeUnsupported,
+        ),
+        Refusal::Damaged(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::FileDamaged),
+        Refusal::TooManyPixels { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ImageTooLarge)
+        }
+    };
+    ApiError {
+        field: Some("file"),
+        ..ApiError::new(status, code, r.to_string())
+    }
+}
+
+fn too_many() -> ApiError {
+    ApiError {
+        field: Some("file"),
+        ..ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::TooManyFiles,
+            format!(
+                "You have {SCREENSHOTS_PER_SUBMISSION} screenshots waiting to be sent: send or remove some first."
+            ),
+        )
+    }
+}
+
+fn format_of(f: Format) -> ImageFormat {
+    match f {
+        Format::Png => ImageFormat::Png,
+        Format::Jpeg => ImageFormat::Jpeg,
+        Format::Webp => ImageFormat::Webp,
+    }
+}
+
+fn mime(f: ImageFormat) -> &'static str {
+    match f {
+        ImageFormat::Png => "image/png",
+        ImageFormat::Jpeg => "image/jpeg",
+        ImageFormat::Webp => "image/webp",
+    }
+}
+
+pub fn extension(f: ImageFormat) -> &'static str {
+    match f {
+        ImageFormat::Png => "png",
+        ImageFormat::Jpeg => "jpg",
+        ImageFormat::Webp => "webp",
+    }
+}
+
+async fn pending_count(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM uploads
+         WHERE account_id = $1 AND report_id IS NULL AND dispute_id IS NULL AND created_at > $2",
+    )
+    .bind(account_id)
+    .bind(now - PENDING_SECS)
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}
+
+/// The body, up to [`SCREENSHOT_MAX_BYTES`]: refused as soon as it passes that, without reading
+/// the rest.
+async fn read_limited(headers: &HeaderMap, body: Body) -> ApiResult<Vec<u8>> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > SCREENSHOT_MAX_BYTES as u64) {
+        return Err(refusal(Refusal::TooLarge));
+    }
+    let mut out = Vec::with_capacity(declared.unwrap_or(0) as usize);
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk: Bytes = chunk.map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::FileDamaged,
+                "The upload was cut off before the end of the file.",
+            )
+        })?;
+        if out.len() + chunk.len() > SCREENSHOT_MAX_BYTES {
+            return Err(refusal(Refusal::TooLarge));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// Uploads one screenshot: the raw file as the body. The server decides what it is by decoding
+/// it (never by its name or declared type), refuses anything but a PNG, JPEG or WebP still
+/// image, removes its metadata (EXIF location included) and stores it by SHA-256. It waits,
+/// unattached, for a fraud report or a dispute to name it (at most 10 waiting, for a day).
+#[utoipa::path(post, path = "/api/evidence", operation_id = "upload_evidence", tag = "evidence",
+    params(UploadQuery),
+    request_body(content = Vec<u8>, description = "The file's bytes, up to 10 MiB", content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "Stored, not yet attached", body = Screenshot),
+        (status = 400, description = "The upload was cut off, or an unknown query parameter (`filter_invalid`)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 409, description = "Ten screenshots are waiting already (`too_many_files`)", body = ErrorBody),
+        (status = 413, description = "Over 10 MiB (`file_too_large`)", body = ErrorBody),
+        (status = 422, description = "Empty (`file_empty`), not a PNG, JPEG or WebP still image (`file_type_unsupported`, the message names what it is), damaged or truncated (`file_damaged`), over 40 megapixels (`image_too_large`), or a file name with control characters or over 255 characters (`file_name_invalid`)", body = ErrorBody),
+    ))]
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, axum::Json<Screenshot>)> {
+    let name = file_name(q.name.as_deref().unwrap_or("screenshot"))?;
+    let account_id = &me.account.id;
+    let mut conn = state.db.pool.acquire().await?;
+    if pending_count(&mut conn, account_id, crate::clock::now()).await?
+        >= SCREENSHOTS_PER_SUBMISSION as i64
+    {
+        return Err(too_many());
+    }
+    drop(conn);
+    let original = read_limited(&headers, body).await?;
+    let original_sha256 = sha256_hex(&original);
+    let original_size = original.len() as u64;
+
+    let permit = DECODES
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal(format!("decode permits: {e}")))?;
+    let store = state.evidence.clone();
+    let (checked, stored) = tokio::task::spawn_blocking(move || {
+        let checked = image_check::check(&original).map_err(refusal)?;
+        let stored = store
+            .put(&checked.bytes)
+            .map_err(|e| ApiError::internal(format!("evidence store: {e}")))?;
+        Ok::<_, ApiError>((checked, stored))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    drop(permit);
+
+    let now = crate::clock::now();
+    let id = crate::identity::token::id();
+    let mut tx = state.db.pool.begin().await?;
+    // The customer's uploads take turns from here (SQLite: the write below takes its one lock).
+    if state.db.backend == crate::db::Backend::Postgres {
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    record_file(&mut tx, &stored, now).await?;
+    // Counted again in the transaction that adds it: two uploads at once cannot both be the
+    // tenth. (A refusal here leaves the stored file unnamed by any upload, never the reverse.)
+    if pending_count(&mut tx, account_id, now).await? >= SCREENSHOTS_PER_SUBMISSION as i64 {
+        return Err(too_many());
+    }
+    let format = format_of(checked.format);
+    sqlx::query(
+        "INSERT INTO uploads (id, account_id, sha256, original_sha256, original_size, format, width, height, name, created_at, created_micros)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&id)
+    .bind(account_id)
+    .bind(&stored.sha256)
+    .bind(&original_sha256)
+    .bind(original_size as i64)
+    .bind(crate::wallet::enum_str(&format))
+    .bind(i64::from(checked.width))
+    .bind(i64::from(checked.height))
+    .bind(&name)
+    .bind(now)
+    .bind(crate::clock::now_micros())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Screenshot {
+            url: url(&id),
+            id,
+            name,
+            format,
+            width: checked.width,
+            height: checked.height,
+            size: stored.size,
+            sha256: stored.sha256,
+            original_sha256,
+            uploaded_at: now,
+        }),
+    ))
+}
+
+/// Notes a stored file in the catalogue of the store (once per content).
+pub async fn record_file(
+    conn: &mut AnyConnection,
+    file: &StoredFile,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO evidence_files (sha256, size, crc32, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(&file.sha256)
+    .bind(file.size as i64)
+    .bind(i64::from(file.crc32))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub fn url(id: &str) -> String {
+    format!("/api/evidence/{id}")
+}
+
+const SCREENSHOT_COLUMNS: &str = "u.id, u.name, u.format, u.width, u.height, u.sha256, \
+     u.original_sha256, u.created_at, f.size, f.crc32";
+
+fn screenshot(row: &sqlx::any::AnyRow) -> Result<(Screenshot, u32), sqlx::Error> {
+    let id: String = row.try_get("id")?;
+    let crc: i64 = row.try_get("crc32")?;
+    Ok((
+        Screenshot {
+            url: url(&id),
+            id,
+            name: row.try_get("name")?,
+            format: crate::wallet::parse_enum(&row.try_get::<String, _>("format")?)?,
+            width: row.try_get::<i64, _>("width")? as u32,
+            height: row.try_get::<i64, _>("height")? as u32,
+            size: row.try_get::<i64, _>("size")? as u64,
+            sha256: row.try_get("sha256")?,
+            original_sha256: row.try_get("original_sha256")?,
+            uploaded_at: row.try_get("created_at")?,
+        },
+        crc as u32,
+    ))
+}
+
+/// What a screenshot belongs to once attached.
+#[derive(Debug, Clone, Copy)]
+pub enum Case<'a> {
+    Report(&'a str),
+    Dispute(&'a str),
+}
+
+/// Attaches the customer's waiting uploads `ids` to `case`, in the caller's transaction, in the
+/// order given. An id that is not the customer's, is attached already, has expired, or is named
+/// twice is refused: the caller rolls back.
+pub async fn attach(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    ids: &[String],
+    case: Case<'_>,
+    now: i64,
+) -> ApiResult<Vec<Screenshot>> {
+    if ids.len() > SCREENSHOTS_PER_SUBMISSION {
+        return Err(ApiError {
+            field: Some("screenshots"),
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::TooManyFiles,
+                format!("At most {SCREENSHOTS_PER_SUBMISSION} screenshots at a time."),
+            )
+        });
+    }
+    let (report, dispute) = match case {
+        Case::Report(id) => (Some(id), None),
+        Case::Dispute(id) => (None, Some(id)),
+    };
+    let (column, case_id) = case_column(case);
+    let (before,): (i64,) =
+        sqlx::query_as(&format!("SELECT COUNT(*) FROM uploads WHERE {column} = $1"))
+            .bind(case_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let attached = crate::wallet::could_be_id(id)
+            && sqlx::query(
+                "UPDATE uploads SET report_id = $1, dispute_id = $2, attached_at = $3, position = $4
+                 WHERE id = $5 AND account_id = $6 AND report_id IS NULL AND dispute_id IS NULL
+                   AND created_at > $7",
+            )
+            .bind(report)
+            .bind(dispute)
+            .bind(now)
+            .bind(before + i as i64 + 1)
+            .bind(id)
+            .bind(account_id)
+            .bind(now - PENDING_SECS)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+                == 1;
+        if !attached {
+            return Err(ApiError {
+                field: Some("screenshots"),
+                ..ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    ErrorCode::NotFound,
+                    "No such screenshot waiting to be sent: upload it again.",
+                )
+            });
+        }
+        let row = sqlx::query(&format!(
+            "SELECT {SCREENSHOT_COLUMNS} FROM uploads u JOIN evidence_files f ON f.sha256 = u.sha256
+             WHERE u.id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        out.push(screenshot(&row)?.0);
+    }
+    Ok(out)
+}
+
+fn case_column(case: Case<'_>) -> (&'static str, &str) {
+    match case {
+        Case::Report(id) => ("report_id", id),
+        Case::Dispute(id) => ("dispute_id", id),
+    }
+}
+
+/// The screenshots attached to `case`, in the order the customer gave them, with each stored
+/// file's CRC-32.
+pub async fn attached(
+    conn: &mut AnyConnection,
+    case: Case<'_>,
+) -> Result<Vec<(Screenshot, u32)>, sqlx::Error> {
+    let (column, id) = case_column(case);
+    let rows = sqlx::query(&format!(
+        "SELECT {SCREENSHOT_COLUMNS} FROM uploads u JOIN evidence_files f ON f.sha256 = u.sha256
+         WHERE u.{column} = $1 ORDER BY u.position"
+    ))
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(screenshot).collect()
+}
+
+fn no_such_screenshot() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "No such screenshot.",
+    )
+}
+
+/// One of the customer's screenshots, as stored (metadata removed). Served as an image of its
+/// decoded type only, never sniffed, in a sandbox.
+#[utoipa::path(get, path = "/api/evidence/{id}", operation_id = "get_evidence_file", tag = "evidence",
+    params(("id" = String, Path, description = "A screenshot id from upload_evidence")),
+    responses(
+        (status = 200, description = "The image", content_type = "image/png"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such screenshot of this customer", body = ErrorBody),
+    ))]
+pub async fn get_evidence_file(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    _: Query<NoParams>,
+) -> ApiResult<Response> {
+    if !crate::wallet::could_be_id(&id) {
+        return Err(no_such_screenshot());
+    }
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT sha256, format FROM uploads WHERE id = $1 AND account_id = $2")
+            .bind(&id)
+            .bind(&me.account.id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let (sha256, format) = row.ok_or_else(no_such_screenshot)?;
+    let format: ImageFormat = crate::wallet::parse_enum(&format)?;
+    let bytes = read_file(&state, &sha256).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime(format).to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{id}.{}\"", extension(format)),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_owned(),
+            ),
+            (header::ETAG, format!("\"{sha256}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A stored file's bytes, checked against their address: evidence that changed on disk is an
+/// error, never served as if it were the original.
+pub async fn read_file(state: &AppState, sha256: &str) -> ApiResult<Vec<u8>> {
+    let store = state.evidence.clone();
+    let sha = sha256.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let bytes = store.get(&sha)?;
+        if sha256_hex(&bytes) != sha {
+            return Err(std::io::Error::other("stored file does not match its hash"));
+        }
+        Ok(bytes)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::internal(format!("evidence file {sha256}: {e}")))
+}
+
+/// Removes a screenshot that is waiting to be sent. One attached to a report or a dispute is
+/// evidence and stays.
+#[utoipa::path(delete, path = "/api/evidence/{id}", operation_id = "delete_upload", tag = "evidence",
+    params(("id" = String, Path, description = "A screenshot id from upload_evidence")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such screenshot of this customer", body = ErrorBody),
+        (status = 409, description = "Attached to a report or a dispute (`evidence_sealed`)", body = ErrorBody),
+    ))]
+pub async fn delete_upload(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    _: Query<NoParams>,
+) -> ApiResult<StatusCode> {
+    if !crate::wallet::could_be_id(&id) {
+        return Err(no_such_screenshot());
+    }
+    let removed = sqlx::query(
+        "DELETE FROM uploads
+         WHERE id = $1 AND account_id = $2 AND report_id IS NULL AND dispute_id IS NULL",
+    )
+    .bind(&id)
+    .bind(&me.account.id)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected();
+    if removed == 1 {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    let exists: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM uploads WHERE id = $1 AND account_id = $2")
+            .bind(&id)
+            .bind(&me.account.id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    match exists {
+        Some(_) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::EvidenceSealed,
+            "This screenshot is part of a report or a dispute and cannot be removed.",
+        )),
+        None => Err(no_such_screenshot()),
+    }
+}

@@ -1,0 +1,462 @@
+//! Fraud reports (THREATS.md T11): a report freezes money out of the wallet in the transaction
+//! that stores it, never hides the history, seals the history and screenshots into a hash chain,
+//! and gives the customer a bundle with the same bytes for the same state.
+
+mod common;
+
+use common::wallet::{new_key, yen};
+use common::{error_code, unique_email, TestApp};
+use portal_server::evidence::chain;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+on_both_backends!(
+    a_report_freezes_money_out_and_keeps_everything_readable,
+    the_bundle_holds_the_sealed_evidence_and_is_the_same_every_time,
+    additions_chain_to_the_manifest_and_verify_finds_any_change,
+    a_payment_racing_a_report_is_in_the_snapshot_or_refused,
+);
+
+const DESCRIPTION: &str = "I never went to these shops.\r\nمتجر غير معروف 🤔\n<script>alert(1)</script> '; DROP TABLE fraud_reports;--";
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn png(width: u32, height: u32, shade: u8) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(width, height, image::Rgba([shade, 40, 90, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> Value {
+    let r = app
+        .client
+        .post(app.url("/api/evidence"))
+        .query(&[("name", name)])
+        .header("content-type", "application/octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = common::read(r).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
+/// A customer with money and two payments at stores; answers the payments' ids, newest first.
+async fn customer_with_payments(app: &TestApp, tag: &str) -> (String, Vec<String>) {
+    let email = unique_email(tag);
+    app.wallet_customer(&email).await;
+    app.funded(20_000).await;
+    let key = app.merchant("Kissa Midori 喫茶みどり").await;
+    let mut ids = Vec::new();
+    for amount in [1_200, 3_400] {
+        let code = app.payment_code().await;
+        let (status, paid) = app
+            .redeem(
+                &key,
+                &new_key(),
+                json!({"code": code, "amount": yen(amount)}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{paid}");
+        ids.insert(0, paid["id"].as_str().unwrap().to_owned());
+    }
+    (email, ids)
+}
+
+async fn report(app: &TestApp, transactions: &[String], screenshots: &[&Value]) -> Value {
+    let ids: Vec<&str> = screenshots
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    let (status, body) = app
+        .post(
+            "/api/fraud-reports",
+            json!({"transaction_ids": transactions, "description": DESCRIPTION, "screenshots": ids}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
+async fn bundle(app: &TestApp, report: &Value) -> Vec<u8> {
+    let r = app
+        .client
+        .get(app.url(report["bundle_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let len: usize = r.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let bytes = r.bytes().await.unwrap().to_vec();
+    assert_eq!(bytes.len(), len);
+    bytes
+}
+
+/// The files of a ZIP of stored entries, read from its local headers.
+fn unzip(zip: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let u16_at = |i: usize| u16::from_le_bytes([zip[i], zip[i + 1]]) as usize;
+    let u32_at = |i: usize| u32::from_le_bytes(zip[i..i + 4].try_into().unwrap()) as usize;
+    let mut files = BTreeMap::new();
+    let mut at = 0;
+    while u32_at(at) == 0x0403_4b50 {
+        assert_eq!(u16_at(at + 8), 0, "stored, not compressed");
+        let crc = u32_at(at + 14) as u32;
+        let size = u32_at(at + 18);
+        let (name_len, extra_len) = (u16_at(at + 26), u16_at(at + 28));
+        let name = String::from_utf8(zip[at + 30..at + 30 + name_len].to_vec()).unwrap();
+        let start = at + 30 + name_len + extra_len;
+        let data = zip[start..start + size].to_vec();
+        assert_eq!(crc32fast::hash(&data), crc, "{name}'s CRC");
+        files.insert(name, data);
+        at = start + size;
+    }
+    assert_eq!(u32_at(at), 0x0201_4b50, "the central directory follows");
+    files
+}
+
+async fn a_report_freezes_money_out_and_keeps_everything_readable(app: TestApp) {
+    let (email, payments) = customer_with_payments(&app, "freeze").await;
+    let card = {
+        let (_, cards) = app.get("/api/cards").await;
+        cards[0]["id"].as_str().unwrap().to_owned()
+    };
+    let merchant = app.merchant("After the freeze").await;
+    let code_before = app.payment_code().await;
+    let (_, dispute) = app
+        .post(
+            &format!("/api/transactions/{}/disputes", payments[1]),
+            json!({"reason": "wrong_amount", "details": "Charged twice"}),
+        )
+        .await;
+    let shot = upload(&app, "スクリーンショット 1.png", png(64, 48, 10)).await;
+    let balance = app.balance().await;
+
+    let r = report(&app, &payments, &[&shot]).await;
+    let id = r["id"].as_str().unwrap();
+    assert!(id.starts_with("F-") && id.len() == 16, "{id}");
+    assert_eq!(r["description"], DESCRIPTION);
+    assert_eq!(r["status"], "submitted");
+    assert_eq!(r["transactions"].as_array().unwrap().len(), 2);
+    assert_eq!(r["screenshots"][0]["sha256"], shot["sha256"]);
+    assert_eq!(r["timeline"].as_array().unwrap().len(), 1);
+    assert_eq!(r["timeline"][0]["sha256"], r["manifest_sha256"]);
+    assert!(r["snapshot_rows"].as_u64().unwrap() >= 3, "{r}");
+
+    let (_, wallet) = app.get("/api/wallet").await;
+    assert_eq!(wallet["freeze"]["report_id"], id);
+    // Every way money leaves, refused through the API; the code shown before is void.
+    let (status, body) = app.top_up(&card, 1_000, &new_key()).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::FORBIDDEN, "wallet_frozen")
+    );
+    let (status, body) = app.post("/api/payment-codes", json!({})).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::FORBIDDEN, "wallet_frozen")
+    );
+    let (status, body) = app
+        .redeem(
+            &merchant,
+            &new_key(),
+            json!({"code": code_before, "amount": yen(100)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(app.balance().await, balance);
+    // The ledger itself refuses, whatever the entry point.
+    let wallet_id = app
+        .scalar_text(&format!(
+            "SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND owner_id = (SELECT account_id FROM fraud_reports WHERE id = '{id}')"
+        ))
+        .await;
+    let merchant_account = app
+        .scalar_text("SELECT id FROM ledger_accounts WHERE kind = 'merchant' LIMIT 1")
+        .await;
+    let mut tx = app.state.db.pool.begin().await.unwrap();
+    let legs = [
+        portal_server::wallet::ledger::Leg {
+            account_id: wallet_id,
+            amount_minor: -1,
+        },
+        portal_server::wallet::ledger::Leg {
+            account_id: merchant_account,
+            amount_minor: 1,
+        },
+    ];
+    let posted = portal_server::wallet::ledger::post(
+        &mut tx,
+        app.state.db.backend,
+        &portal_server::wallet::ledger::Entry {
+            kind: "payment",
+            scope: "test",
+            key: "frozen",
+            request_hash: "x",
+            currency: portal_api::money::Currency::JPY,
+            legs: &legs,
+            at: portal_server::clock::now(),
+        },
+    )
+    .await;
+    assert!(
+        matches!(
+            posted,
+            Err(portal_server::wallet::ledger::PostError::Frozen)
+        ),
+        "{posted:?}"
+    );
+    drop(tx);
+
+    // Nothing is hidden.
+    let (status, page) = app.get("/api/transactions").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page["items"].as_array().unwrap().len() >= 3, "{page}");
+    let (status, d) = app
+        .get(&format!(
+            "/api/disputes/{}",
+            dispute["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    let (status, again) = app.get(&format!("/api/fraud-reports/{id}")).await;
+    assert_eq!((status, &again), (StatusCode::OK, &r));
+    let (status, list) = app.get("/api/fraud-reports").await;
+    assert_eq!((status, list), (StatusCode::OK, json!([r])));
+    let shot_url = r["screenshots"][0]["url"].as_str().unwrap();
+    let image = app.client.get(app.url(shot_url)).send().await.unwrap();
+    assert_eq!(image.status(), StatusCode::OK);
+    assert_eq!(sha256(&image.bytes().await.unwrap()), shot["sha256"]);
+
+    // The receipt names the report and the manifest's hash.
+    let mut mail = None;
+    for _ in 0..200 {
+        mail = app
+            .mailbox
+            .all_for(&email)
+            .into_iter()
+            .find(|m| m.body.contains(id));
+        if mail.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mail = mail.expect("a report mail");
+    assert!(
+        mail.body.contains(r["manifest_sha256"].as_str().unwrap()),
+        "{}",
+        mail.body
+    );
+    app.assert_ledger_consistent().await;
+}
+
+async fn the_bundle_holds_the_sealed_evidence_and_is_the_same_every_time(app: TestApp) {
+    let (_, payments) = customer_with_payments(&app, "bundle").await;
+    let a = upload(&app, "a.png", png(32, 32, 1)).await;
+    let b = upload(&app, "b <b>.png", png(40, 20, 2)).await;
+    let r = report(&app, &payments, &[&a, &b]).await;
+    let zip = bundle(&app, &r).await;
+    assert_eq!(
+        bundle(&app, &r).await,
+        zip,
+        "the same bytes for the same state"
+    );
+
+    let files = unzip(&zip);
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    for expected in [
+        "SHA256SUMS",
+        "history.csv",
+        "history.json",
+        "manifest.json",
+        "summary.txt",
+    ] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    assert_eq!(sha256(&files["manifest.json"]), r["manifest_sha256"]);
+    let shots: Vec<&String> = files
+        .keys()
+        .filter(|n| n.starts_with("screenshots/"))
+        .collect();
+    assert_eq!(shots.len(), 2);
+    assert_eq!(sha256(&files[shots[0]]), a["sha256"]);
+    assert_eq!(sha256(&files[shots[1]]), b["sha256"]);
+
+    let manifest: chain::Body = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    let sealed = manifest.sealed.as_ref().unwrap();
+    assert_eq!(sealed.description, DESCRIPTION);
+    assert_eq!(sealed.reported_transactions.len(), 2);
+    assert_eq!(sha256(&files["history.json"]), sealed.snapshot.json.sha256);
+    assert_eq!(sha256(&files["history.csv"]), sealed.snapshot.csv.sha256);
+    let history: Value = serde_json::from_slice(&files["history.json"]).unwrap();
+    let rows = history["transactions"].as_array().unwrap();
+    assert_eq!(rows.len() as u64, sealed.snapshot.rows);
+    for p in &payments {
+        assert!(rows.iter().any(|t| t["id"] == p.as_str()), "{p} sealed");
+        assert!(String::from_utf8_lossy(&files["history.csv"]).contains(p.as_str()));
+    }
+    // SHA256SUMS lists every other file with its true hash.
+    let sums = String::from_utf8(files["SHA256SUMS"].clone()).unwrap();
+    let mut listed = 0;
+    for line in sums.lines() {
+        let (hash, name) = line.split_once("  ").unwrap();
+        assert_eq!(sha256(&files[name]), hash, "{name}");
+        listed += 1;
+    }
+    assert_eq!(
+        listed,
+        files.len() - 2,
+        "all but summary.txt and SHA256SUMS"
+    );
+    let summary = String::from_utf8(files["summary.txt"].clone()).unwrap();
+    for needle in [
+        r["id"].as_str().unwrap(),
+        r["manifest_sha256"].as_str().unwrap(),
+        "喫茶みどり",
+        "1,200",
+    ] {
+        assert!(summary.contains(needle), "{needle} in {summary}");
+    }
+}
+
+async fn additions_chain_to_the_manifest_and_verify_finds_any_change(app: TestApp) {
+    let (_, payments) = customer_with_payments(&app, "chain").await;
+    let r = report(&app, &payments[..1], &[]).await;
+    let id = r["id"].as_str().unwrap();
+    let before = bundle(&app, &r).await;
+    let shot = upload(&app, "later.png", png(16, 16, 9)).await;
+    let (status, added) = app
+        .post(
+            &format!("/api/fraud-reports/{id}/evidence"),
+            json!({"screenshots": [shot["id"]], "note": "Found one more 📎\nline two"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{added}");
+    let timeline = added["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 2);
+    assert_eq!(timeline[1]["kind"], "evidence_added");
+    assert_eq!(timeline[1]["note"], "Found one more 📎\nline two");
+    assert_eq!(timeline[1]["screenshots"], json!([shot["id"]]));
+    assert_eq!(
+        added["manifest_sha256"], r["manifest_sha256"],
+        "the manifest never changes"
+    );
+
+    let after = bundle(&app, &added).await;
+    assert_ne!(after, before);
+    let files = unzip(&after);
+    let entry: chain::Body = serde_json::from_slice(&files["chain/0002.json"]).unwrap();
+    assert_eq!(entry.prev_sha256.as_deref(), r["manifest_sha256"].as_str());
+    assert_eq!(sha256(&files["chain/0002.json"]), timeline[1]["sha256"]);
+    assert_eq!(sha256(&files["manifest.json"]), r["manifest_sha256"]);
+
+    let verdict = |v: Vec<chain::Verdict>| {
+        v.into_iter()
+            .find(|v| v.report_id == id)
+            .map(|v| v.result)
+            .unwrap()
+    };
+    let verify = || chain::verify_all(&app.state.db, app.state.evidence.as_ref());
+    assert_eq!(
+        verdict(verify().await.unwrap()),
+        Ok(3),
+        "the snapshot's JSON and CSV, and the screenshot added later"
+    );
+
+    // A byte changed on disk.
+    let sha = shot["sha256"].as_str().unwrap();
+    let path = app
+        .state
+        .config
+        .data_dir
+        .join("evidence")
+        .join(&sha[..2])
+        .join(&sha[2..]);
+    let original = std::fs::read(&path).unwrap();
+    let mut changed = original.clone();
+    let last = changed.len() - 20;
+    changed[last] ^= 1;
+    std::fs::write(&path, &changed).unwrap();
+    let broken = verdict(verify().await.unwrap()).unwrap_err();
+    assert!(
+        broken.contains(sha) && broken.contains("changed"),
+        "{broken}"
+    );
+    std::fs::write(&path, &original).unwrap();
+    assert!(verdict(verify().await.unwrap()).is_ok());
+
+    // An entry edited in the database.
+    let body: String =
+        sqlx::query_scalar("SELECT body FROM evidence_entries WHERE report_id = $1 AND seq = 2")
+            .bind(id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    sqlx::query("UPDATE evidence_entries SET body = $1 WHERE report_id = $2 AND seq = 2")
+        .bind(body.replace("line two", "line 2"))
+        .bind(id)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let broken = verdict(verify().await.unwrap()).unwrap_err();
+    assert!(broken.contains("entry 2"), "{broken}");
+}
+
+async fn a_payment_racing_a_report_is_in_the_snapshot_or_refused(app: TestApp) {
+    let (_, payments) = customer_with_payments(&app, "race").await;
+    let merchant = app.merchant("Racing till").await;
+    let code = app.payment_code().await;
+    let pay = {
+        let app = &app;
+        async move {
+            app.redeem(
+                &merchant,
+                &new_key(),
+                json!({"code": code, "amount": yen(700)}),
+            )
+            .await
+        }
+    };
+    let (paid, r) = tokio::join!(pay, report(&app, &payments[..1], &[]));
+    let files = unzip(&bundle(&app, &r).await);
+    let history: Value = serde_json::from_slice(&files["history.json"]).unwrap();
+    let sealed: Vec<&str> = history["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    match paid {
+        (StatusCode::CREATED, body) => {
+            let id = body["id"].as_str().unwrap();
+            assert!(
+                sealed.contains(&id),
+                "a payment before the freeze is sealed"
+            );
+        }
+        (status, body) => {
+            // The report came first: the code was voided with the freeze.
+            assert!(
+                matches!(error_code(&body), "payment_code_invalid" | "wallet_frozen"),
+                "{status} {body}"
+            );
+            let (_, page) = app.get("/api/transactions").await;
+            assert_eq!(
+                page["items"].as_array().unwrap().len(),
+                sealed.len(),
+                "nothing moved after the seal"
+            );
+        }
+    }
+    app.assert_ledger_consistent().await;
+}
