@@ -261,7 +261,7 @@ test('report two payments as fraud with screenshots: the wallet freezes, the his
   await context.close();
 });
 
-test('the account menu leads to Report fraud, which says when there is nothing to report', async () => {
+test('the picker refuses an 11th file and one over 10 MB before sending them, and leaving the page deletes what was not sent', async () => {
   const email = await confirmedCustomer(portal, 'minato', PASSWORD);
   const { context, page, problems } = await newPage(browser);
   await submitSignIn(portal, page, email, PASSWORD);
@@ -271,6 +271,37 @@ test('the account menu leads to Report fraud, which says when there is nothing t
   await page.getByRole('heading', { level: 1, name: 'Report fraud' }).waitFor();
   // No history: nothing to tick, and the page says so.
   await page.getByText('Nothing yet.').waitFor();
+
+  const small = noisePng(8, 8);
+  const eleven = Array.from({ length: 11 }, (_, i) => ({ name: `shot-${i + 1}.png`, mimeType: 'image/png', buffer: small }));
+  await page.getByLabel('Screenshots (optional)').setInputFiles(eleven);
+  for (let i = 1; i <= 10; i++) await uploadCompletes(page, `shot-${i}.png`);
+  await page.getByRole('alert').filter({ hasText: 'shot-11.png: At most 10 screenshots at a time.' }).waitFor();
+  await page.getByRole('button', { name: 'Remove shot-11.png' }).click();
+  await page.getByRole('button', { name: 'Remove shot-10.png' }).click();
+  await eventually('shot-10.png removed', async () => (await page.getByRole('progressbar', { name: /shot-10\.png/ }).count()) === 0);
+  const huge = Buffer.alloc(10 * 1024 * 1024 + 1);
+  await page.getByLabel('Screenshots (optional)').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: huge });
+  await page.getByRole('alert').filter({ hasText: 'huge.png: The file is larger than 10 MB.' }).waitFor();
+  assert.equal(await page.getByRole('progressbar', { name: /huge\.png/ }).count(), 0);
+
+  // Leaving within the app deletes the nine waiting uploads: all ten places are free again.
+  await page.getByRole('link', { name: 'Back to your wallet' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Wallet' }).waitFor();
+  // (Ten uploads in a row succeed only once all nine are gone; a try that falls short removes
+  // its own uploads before the next.)
+  await eventually('the nine deleted', () =>
+    page.evaluate(async (bytes) => {
+      const ids = [];
+      for (let i = 0; i < 10; i++) {
+        const r = await fetch(`/api/evidence?name=again-${i}.png`, { method: 'POST', body: new Uint8Array(bytes) });
+        if (r.status !== 201) break;
+        ids.push((await r.json()).id);
+      }
+      const all = ids.length === 10;
+      for (const id of ids) await fetch(`/api/evidence/${id}`, { method: 'DELETE' });
+      return all;
+    }, [...small]));
   assert.deepEqual(problems, []);
   await context.close();
 });
