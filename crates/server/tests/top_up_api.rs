@@ -833,7 +833,7 @@ async fn the_wallet_shows_the_journal_balance_and_the_limits(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         wallet,
-        json!({"balance": yen(0), "limits": {"per_top_up": yen(50_000), "daily": yen(200_000), "used_today": yen(0)}})
+        json!({"balance": yen(0), "limits": {"per_top_up": yen(50_000), "daily": yen(200_000), "used_today": yen(0)}, "freeze": null})
     );
 }
 
