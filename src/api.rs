@@ -9,6 +9,7 @@ use portal_api::dto::{
     TotpEnrollment, VerifyEmailRequest,
 };
 use portal_api::error::{ErrorBody, ErrorCode, ErrorDetail};
+use portal_api::evidence::{AddEvidenceRequest, CreateFraudReportRequest, FraudReport};
 use portal_api::wallet::{
     AddCardRequest, Card, CreateDisputeRequest, Dispute, MonthlySpending, PaymentCode,
     SpendingQuery, TopUpRequest, Transaction, TransactionPage, TransactionQuery, Wallet,
@@ -350,4 +351,52 @@ pub async fn dispute(id: &str) -> Result<Dispute, ApiError> {
         js_sys::encode_uri_component(id)
     ))
     .await
+}
+
+/// Removes a screenshot that was uploaded but not yet attached to a report or a dispute.
+pub async fn delete_evidence(id: &str) -> Result<(), ApiError> {
+    let path = format!("/api/evidence/{}", js_sys::encode_uri_component(id));
+    let response = Request::delete(&path)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    expect_ok(response).await
+}
+
+/// Reports fraud; the wallet is frozen from the moment this answers.
+pub async fn create_fraud_report(
+    request: &CreateFraudReportRequest,
+) -> Result<FraudReport, ApiError> {
+    expect_json(post("/api/fraud-reports", request).await?).await
+}
+
+/// The customer's reports, newest first.
+pub async fn fraud_reports() -> Result<Vec<FraudReport>, ApiError> {
+    get_json("/api/fraud-reports").await
+}
+
+pub async fn fraud_report(id: &str) -> Result<FraudReport, ApiError> {
+    get_json(&fraud_report_path(id)).await
+}
+
+/// Adds screenshots, a note or both to a report; answers the report as it now is.
+pub async fn add_evidence(id: &str, request: &AddEvidenceRequest) -> Result<FraudReport, ApiError> {
+    let path = format!("{}/evidence", fraud_report_path(id));
+    expect_json(post(&path, request).await?).await
+}
+
+fn fraud_report_path(id: &str) -> String {
+    format!("/api/fraud-reports/{}", js_sys::encode_uri_component(id))
+}
+
+/// The error an answer's body carries, for callers that read the body themselves (the
+/// screenshot upload, which goes through XMLHttpRequest for its progress events).
+pub fn error_from_text(body: &str, retry_after_secs: Option<u64>) -> ApiError {
+    match serde_json::from_str::<ErrorBody>(body) {
+        Ok(body) => ApiError::Api {
+            detail: body.error,
+            retry_after_secs,
+        },
+        Err(_) => ApiError::Network,
+    }
 }

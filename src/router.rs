@@ -37,6 +37,9 @@ pub enum Page {
     Transaction,
     Disputes,
     Dispute,
+    ReportFraud,
+    FraudReports,
+    FraudReport,
     NotFound,
 }
 
@@ -88,6 +91,9 @@ impl Page {
             "/wallet/transaction" => Page::Transaction,
             "/wallet/disputes" => Page::Disputes,
             "/wallet/dispute" => Page::Dispute,
+            "/wallet/report-fraud" => Page::ReportFraud,
+            "/wallet/fraud-reports" => Page::FraudReports,
+            "/wallet/fraud-report" => Page::FraudReport,
             _ => Page::NotFound,
         }
     }
@@ -240,7 +246,11 @@ mod tests {
         assert_eq!(Page::from_path("/wallet"), Page::Wallet);
         assert_eq!(Page::from_path("/wallet/history"), Page::History);
         assert_eq!(Page::from_path("/wallet/dispute"), Page::Dispute);
+        assert_eq!(Page::from_path("/wallet/report-fraud"), Page::ReportFraud);
+        assert_eq!(Page::from_path("/wallet/fraud-reports"), Page::FraudReports);
+        assert_eq!(Page::from_path("/wallet/fraud-report"), Page::FraudReport);
         assert!(!Page::Wallet.is_public() && !Page::Dispute.is_public());
+        assert!(!Page::ReportFraud.is_public() && !Page::FraudReport.is_public());
         assert!(Page::SignIn.is_public() && Page::ResetPassword.is_public());
         assert_eq!(Page::from_path("/account/x"), Page::NotFound);
         assert_eq!(Page::from_path("/Sign-In"), Page::NotFound);

@@ -10,6 +10,7 @@ use crate::i18n::Msg;
 use crate::locale::{format_date, iso_date_time, t, use_locale};
 use crate::pages::focus_soon;
 use crate::router::use_navigate;
+use crate::wallet::text::WalletMsg;
 
 /// `/account`: the signed-in customer, or a redirect to sign-in.
 #[component]
@@ -97,6 +98,8 @@ fn AccountDetails(me: Me, problem: RwSignal<Option<Problem>>) -> impl IntoView {
         <nav class="account-links" aria-label=t(AccountMsg::AccountTitle)>
             <ul>
                 <li><a href="/wallet">{t(AccountMsg::WalletLink)}</a></li>
+                // Reachable from the account menu too, and while the wallet is frozen.
+                <li><a href=crate::wallet::report_fraud_href(None)>{t(WalletMsg::ReportFraudLink)}</a></li>
                 <li>
                     <a href="/account/security">{t(AccountMsg::SecurityLink)}</a>
                     " "

@@ -160,6 +160,9 @@ pub fn TextArea<L: Text>(
     max_chars: usize,
     /// "{count} characters left".
     left_text: Signal<String>,
+    /// May be left empty (a note next to screenshots, say).
+    #[prop(optional)]
+    optional: bool,
 ) -> impl IntoView {
     let locale = use_locale();
     let hint_id = format!("{id}-hint");
@@ -184,7 +187,7 @@ pub fn TextArea<L: Text>(
                 id=id
                 name=id
                 rows="6"
-                required=true
+                required=!optional
                 bind:value=value
                 aria-invalid=move || if error.with(Option::is_some) || over() { "true" } else { "false" }
                 aria-describedby=describedby

@@ -7,6 +7,7 @@ use portal_api::dto::Me;
 use portal_api::error::ErrorCode;
 use portal_api::wallet::{AddCardRequest, Card};
 
+use super::freeze::{load_freeze, FreezeBanner};
 use super::text::WalletMsg;
 use super::top_up::card_name;
 use crate::account::me::{signed_out_or, SignedInPage};
@@ -45,6 +46,7 @@ fn CardList(me: Me) -> impl IntoView {
         })
     };
     reload();
+    let freeze = load_freeze();
     let remove = move |card: Card| {
         problem.set(None);
         done.set(None);
@@ -64,6 +66,7 @@ fn CardList(me: Me) -> impl IntoView {
         });
     };
     view! {
+        <FreezeBanner freeze />
         <p id=STATUS_ID class="status" role="status" tabindex="-1">
             {move || done.get().map(|m| m.text(locale.get()))}
         </p>

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use portal_api::wallet::Dispute;
 
 use super::rows::{dispute_status_msg, reason_msg, title, When};
+use super::screenshots::ScreenshotList;
 use super::text::WalletMsg;
 use super::transaction::TransactionFacts;
 use crate::account::me::{signed_out_or, SignedInPage};
@@ -134,6 +135,15 @@ fn DisputeView(d: Dispute) -> impl IntoView {
                     .collect_view()}
             </ol>
         </section>
+        {(!d.screenshots.is_empty()).then(|| {
+            let shots = d.screenshots.clone();
+            view! {
+                <section aria-labelledby="dispute-shots-heading">
+                    <h2 id="dispute-shots-heading">{t(WalletMsg::ScreenshotsHeading)}</h2>
+                    <ScreenshotList shots=Signal::derive(move || shots.clone()) />
+                </section>
+            }
+        })}
         <section aria-labelledby="dispute-tx-heading">
             <h2 id="dispute-tx-heading">{t(WalletMsg::TransactionTitle)}</h2>
             <TransactionFacts tx=d.transaction />

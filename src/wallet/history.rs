@@ -7,6 +7,8 @@ use portal_api::money::{Currency, Money};
 use portal_api::wallet::{Transaction, TransactionKind, TransactionQuery, TransactionStatus};
 
 use super::chart::SpendingChart;
+use super::freeze::{load_freeze, FreezeBanner};
+use super::report_fraud::report_fraud_href;
 use super::rows::{kind_msg, status_msg, TransactionRow};
 use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};
@@ -256,7 +258,10 @@ fn HistoryView() -> impl IntoView {
     .map(|s| (wire(s), status_msg(s)))
     .to_vec();
 
+    let freeze = load_freeze();
     view! {
+        <FreezeBanner freeze />
+        <p><a href=report_fraud_href(None)>{t(WalletMsg::ReportFraudLink)}</a></p>
         <SpendingChart />
         <section aria-labelledby="filters-heading" class="filters">
             <h2 id="filters-heading">{t(WalletMsg::FiltersHeading)}</h2>

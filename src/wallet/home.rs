@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portal_api::wallet::{Transaction, TransactionQuery, Wallet};
 
+use super::freeze::FreezeBanner;
+use super::report_fraud::report_fraud_href;
 use super::rows::TransactionRow;
 use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};
@@ -44,8 +46,10 @@ fn Overview() -> impl IntoView {
             Err(e) => signed_out_or(&e, problem),
         }
     });
+    let freeze = Signal::derive(move || wallet.with(|w| w.as_ref().and_then(|w| w.freeze.clone())));
     view! {
         <FormAlert problem />
+        <FreezeBanner freeze />
         <dl class="balance">
             <dt>{t(WalletMsg::BalanceTerm)}</dt>
             <dd>
@@ -61,6 +65,8 @@ fn Overview() -> impl IntoView {
             <a class="button secondary" href="/wallet/history">{t(WalletMsg::HistoryLink)}</a>
             <a class="button secondary" href="/wallet/cards">{t(WalletMsg::CardsLink)}</a>
             <a class="button secondary" href="/wallet/disputes">{t(WalletMsg::DisputesLink)}</a>
+            <a class="button secondary" href="/wallet/fraud-reports">{t(WalletMsg::FraudReportsLink)}</a>
+            <a class="button secondary" href=report_fraud_href(None)>{t(WalletMsg::ReportFraudLink)}</a>
         </nav>
         <section aria-labelledby="recent-heading">
             <h2 id="recent-heading">{t(WalletMsg::RecentHeading)}</h2>

@@ -1,16 +1,23 @@
-//! The wallet pages: balance, top-up, cards, paying in a store, history and disputes. Signed-in
-//! bundle only.
+//! The wallet pages: balance, top-up, cards, paying in a store, history, disputes and fraud
+//! reports. Signed-in bundle only.
 
 mod cards;
 mod chart;
 mod disputes;
+mod fraud_report;
+mod freeze;
 mod history;
 mod home;
 mod pay;
+mod report_fraud;
 mod rows;
-mod text;
+mod screenshots;
+pub(crate) mod text;
 mod top_up;
 mod transaction;
+mod upload;
+
+pub(crate) use report_fraud::report_fraud_href;
 
 use leptos::prelude::*;
 
@@ -26,6 +33,9 @@ pub fn page(page: Page) -> Option<AnyView> {
         Page::Transaction => view! { <transaction::TransactionDetail /> }.into_any(),
         Page::Disputes => view! { <disputes::Disputes /> }.into_any(),
         Page::Dispute => view! { <disputes::DisputeDetail /> }.into_any(),
+        Page::ReportFraud => view! { <report_fraud::ReportFraud /> }.into_any(),
+        Page::FraudReports => view! { <fraud_report::FraudReports /> }.into_any(),
+        Page::FraudReport => view! { <fraud_report::FraudReportDetail /> }.into_any(),
         _ => return None,
     })
 }

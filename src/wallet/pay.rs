@@ -1,10 +1,14 @@
 //! `/wallet/pay`: the code a store scans. Each code works once and for a minute at most; the
-//! page fetches a new one every 30 seconds, which voids the one before.
+//! page fetches a new one every 30 seconds, which voids the one before. While a fraud report
+//! has frozen the wallet there is no code to show, only why.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use portal_api::error::ErrorCode;
+use portal_api::evidence::Freeze;
 use portal_api::wallet::PaymentCode;
 
+use super::freeze::FreezeBanner;
 use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};
 use crate::account::qr::Qr;
@@ -16,7 +20,36 @@ use crate::locale::{t, use_locale};
 
 #[component]
 pub fn Pay() -> impl IntoView {
-    view! { <SignedInPage title=WalletMsg::PayTitle back="/wallet" render=|_| view! { <PaymentCodeView /> } /> }
+    view! { <SignedInPage title=WalletMsg::PayTitle back="/wallet" render=|_| view! { <PayLoader /> } /> }
+}
+
+/// Reads the wallet first: a frozen wallet asks for no codes at all.
+#[component]
+fn PayLoader() -> impl IntoView {
+    // Outer `None`: not known yet.
+    let freeze = RwSignal::new(None::<Option<Freeze>>);
+    let problem = RwSignal::new(None::<Problem>);
+    let load = move || {
+        spawn_local(async move {
+            match api::wallet().await {
+                Ok(w) => {
+                    freeze.try_set(Some(w.freeze));
+                }
+                Err(e) => signed_out_or(&e, problem),
+            }
+        })
+    };
+    load();
+    let on_frozen = Callback::new(move |_| load());
+    view! {
+        <FormAlert problem />
+        {move || match freeze.get() {
+            Some(None) => view! { <PaymentCodeView on_frozen /> }.into_any(),
+            Some(Some(f)) => view! { <FreezeBanner freeze=Signal::derive(move || Some(f.clone())) /> }.into_any(),
+            None if problem.with(Option::is_none) => view! { <p class="muted">{t(Msg::Loading)}</p> }.into_any(),
+            None => ().into_any(),
+        }}
+    }
 }
 
 fn now_secs() -> i64 {
@@ -33,7 +66,7 @@ fn grouped(code: &str) -> String {
 }
 
 #[component]
-fn PaymentCodeView() -> impl IntoView {
+fn PaymentCodeView(on_frozen: Callback<()>) -> impl IntoView {
     let locale = use_locale();
     let code = RwSignal::new(None::<PaymentCode>);
     let problem = RwSignal::new(None::<Problem>);
@@ -45,6 +78,7 @@ fn PaymentCodeView() -> impl IntoView {
                     problem.try_set(None);
                     code.try_set(Some(fresh));
                 }
+                Err(e) if e.code() == Some(ErrorCode::WalletFrozen) => on_frozen.run(()),
                 Err(e) => {
                     code.try_set(None);
                     signed_out_or(&e, problem);

@@ -136,6 +136,111 @@ catalogue! {
     DisputeMoreInfo => ("More information needed", "追加情報が必要"),
     DisputeRefunded => ("Refunded", "返金済み"),
     DisputeDeclined => ("Declined", "却下"),
+
+    // Screenshots
+    ScreenshotsLabel => ("Screenshots (optional)", "スクリーンショット（任意）"),
+    ScreenshotsHint => (
+        "PNG, JPEG or WebP, up to {mb} MB each, {max} at most. Each file uploads as soon as you choose it; location data in it is removed.",
+        "PNG・JPEG・WebP形式、1ファイル{mb}MBまで、最大{max}枚。選んだファイルはすぐにアップロードされ、位置情報は削除されます。"
+    ),
+    UploadingFile => ("Uploading {name}", "{name}をアップロード中"),
+    UploadedFile => ("Uploaded {name}", "{name}をアップロードしました"),
+    UploadedNews => ("{name} uploaded.", "{name}をアップロードしました。"),
+    RemovedNews => ("{name} removed.", "{name}を削除しました。"),
+    RemoveFile => ("Remove {name}", "{name}を削除"),
+    OpenScreenshot => ("Open {name} (new tab)", "{name}を開く（新しいタブ）"),
+    WaitingForUploads => (
+        "Waiting for the screenshots to finish uploading…",
+        "スクリーンショットのアップロードが終わるのを待っています…"
+    ),
+    ScreenshotsHeading => ("Screenshots", "スクリーンショット"),
+    NoScreenshots => ("No screenshots.", "スクリーンショットはありません。"),
+    StoredHashTerm => ("SHA-256 as kept", "SHA-256（保存されたファイル）"),
+    OriginalHashTerm => ("SHA-256 as you sent it", "SHA-256（送信されたファイル）"),
+
+    // Freeze
+    FrozenHeading => ("Your wallet is frozen", "ウォレットは凍結されています"),
+    FrozenWhat => (
+        "No money can leave your wallet: top-ups, payment codes and store payments are stopped. Your history stays readable, and you can download it with your evidence at any time.",
+        "ウォレットからお金は動きません。チャージ、支払いコード、店舗での支払いは停止しています。利用履歴はこれまでどおり閲覧でき、証拠と一緒にいつでもダウンロードできます。"
+    ),
+    FrozenSince => ("Frozen since", "凍結日時"),
+    FrozenBecause => ("Because of your fraud report", "凍結の理由となった不正利用の報告"),
+    FrozenNext => (
+        "Support reviews your report, and its page shows each step. Only support can lift the freeze.",
+        "サポートが報告内容を確認します。進捗は報告のページでご確認いただけます。凍結を解除できるのはサポートだけです。"
+    ),
+
+    // Reporting fraud
+    ReportFraudLink => ("Report fraud", "不正利用を報告"),
+    ReportTxFraud => ("Report fraud with this transaction", "この取引を不正利用として報告"),
+    FraudReportsLink => ("Fraud reports", "不正利用の報告"),
+    ReportFraudTitle => ("Report fraud", "不正利用の報告"),
+    ReportFraudIntro => (
+        "Tell us which transactions were not made by you and what happened. Your history stays yours to read, before and after.",
+        "ご自身で行っていない取引と、何があったかをお知らせください。利用履歴は報告の前も後も、いつでも閲覧できます。"
+    ),
+    ChooseTransactions => ("Transactions you do not recognise", "心当たりのない取引"),
+    ChooseTransactionsHint => ("Tick every one that was not you.", "ご自身で行っていない取引をすべて選んでください。"),
+    ChosenCount => ("{count} chosen", "{count}件を選択中"),
+    WhatHappenedLabel => ("What happened", "何があったか"),
+    ReportTextHint => (
+        "In your own words, up to {max} characters. Line breaks are kept.",
+        "{max}文字まで自由にご記入ください。改行もそのまま保存されます。"
+    ),
+    // Must name REPORT_TEXT_MAX_CHARS (a test checks): the shared message names the dispute limit.
+    ReportTextTooLong => (
+        "The text is too long: at most 8,000 characters.",
+        "文字数が多すぎます。8,000文字以内で入力してください。"
+    ),
+    BeforeSendingHeading => ("When you send this report", "この報告を送信すると"),
+    BeforeSendingFreeze => (
+        "Your wallet is frozen at once: no money can leave it (no top-ups, payment codes or store payments) until support lifts the freeze.",
+        "ただちにウォレットが凍結され、サポートが解除するまでお金は動かせません（チャージ、支払いコード、店舗での支払いはできません）。"
+    ),
+    BeforeSendingHistory => (
+        "Nothing is hidden: your history stays readable, and a sealed copy of it and your screenshots are kept as evidence you can always download.",
+        "何も非表示にはなりません。利用履歴はこれまでどおり閲覧でき、その封印された写しとスクリーンショットは、いつでもダウンロードできる証拠として保管されます。"
+    ),
+    SendReport => ("Send report and freeze my wallet", "報告を送信してウォレットを凍結"),
+    SendingReport => ("Sending…", "送信しています…"),
+
+    // A report
+    FraudReportsTitle => ("Your fraud reports", "不正利用の報告一覧"),
+    NoFraudReports => ("No fraud reports.", "不正利用の報告はありません。"),
+    FraudReportTitle => ("Fraud report", "不正利用の報告"),
+    ReportNumber => ("Report {id}", "報告番号 {id}"),
+    TransactionCount => ("{count} transactions", "{count}件の取引"),
+    ReportedAtTerm => ("Reported", "報告日時"),
+    WhatHappensNow => ("What happens now", "今後の流れ"),
+    ReviewNext => (
+        "Support reviews your report and the transactions in it. Every step shows in the progress below.",
+        "サポートが報告内容と対象の取引を確認します。各段階は下の進捗に表示されます。"
+    ),
+    FreezeLiftedOn => ("Support lifted the freeze on", "サポートが凍結を解除した日時："),
+    ReportedTransactions => ("Transactions reported", "報告した取引"),
+    EvidenceHeading => ("Sealed evidence", "封印された証拠"),
+    EvidenceExplain => (
+        "When you sent the report we sealed your history and your screenshots. The ZIP holds them all, with a manifest of their SHA-256 fingerprints.",
+        "報告の送信時に、利用履歴とスクリーンショットを封印しました。ZIPファイルには、それらすべてとSHA-256フィンガープリントの一覧（マニフェスト）が含まれます。"
+    ),
+    ManifestTerm => ("Manifest SHA-256", "マニフェストのSHA-256"),
+    SnapshotRowsTerm => ("Rows of history sealed", "封印された履歴の件数"),
+    DownloadBundle => ("Download evidence (ZIP)", "証拠をダウンロード（ZIP）"),
+    EventSubmitted => ("Report sent and sealed", "報告を受付・封印"),
+    EventEvidenceAdded => ("Evidence added", "証拠を追加"),
+    EventStatusChanged => ("Status changed", "状態の変更"),
+    EventFreezeLifted => ("Freeze lifted", "凍結を解除"),
+    StatusIs => ("status: {status}", "状態：{status}"),
+    AddEvidenceHeading => ("Add screenshots or a note", "スクリーンショットやメモを追加"),
+    AddEvidenceIntro => (
+        "What you add joins the report; nothing already sent is changed or removed.",
+        "追加した内容は報告に加わります。送信済みの内容が変更・削除されることはありません。"
+    ),
+    NoteLabel => ("Note (optional)", "メモ（任意）"),
+    AddEvidenceButton => ("Add to report", "報告に追加"),
+    AddingEvidence => ("Adding…", "追加しています…"),
+    EvidenceAdded => ("Added to your report.", "報告に追加しました。"),
 }
 
 #[cfg(test)]
@@ -145,5 +250,15 @@ mod tests {
     #[test]
     fn every_message_exists_in_every_language() {
         crate::i18n::tests::check_catalogue(WalletMsg::ALL, &[]);
+    }
+
+    #[test]
+    fn the_report_length_message_names_the_limit() {
+        use crate::i18n::Text;
+        use portal_api::dto::Locale;
+        assert_eq!(portal_api::evidence::REPORT_TEXT_MAX_CHARS, 8_000);
+        for locale in Locale::ALL {
+            assert!(WalletMsg::ReportTextTooLong.text(locale).contains("8,000"));
+        }
     }
 }

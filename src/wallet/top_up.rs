@@ -8,6 +8,7 @@ use portal_api::error::ErrorCode;
 use portal_api::money::Money;
 use portal_api::wallet::{Card, TopUpRequest, TransactionStatus, Wallet};
 
+use super::freeze::FreezeBanner;
 use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};
 use crate::account::step_up::{StepUp, StepUpGate};
@@ -51,14 +52,20 @@ fn TopUpLoader(me: Me) -> impl IntoView {
     let wallet = RwSignal::new(None::<Wallet>);
     let cards = RwSignal::new(None::<Vec<Card>>);
     let problem = RwSignal::new(None::<Problem>);
-    spawn_local(async move {
-        match api::wallet().await {
-            Ok(w) => {
-                wallet.try_set(Some(w));
+    let load_wallet = move || {
+        spawn_local(async move {
+            match api::wallet().await {
+                Ok(w) => {
+                    wallet.try_set(Some(w));
+                }
+                Err(e) => signed_out_or(&e, problem),
             }
-            Err(e) => signed_out_or(&e, problem),
-        }
-    });
+        })
+    };
+    load_wallet();
+    // The server refused because a report froze the wallet meanwhile: show why, not a form.
+    let on_frozen = Callback::new(move |_| load_wallet());
+    let freeze = Signal::derive(move || wallet.with(|w| w.as_ref().and_then(|w| w.freeze.clone())));
     spawn_local(async move {
         match api::cards().await {
             Ok(list) => {
@@ -70,7 +77,10 @@ fn TopUpLoader(me: Me) -> impl IntoView {
     let step_up = StepUp::new(&me);
     view! {
         <FormAlert problem />
+        <FreezeBanner freeze />
         {move || match (wallet.get(), cards.get()) {
+            // Nothing to offer that would not be refused.
+            (Some(w), _) if w.freeze.is_some() => ().into_any(),
             (Some(_), Some(list)) if list.is_empty() => view! {
                 <p>{t(WalletMsg::NoCards)}</p>
                 <p><a href="/wallet/cards">{t(WalletMsg::AddCardLink)}</a></p>
@@ -78,7 +88,7 @@ fn TopUpLoader(me: Me) -> impl IntoView {
             .into_any(),
             (Some(w), Some(list)) => view! {
                 <StepUpGate step_up>
-                    <TopUpForm wallet=RwSignal::new(w.clone()) cards=list.clone() step_up />
+                    <TopUpForm wallet=RwSignal::new(w.clone()) cards=list.clone() step_up on_frozen />
                 </StepUpGate>
             }
             .into_any(),
@@ -88,7 +98,12 @@ fn TopUpLoader(me: Me) -> impl IntoView {
 }
 
 #[component]
-fn TopUpForm(wallet: RwSignal<Wallet>, cards: Vec<Card>, step_up: StepUp) -> impl IntoView {
+fn TopUpForm(
+    wallet: RwSignal<Wallet>,
+    cards: Vec<Card>,
+    step_up: StepUp,
+    on_frozen: Callback<()>,
+) -> impl IntoView {
     let locale = use_locale();
     let card = RwSignal::new(cards.first().map(|c| c.id.clone()).unwrap_or_default());
     let amount = RwSignal::new(String::new());
@@ -159,6 +174,7 @@ fn TopUpForm(wallet: RwSignal<Wallet>, cards: Vec<Card>, step_up: StepUp) -> imp
                 }
                 Err(e) if step_up.expired(&e) => {}
                 Err(e) => match e.code() {
+                    Some(ErrorCode::WalletFrozen) => on_frozen.run(()),
                     Some(ErrorCode::AmountInvalid | ErrorCode::LimitExceeded) => {
                         amount_error.set(Some(from_api(&e).1));
                         focus_soon("amount");

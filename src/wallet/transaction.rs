@@ -1,4 +1,5 @@
-//! `/wallet/transaction?id=…`: one transaction as stored, and the way to dispute it.
+//! `/wallet/transaction?id=…`: one transaction as stored, and the ways to dispute it (with
+//! screenshots, optionally) or to report it as fraud.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -6,7 +7,9 @@ use portal_api::wallet::{
     CreateDisputeRequest, DisputeDetails, DisputeReason, Transaction, DISPUTE_DETAILS_MAX_CHARS,
 };
 
+use super::report_fraud::report_fraud_href;
 use super::rows::{kind_msg, reason_msg, status_msg, title, When};
+use super::screenshots::{ScreenshotPicker, Uploads};
 use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};
 use crate::api;
@@ -43,7 +46,15 @@ fn TransactionLoader(id: String) -> impl IntoView {
     view! {
         <FormAlert problem />
         {move || match tx.get() {
-            Some(tx) => view! { <TransactionFacts tx=tx.clone() /> <DisputeEntry tx /> }.into_any(),
+            Some(tx) => {
+                let report = report_fraud_href(Some(&tx.id));
+                view! {
+                    <TransactionFacts tx=tx.clone() />
+                    <DisputeEntry tx />
+                    <p><a href=report>{t(WalletMsg::ReportTxFraud)}</a></p>
+                }
+                .into_any()
+            }
             None if problem.with(Option::is_none) => view! { <p class="muted">{t(Msg::Loading)}</p> }.into_any(),
             None => ().into_any(),
         }}
@@ -105,6 +116,7 @@ fn DisputeForm(transaction_id: String) -> impl IntoView {
     let details_error = RwSignal::new(None::<Problem>);
     let form_error = RwSignal::new(None::<Problem>);
     let busy = RwSignal::new(false);
+    let uploads = Uploads::new();
     let transaction_id = StoredValue::new(transaction_id);
     let hint = Signal::derive(move || {
         fill(
@@ -124,35 +136,29 @@ fn DisputeForm(transaction_id: String) -> impl IntoView {
         )
     });
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        form_error.set(None);
-        let checked = details.with_untracked(|d| DisputeDetails::parse(d));
-        details_error.set(checked.as_ref().err().map(|&e| e.into()));
-        let Ok(text) = checked else {
-            return focus_soon("details");
-        };
-        busy.set(true);
+    let send = Callback::new(move |_| {
+        uploads.lock(true);
         let request = CreateDisputeRequest {
             reason: reason.get_untracked(),
-            screenshots: Vec::new(),
-            details: text.as_str().to_owned(),
+            screenshots: uploads.ids(),
+            details: details.get_untracked(),
         };
         spawn_local(async move {
             let result = api::create_dispute(&transaction_id.get_value(), &request).await;
-            busy.set(false);
+            busy.try_set(false);
             match result {
-                Ok(dispute) => navigate(
-                    &format!(
-                        "/wallet/dispute?id={}",
-                        js_sys::encode_uri_component(&dispute.id)
-                    ),
-                    false,
-                ),
+                Ok(dispute) => {
+                    uploads.sent();
+                    navigate(
+                        &format!(
+                            "/wallet/dispute?id={}",
+                            js_sys::encode_uri_component(&dispute.id)
+                        ),
+                        false,
+                    )
+                }
                 Err(e) => {
+                    uploads.lock(false);
                     let (field, problem) = from_api(&e);
                     if field.as_deref() == Some("details") {
                         details_error.set(Some(problem));
@@ -164,6 +170,21 @@ fn DisputeForm(transaction_id: String) -> impl IntoView {
                 }
             }
         });
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        let checked = details.with_untracked(|d| DisputeDetails::parse(d));
+        details_error.set(checked.as_ref().err().map(|&e| e.into()));
+        if checked.is_err() {
+            return focus_soon("details");
+        }
+        busy.set(true);
+        uploads.after_uploads(send);
     };
 
     view! {
@@ -190,6 +211,10 @@ fn DisputeForm(transaction_id: String) -> impl IntoView {
                 </fieldset>
                 <TextArea id="details" label=WalletMsg::DetailsLabel value=details error=details_error
                     hint max_chars=DISPUTE_DETAILS_MAX_CHARS left_text=left />
+                <ScreenshotPicker uploads id="dispute-screenshots" />
+                <p class="muted" role="status">
+                    {move || uploads.waiting().then(t(WalletMsg::WaitingForUploads))}
+                </p>
                 <SubmitButton label=WalletMsg::SendDispute busy_label=WalletMsg::SendingDispute busy=busy.into() />
             </form>
         </section>

@@ -125,6 +125,9 @@ for (const [locale, viewport] of [['en-US', { width: 1200, height: 900 }], ['ja-
       ['/wallet/pay', 'pay, address not confirmed'],
       ['/wallet/history', 'history'],
       ['/wallet/disputes', 'disputes'],
+      ['/wallet/report-fraud', 'report fraud, no history'],
+      ['/wallet/fraud-reports', 'fraud reports, none'],
+      ['/wallet/fraud-report?id=F-AAAA-AAAA-AAAA', 'fraud report, not found'],
     ]) {
       await page.goto(`${portal.baseUrl}${path}`);
       await page.getByRole('link').last().waitFor();

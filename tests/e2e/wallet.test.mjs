@@ -1,6 +1,6 @@
 // The wallet end to end (THREATS.md T9, T10, T13): a customer adds a card and tops up after
 // step-up, pays at a (simulated) store with the code on screen, finds the payment by filter and
-// disputes it, and reads the dispute's timeline. The store is the merchant API called the way a
+// disputes it with a screenshot attached, and reads the dispute's timeline. The store is the merchant API called the way a
 // till would, with a key made by `portal-server merchant create`. Real Chromium, the real server,
 // a real SMTP server; elements found by role and accessible name only.
 
@@ -111,11 +111,23 @@ test('top up with step-up, pay at a store with the code on screen, find the paym
   assert.equal(await page.getByRole('definition').filter({ hasText: 'Bento' }).textContent(), MEMO);
   await page.getByRole('radio', { name: "I don't recognise this" }).check();
   await page.getByLabel('What happened?').fill(DETAILS);
+  const receipt = new PNG({ width: 300, height: 500 });
+  receipt.data.fill(200);
+  await page.getByLabel('Screenshots (optional)').setInputFiles({
+    name: 'receipt 領収書.png',
+    mimeType: 'image/png',
+    buffer: PNG.sync.write(receipt),
+  });
+  await page.getByRole('progressbar', { name: 'Uploaded receipt 領収書.png' }).waitFor();
+  await page.getByText(/^300 × 500 px · \d+ KB$/).waitFor();
   await page.getByRole('button', { name: 'Send dispute' }).click();
   await page.getByRole('heading', { level: 1, name: 'Dispute' }).waitFor();
   const timeline = page.getByRole('region', { name: 'Progress' });
   await timeline.getByText('Submitted').waitFor();
   assert.equal(await page.getByRole('definition').filter({ hasText: 'at home' }).textContent(), DETAILS);
+  const attached = page.getByRole('region', { name: 'Screenshots', exact: true });
+  await attached.getByRole('link', { name: 'Open receipt 領収書.png (new tab)' }).waitFor();
+  await attached.getByText('300 × 500 px', { exact: false }).waitFor();
   await portal.mailbox.waitFor({ to: email, subjectIncludes: 'dispute' });
 
   // The history marks it, and the list of disputes has it.
