@@ -25,6 +25,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PORTAL_THROTTLE_GLOBAL", "1000", "failed sign-ins over all accounts per window"),
     ("PORTAL_REGISTER_PER_ADDRESS", "10", "registrations per source address per window"),
     ("PORTAL_REQUEST_TIMEOUT_SECS", "30", "an API request still unanswered after this long (a body trickling in, say) gets 503"),
+    ("PORTAL_UPLOAD_TIMEOUT_SECS", "300", "the same for a screenshot upload (10 MiB over a slow mobile link)"),
     ("PORTAL_TOP_UP_MAX_MINOR", "50000", "largest single top-up, in yen"),
     ("PORTAL_TOP_UP_DAILY_MINOR", "200000", "most a customer may top up per UTC day, in yen (pending top-ups count)"),
     ("PORTAL_PROCESSOR_SETTLE_SECS", "10", "the simulated card processor settles a timed-out charge (twice, as real callbacks may) this long after it; 0 never does (only signed callbacks to /api/processor/callback settle)"),
@@ -48,6 +49,7 @@ pub struct Config {
     pub pwned_corpus: Option<PathBuf>,
     pub secret_key: Option<[u8; 32]>,
     pub request_timeout: Duration,
+    pub upload_timeout: Duration,
     pub session_idle: Duration,
     pub session_absolute: Duration,
     /// How long a step-up lets a session make sensitive changes (`PORTAL_STEP_UP_SECS`).
@@ -190,6 +192,7 @@ impl Config {
                 .map(|k| parse_key(&k))
                 .transpose()?,
             request_timeout: secs("PORTAL_REQUEST_TIMEOUT_SECS", 30)?,
+            upload_timeout: secs("PORTAL_UPLOAD_TIMEOUT_SECS", 300)?,
             session_idle: secs("PORTAL_SESSION_IDLE_SECS", 1800)?,
             session_absolute: secs("PORTAL_SESSION_ABSOLUTE_SECS", 43_200)?,
             step_up: secs("PORTAL_STEP_UP_SECS", 300)?,

@@ -3,6 +3,8 @@
 //! and gives the customer a bundle with the same bytes for the same state.
 
 mod common;
+#[path = "common/evidence.rs"]
+mod fixtures;
 
 use common::wallet::{new_key, yen};
 use common::{error_code, unique_email, TestApp};
@@ -459,4 +461,57 @@ async fn a_payment_racing_a_report_is_in_the_snapshot_or_refused(app: TestApp) {
         }
     }
     app.assert_ledger_consistent().await;
+}
+
+/// A phone on a slow link takes longer than an ordinary request may: the upload has its own,
+/// longer deadline, and everything else keeps the short one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_upload_has_a_deadline_of_its_own() {
+    use fixtures::{raw_post, session_cookie, Framing};
+    let app = TestApp::spawn_with(
+        common::Backend::Sqlite,
+        &[
+            ("PORTAL_REQUEST_TIMEOUT_SECS", "1"),
+            ("PORTAL_UPLOAD_TIMEOUT_SECS", "30"),
+        ],
+    )
+    .await
+    .unwrap();
+    let c = app.customer("slow", "en").await;
+    let cookie = session_cookie(&app.base, &c.email, common::STRONG_PASSWORD).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let file = png(300, 200, 77);
+    let parts: Vec<Vec<u8>> = file
+        .chunks(file.len() / 4 + 1)
+        .map(<[u8]>::to_vec)
+        .collect();
+    let headers = [("Cookie", cookie.clone()), ("Origin", app.base.clone())];
+    let slow = std::time::Duration::from_millis(700);
+    // About 2.8 s in all: past the ordinary deadline, well inside the upload's.
+    let r = raw_post(
+        &addr,
+        "/api/evidence?name=slow.png",
+        &headers,
+        Framing::Length(file.len()),
+        parts.clone(),
+        slow,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["original_sha256"], sha256(&file));
+    // The same trickle to any other endpoint is cut off at the ordinary deadline.
+    let body = br#"{"transaction_ids":[],"description":"slow","screenshots":[]}"#.to_vec();
+    let parts: Vec<Vec<u8>> = body.chunks(16).map(<[u8]>::to_vec).collect();
+    let mut json_headers = headers.to_vec();
+    json_headers.push(("Content-Type", "application/json".to_owned()));
+    let r = raw_post(
+        &addr,
+        "/api/fraud-reports",
+        &json_headers,
+        Framing::Length(body.len()),
+        parts,
+        slow,
+    )
+    .await;
+    assert_eq!(r.status, 503, "{}", String::from_utf8_lossy(&r.body));
 }

@@ -99,7 +99,14 @@ pub async fn deadline(
     req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    tokio::time::timeout(state.config.request_timeout, next.run(req))
+    // A screenshot may take minutes to arrive from a phone on a slow link; everything else is
+    // small and answered at once.
+    let limit = if req.method() == axum::http::Method::POST && req.uri().path() == "/api/evidence" {
+        state.config.upload_timeout
+    } else {
+        state.config.request_timeout
+    };
+    tokio::time::timeout(limit, next.run(req))
         .await
         .map_err(|_| {
             ApiError::new(
