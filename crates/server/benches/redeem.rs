@@ -1,8 +1,10 @@
-//! Merchant redemptions per second: the real server on loopback, SQLite in a temp dir, clients
-//! redeeming fresh payment codes over HTTP at once. Two shapes: every till at one store (all
-//! payments contend for one merchant account) and one store per till.
+//! Merchant redemptions per second: the real server on loopback, SQLite in a temp dir and, when
+//! `PORTAL_TEST_DATABASE_URL` is set (e.g. under `scripts/with-postgres`), PostgreSQL in a fresh
+//! database; clients redeeming fresh payment codes over HTTP at once. Two shapes: every till at
+//! one store (all payments contend for one merchant account) and one store per till.
 //!
-//! `cargo bench -p portal-server --bench redeem` prints a table for the README.
+//! `cargo bench -p portal-server --bench redeem` prints a table for the README;
+//! `scripts/with-postgres cargo bench -p portal-server --bench redeem` adds PostgreSQL.
 
 use portal_api::money::Currency;
 use portal_server::config::Config;
@@ -24,30 +26,61 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    println!(
+        "cores: {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
     runtime.block_on(async move {
-        let (base, state, _dir) = start_server().await;
+        println!("SQLite:");
+        run(None, scale).await;
+        match std::env::var("PORTAL_TEST_DATABASE_URL") {
+            Ok(admin) => {
+                println!("PostgreSQL:");
+                run(Some(fresh_postgres_database(&admin).await), scale).await;
+            }
+            Err(_) => println!("PostgreSQL: skipped (PORTAL_TEST_DATABASE_URL is not set)"),
+        }
+    });
+}
+
+async fn run(database_url: Option<String>, scale: u32) {
+    {
+        let (base, state, _dir) = start_server(database_url).await;
         let wallets = customers(&state).await;
-        println!(
-            "cores: {}",
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-        );
         let duration = Duration::from_secs(6) / scale;
         for shape in [Shape::OneStore, Shape::StorePerTill] {
             for concurrency in [1usize, 4, 16, 64] {
                 let keys: Vec<String> = match shape {
-                    Shape::OneStore => vec![merchant::create(&state.db, "Bench Store").await.unwrap().1],
+                    Shape::OneStore => {
+                        vec![merchant::create(&state.db, "Bench Store").await.unwrap().1]
+                    }
                     Shape::StorePerTill => {
                         let mut keys = Vec::new();
                         for i in 0..concurrency {
-                            keys.push(merchant::create(&state.db, &format!("Bench Store {i}")).await.unwrap().1);
+                            keys.push(
+                                merchant::create(&state.db, &format!("Bench Store {i}"))
+                                    .await
+                                    .unwrap()
+                                    .1,
+                            );
                         }
                         keys
                     }
                 };
                 // More codes than the run can use: a till that runs out stops early.
-                let codes = codes(&state, &wallets, 2_500 * concurrency.min(8) / scale as usize + 200).await;
+                let codes = codes(
+                    &state,
+                    &wallets,
+                    2_500 * concurrency.min(8) / scale as usize + 200,
+                )
+                .await;
                 let codes = Arc::new(Mutex::new(codes));
-                let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+                let client = reqwest::Client::builder()
+                    .pool_max_idle_per_host(concurrency)
+                    .build()
+                    .unwrap();
                 let started = Instant::now();
                 let mut tasks = Vec::new();
                 for till in 0..concurrency {
@@ -90,12 +123,28 @@ fn main() {
             }
         }
         let verification = ledger::verify(&state.db).await.unwrap();
-        assert!(verification.mismatches.is_empty(), "{:?}", verification.mismatches);
+        assert!(
+            verification.mismatches.is_empty(),
+            "{:?}",
+            verification.mismatches
+        );
         println!(
             "journal after the runs: {} entries, {} postings, every entry sums to zero and every balance adds up",
             verification.entries, verification.postings
         );
-    });
+    }
+}
+
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("portal_bench_{}", hex::encode(rand::random::<[u8; 6]>()));
+    let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
 }
 
 #[derive(Clone, Copy)]
@@ -191,11 +240,20 @@ async fn codes(
     codes
 }
 
-async fn start_server() -> (String, portal_server::AppState, tempfile::TempDir) {
+async fn start_server(
+    database_url: Option<String>,
+) -> (String, portal_server::AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let database_url = database_url.unwrap_or_else(|| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("portal.db").display()
+        )
+    });
     let env: HashMap<&str, String> = [
+        ("PORTAL_DATABASE_URL", database_url),
         ("PORTAL_DATA_DIR", dir.path().display().to_string()),
         ("PORTAL_PUBLIC_URL", base.clone()),
         (
