@@ -19,6 +19,7 @@ on_both_backends!(
     the_bundle_holds_the_sealed_evidence_and_is_the_same_every_time,
     additions_chain_to_the_manifest_and_verify_finds_any_change,
     a_payment_racing_a_report_is_in_the_snapshot_or_refused,
+    uploads_are_limited_per_customer_whatever_becomes_of_them,
 );
 
 const DESCRIPTION: &str = "I never went to these shops.\r\nمتجر غير معروف 🤔\n<script>alert(1)</script> '; DROP TABLE fraud_reports;--";
@@ -514,4 +515,58 @@ async fn a_slow_upload_has_a_deadline_of_its_own() {
     )
     .await;
     assert_eq!(r.status, 503, "{}", String::from_utf8_lossy(&r.body));
+}
+
+/// Uploading and removing again and again would fill the disk (a removed upload's file stays
+/// stored): every upload counts, removed or refused.
+async fn uploads_are_limited_per_customer_whatever_becomes_of_them(app: TestApp) {
+    app.wallet_customer(&unique_email("many")).await;
+    let limit = portal_server::evidence::uploads::UPLOADS_PER_WINDOW;
+    let small = png(2, 2, 3);
+    for i in 0..limit {
+        let r = app
+            .client
+            .post(app.url("/api/evidence"))
+            .body(if i % 2 == 0 {
+                small.clone()
+            } else {
+                Vec::new()
+            })
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = common::read(r).await;
+        if i % 2 == 0 {
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            let (status, _) = {
+                let r = app
+                    .client
+                    .delete(app.url(&format!("/api/evidence/{}", body["id"].as_str().unwrap())))
+                    .send()
+                    .await
+                    .unwrap();
+                common::read(r).await
+            };
+            assert_eq!(status, StatusCode::NO_CONTENT);
+        } else {
+            assert_eq!(error_code(&body), "file_empty");
+        }
+    }
+    let r = app
+        .client
+        .post(app.url("/api/evidence"))
+        .body(small.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().contains_key("retry-after"));
+    let (status, body) = common::read(r).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+    );
+    // Another customer is not affected.
+    let other = app.another_browser();
+    other.wallet_customer(&unique_email("other")).await;
+    upload(&other, "other.png", small).await;
 }

@@ -24,6 +24,10 @@ use sqlx::{AnyConnection, Row};
 /// attached: the page that uploaded it is long gone.
 pub const PENDING_SECS: i64 = 24 * 60 * 60;
 
+/// Uploads per customer per throttle window (`PORTAL_THROTTLE_WINDOW_SECS`), refused or not:
+/// a removed upload's file stays in the store, so removing does not give the room back.
+pub const UPLOADS_PER_WINDOW: u32 = 60;
+
 /// Decoding a 40-megapixel image holds about 160 MB: at most two at once (one per core here).
 static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
@@ -140,6 +144,7 @@ async fn read_limited(headers: &HeaderMap, body: Body) -> ApiResult<Vec<u8>> {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 409, description = "Ten screenshots are waiting already (`too_many_files`)", body = ErrorBody),
         (status = 413, description = "Over 10 MiB (`file_too_large`)", body = ErrorBody),
+        (status = 429, description = "More than 60 uploads in the throttle window (`too_many_attempts`); see Retry-After", body = ErrorBody),
         (status = 422, description = "Empty (`file_empty`), not a PNG, JPEG or WebP still image (`file_type_unsupported`, the message names what it is), damaged or truncated (`file_damaged`), over 40 megapixels (`image_too_large`), or a file name with control characters or over 255 characters (`file_name_invalid`)", body = ErrorBody),
     ))]
 pub async fn upload_evidence(
@@ -151,6 +156,14 @@ pub async fn upload_evidence(
 ) -> ApiResult<(StatusCode, axum::Json<Screenshot>)> {
     let name = file_name(q.name.as_deref().unwrap_or("screenshot"))?;
     let account_id = &me.account.id;
+    crate::identity::throttle::take(
+        &state.db,
+        &crate::identity::throttle::Window::of(&state),
+        &format!("upload:{account_id}"),
+        UPLOADS_PER_WINDOW,
+        crate::clock::now(),
+    )
+    .await?;
     let mut conn = state.db.pool.acquire().await?;
     if pending_count(&mut conn, account_id, crate::clock::now()).await?
         >= SCREENSHOTS_PER_SUBMISSION as i64
