@@ -346,8 +346,8 @@ catalogue! {
         "状況をご記入ください。"
     ),
     ErrDetailsTooLong => (
-        "The text is too long: at most {max} characters.",
-        "文字数が多すぎます。{max}文字以内で入力してください。"
+        "The text is too long: shorten it to the limit shown with the box.",
+        "文字数が多すぎます。入力欄に表示された文字数以内にしてください。"
     ),
     ErrDetailsInvalid => (
         "The text contains a character that cannot be saved.",
@@ -625,7 +625,6 @@ pub fn error_text(code: ErrorCode, locale: Locale) -> String {
     use portal_api::rules::*;
     let max = match code {
         ErrorCode::DisplayNameTooLong => DISPLAY_NAME_MAX_CHARS,
-        ErrorCode::DetailsTooLong => portal_api::wallet::DISPUTE_DETAILS_MAX_CHARS,
         _ => PASSWORD_MAX_CHARS,
     };
     fill(

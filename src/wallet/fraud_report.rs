@@ -11,7 +11,7 @@ use portal_api::evidence::{
 };
 
 use super::freeze::{report_href, FreezeBanner};
-use super::report_fraud::{report_fraud_href, text_hint_and_count, text_problem};
+use super::report_fraud::report_fraud_href;
 use super::rows::{dispute_status_msg, TransactionRow, When};
 use super::screenshots::{ScreenshotList, ScreenshotPicker, Uploads};
 use super::text::WalletMsg;
@@ -275,7 +275,7 @@ fn AddEvidence(report: RwSignal<Option<FraudReport>>) -> impl IntoView {
     let done = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let uploads = Uploads::new();
-    let (hint, left) = text_hint_and_count(note);
+    let (hint, left) = super::text_hint_and_count(note, REPORT_TEXT_MAX_CHARS);
 
     let send = Callback::new(move |_| {
         uploads.lock(true);
@@ -301,7 +301,7 @@ fn AddEvidence(report: RwSignal<Option<FraudReport>>) -> impl IntoView {
                     match (field.as_deref(), e.code()) {
                         (Some("note"), Some(code))
                         | (_, Some(code @ ErrorCode::EvidenceRequired)) => {
-                            note_error.set(Some(text_problem(code)));
+                            note_error.set(Some(Problem::Code(code)));
                             focus_soon("note");
                         }
                         _ => {
@@ -337,7 +337,7 @@ fn AddEvidence(report: RwSignal<Option<FraudReport>>) -> impl IntoView {
                 field: "note",
             })
         };
-        note_error.set(checked.err().map(|e| text_problem(e.code)));
+        note_error.set(checked.err().map(|e| Problem::Code(e.code)));
         if checked.is_err() {
             return focus_soon("note");
         }

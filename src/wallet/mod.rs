@@ -21,7 +21,32 @@ pub(crate) use report_fraud::report_fraud_href;
 
 use leptos::prelude::*;
 
+use crate::i18n::{fill, Text};
+use crate::locale::{format_count, use_locale};
 use crate::router::Page;
+use text::WalletMsg;
+
+/// A free-text box's "up to {max} characters" hint and its live count of what is left.
+pub fn text_hint_and_count(
+    value: RwSignal<String>,
+    max: usize,
+) -> (Signal<String>, Signal<String>) {
+    let locale = use_locale();
+    let hint = Signal::derive(move || {
+        fill(
+            WalletMsg::DetailsHint.text(locale.get()),
+            &[("max", &format_count(max as u64, locale.get()))],
+        )
+    });
+    let left = Signal::derive(move || {
+        let left = max as i64 - value.with(|v| v.chars().count()) as i64;
+        fill(
+            WalletMsg::CharactersLeft.text(locale.get()),
+            &[("count", &left.to_string())],
+        )
+    });
+    (hint, left)
+}
 
 pub fn page(page: Page) -> Option<AnyView> {
     Some(match page {

@@ -16,7 +16,7 @@ use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};
 use crate::api;
 use crate::components::{FormAlert, SubmitButton, TextArea};
-use crate::form::{from_api, OtherText, Problem};
+use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{format_count, t, use_locale};
 use crate::pages::focus_soon;
@@ -34,39 +34,6 @@ pub fn report_fraud_href(tx: Option<&str>) -> String {
         ),
         None => "/wallet/report-fraud".to_owned(),
     }
-}
-
-/// A report's or a note's text refused by [`ReportText::parse`] (or by the server, which runs
-/// the same rule): the shared "too long" message names the dispute limit, so this one has its
-/// own.
-pub fn text_problem(code: ErrorCode) -> Problem {
-    match code {
-        ErrorCode::DetailsTooLong => Problem::Other(OtherText(&WalletMsg::ReportTextTooLong)),
-        code => Problem::Code(code),
-    }
-}
-
-/// The "up to 8,000 characters" hint and the live count for a report's text boxes.
-pub fn text_hint_and_count(value: RwSignal<String>) -> (Signal<String>, Signal<String>) {
-    let locale = use_locale();
-    let hint = Signal::derive(move || {
-        fill(
-            WalletMsg::ReportTextHint.text(locale.get()),
-            &[(
-                "max",
-                &format_count(REPORT_TEXT_MAX_CHARS as u64, locale.get()),
-            )],
-        )
-    });
-    let left = Signal::derive(move || {
-        let used = value.with(|d| d.chars().count());
-        let left = REPORT_TEXT_MAX_CHARS as i64 - used as i64;
-        fill(
-            WalletMsg::CharactersLeft.text(locale.get()),
-            &[("count", &left.to_string())],
-        )
-    });
-    (hint, left)
 }
 
 #[component]
@@ -167,7 +134,7 @@ fn ReportForm(preselected: Option<String>) -> impl IntoView {
         }
     };
 
-    let (hint, left) = text_hint_and_count(description);
+    let (hint, left) = super::text_hint_and_count(description, REPORT_TEXT_MAX_CHARS);
 
     let send = Callback::new(move |_| {
         uploads.lock(true);
@@ -193,9 +160,7 @@ fn ReportForm(preselected: Option<String>) -> impl IntoView {
                             focus_first_choice();
                         }
                         Some("description") => {
-                            description_error.set(Some(text_problem(
-                                e.code().unwrap_or(ErrorCode::DetailsInvalid),
-                            )));
+                            description_error.set(Some(problem));
                             focus_soon("description");
                         }
                         _ => {
@@ -221,7 +186,7 @@ fn ReportForm(preselected: Option<String>) -> impl IntoView {
             checked
                 .as_ref()
                 .err()
-                .map(|&FieldError { code, .. }| text_problem(code)),
+                .map(|&FieldError { code, .. }| Problem::Code(code)),
         );
         if none_chosen {
             return focus_first_choice();

@@ -184,15 +184,6 @@ catalogue! {
     ChooseTransactionsHint => ("Tick every one that was not you.", "ご自身で行っていない取引をすべて選んでください。"),
     ChosenCount => ("{count} chosen", "{count}件を選択中"),
     WhatHappenedLabel => ("What happened", "何があったか"),
-    ReportTextHint => (
-        "In your own words, up to {max} characters. Line breaks are kept.",
-        "{max}文字まで自由にご記入ください。改行もそのまま保存されます。"
-    ),
-    // Must name REPORT_TEXT_MAX_CHARS (a test checks): the shared message names the dispute limit.
-    ReportTextTooLong => (
-        "The text is too long: at most 8,000 characters.",
-        "文字数が多すぎます。8,000文字以内で入力してください。"
-    ),
     BeforeSendingHeading => ("When you send this report", "この報告を送信すると"),
     BeforeSendingFreeze => (
         "Your wallet is frozen at once: no money can leave it (no top-ups, payment codes or store payments) until support lifts the freeze.",
@@ -250,15 +241,5 @@ mod tests {
     #[test]
     fn every_message_exists_in_every_language() {
         crate::i18n::tests::check_catalogue(WalletMsg::ALL, &[]);
-    }
-
-    #[test]
-    fn the_report_length_message_names_the_limit() {
-        use crate::i18n::Text;
-        use portal_api::dto::Locale;
-        assert_eq!(portal_api::evidence::REPORT_TEXT_MAX_CHARS, 8_000);
-        for locale in Locale::ALL {
-            assert!(WalletMsg::ReportTextTooLong.text(locale).contains("8,000"));
-        }
     }
 }

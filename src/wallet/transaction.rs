@@ -15,8 +15,8 @@ use crate::account::me::{signed_out_or, SignedInPage};
 use crate::api;
 use crate::components::{FormAlert, SubmitButton, TextArea};
 use crate::form::{from_api, Problem};
-use crate::i18n::{fill, Msg, Text};
-use crate::locale::{format_count, t, use_locale};
+use crate::i18n::Msg;
+use crate::locale::{t, use_locale};
 use crate::pages::focus_soon;
 use crate::router::{query_param, use_navigate};
 
@@ -109,7 +109,6 @@ const REASONS: [DisputeReason; 5] = [
 
 #[component]
 fn DisputeForm(transaction_id: String) -> impl IntoView {
-    let locale = use_locale();
     let navigate = use_navigate();
     let reason = RwSignal::new(DisputeReason::NotRecognised);
     let details = RwSignal::new(String::new());
@@ -118,23 +117,7 @@ fn DisputeForm(transaction_id: String) -> impl IntoView {
     let busy = RwSignal::new(false);
     let uploads = Uploads::new();
     let transaction_id = StoredValue::new(transaction_id);
-    let hint = Signal::derive(move || {
-        fill(
-            WalletMsg::DetailsHint.text(locale.get()),
-            &[(
-                "max",
-                &format_count(DISPUTE_DETAILS_MAX_CHARS as u64, locale.get()),
-            )],
-        )
-    });
-    let left = Signal::derive(move || {
-        let used = details.with(|d| d.chars().count());
-        let left = DISPUTE_DETAILS_MAX_CHARS as i64 - used as i64;
-        fill(
-            WalletMsg::CharactersLeft.text(locale.get()),
-            &[("count", &left.to_string())],
-        )
-    });
+    let (hint, left) = super::text_hint_and_count(details, DISPUTE_DETAILS_MAX_CHARS);
 
     let send = Callback::new(move |_| {
         uploads.lock(true);
