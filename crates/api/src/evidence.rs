@@ -50,6 +50,24 @@ pub enum ImageFormat {
     Webp,
 }
 
+impl ImageFormat {
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "image/png",
+            ImageFormat::Jpeg => "image/jpeg",
+            ImageFormat::Webp => "image/webp",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Jpeg => "jpg",
+            ImageFormat::Webp => "webp",
+        }
+    }
+}
+
 /// A screenshot as stored: decoded to check it, its metadata (EXIF location included) removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -167,18 +185,7 @@ pub struct ReportText(String);
 
 impl ReportText {
     pub fn parse(input: &str, field: &'static str) -> Result<Self, FieldError> {
-        let err = |code| FieldError { code, field };
-        if input.trim().is_empty() {
-            return Err(err(ErrorCode::DetailsRequired));
-        }
-        if input.chars().count() > REPORT_TEXT_MAX_CHARS {
-            return Err(err(ErrorCode::DetailsTooLong));
-        }
-        // PostgreSQL cannot store NUL in text, and no one types it: refused, not dropped.
-        if input.contains('\0') {
-            return Err(err(ErrorCode::DetailsInvalid));
-        }
-        Ok(Self(input.to_owned()))
+        crate::wallet::free_text(input, REPORT_TEXT_MAX_CHARS, field).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

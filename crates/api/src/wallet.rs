@@ -283,27 +283,30 @@ pub struct Dispute {
     pub screenshots: Vec<crate::evidence::Screenshot>,
 }
 
+/// The rule of every free-text field a customer writes to support (THREATS.md T13): any Unicode,
+/// line breaks included, kept exactly as typed; not blank; at most `max` characters; no NUL,
+/// which PostgreSQL cannot store in text and no one types (refused, never dropped).
+pub fn free_text(input: &str, max: usize, field: &'static str) -> Result<String, FieldError> {
+    let err = |code| FieldError { code, field };
+    if input.trim().is_empty() {
+        return Err(err(ErrorCode::DetailsRequired));
+    }
+    if input.chars().count() > max {
+        return Err(err(ErrorCode::DetailsTooLong));
+    }
+    if input.contains('\0') {
+        return Err(err(ErrorCode::DetailsInvalid));
+    }
+    Ok(input.to_owned())
+}
+
 /// A dispute's free text, checked once: the page and the server refuse the same input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisputeDetails(String);
 
 impl DisputeDetails {
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let err = |code| FieldError {
-            code,
-            field: "details",
-        };
-        if input.trim().is_empty() {
-            return Err(err(ErrorCode::DetailsRequired));
-        }
-        if input.chars().count() > DISPUTE_DETAILS_MAX_CHARS {
-            return Err(err(ErrorCode::DetailsTooLong));
-        }
-        // NUL cannot be stored as text by PostgreSQL, and no one types it: refused, not dropped.
-        if input.contains('\0') {
-            return Err(err(ErrorCode::DetailsInvalid));
-        }
-        Ok(Self(input.to_owned()))
+        free_text(input, DISPUTE_DETAILS_MAX_CHARS, "details").map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -11,7 +11,6 @@ use common::{error_code, unique_email, TestApp};
 use portal_server::evidence::chain;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 on_both_backends!(
@@ -24,16 +23,7 @@ on_both_backends!(
 
 const DESCRIPTION: &str = "I never went to these shops.\r\nمتجر غير معروف 🤔\n<script>alert(1)</script> '; DROP TABLE fraud_reports;--";
 
-fn sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn png(width: u32, height: u32, shade: u8) -> Vec<u8> {
-    let img = image::RgbaImage::from_pixel(width, height, image::Rgba([shade, 40, 90, 255]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
+use fixtures::{png, sha256_hex as sha256};
 
 async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> Value {
     let r = app
@@ -106,26 +96,8 @@ async fn bundle(app: &TestApp, report: &Value) -> Vec<u8> {
     bytes
 }
 
-/// The files of a ZIP of stored entries, read from its local headers.
 fn unzip(zip: &[u8]) -> BTreeMap<String, Vec<u8>> {
-    let u16_at = |i: usize| u16::from_le_bytes([zip[i], zip[i + 1]]) as usize;
-    let u32_at = |i: usize| u32::from_le_bytes(zip[i..i + 4].try_into().unwrap()) as usize;
-    let mut files = BTreeMap::new();
-    let mut at = 0;
-    while u32_at(at) == 0x0403_4b50 {
-        assert_eq!(u16_at(at + 8), 0, "stored, not compressed");
-        let crc = u32_at(at + 14) as u32;
-        let size = u32_at(at + 18);
-        let (name_len, extra_len) = (u16_at(at + 26), u16_at(at + 28));
-        let name = String::from_utf8(zip[at + 30..at + 30 + name_len].to_vec()).unwrap();
-        let start = at + 30 + name_len + extra_len;
-        let data = zip[start..start + size].to_vec();
-        assert_eq!(crc32fast::hash(&data), crc, "{name}'s CRC");
-        files.insert(name, data);
-        at = start + size;
-    }
-    assert_eq!(u32_at(at), 0x0201_4b50, "the central directory follows");
-    files
+    fixtures::stored_zip_entries(zip).into_iter().collect()
 }
 
 async fn a_report_freezes_money_out_and_keeps_everything_readable(app: TestApp) {

@@ -18,10 +18,10 @@ use crate::mail::templates::utc_time;
 use crate::AppState;
 use axum::body::{Body as HttpBody, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use portal_api::dto::Locale;
-use portal_api::error::{ErrorBody, ErrorCode};
+use portal_api::error::ErrorBody;
 use portal_api::evidence::FraudReport;
 
 /// Where an entry's bytes come from.
@@ -65,20 +65,7 @@ pub async fn download_evidence_bundle(
     Path(id): Path<String>,
     _: Query<NoParams>,
 ) -> ApiResult<Response> {
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::NotFound,
-            "No such report.",
-        )
-    };
-    if !crate::wallet::could_be_id(&id.replace('-', "")) {
-        return Err(not_found());
-    }
-    let report = reports::load(&state, &me.account.id, Some(&id))
-        .await?
-        .pop()
-        .ok_or_else(not_found)?;
+    let report = reports::find(&state, &me.account.id, &id).await?;
     let files = files(&state, &report, me.account.locale()).await?;
     let last_at = report.timeline.last().map_or(report.created_at, |e| e.at);
     let entries: Vec<zip::Entry> = files

@@ -20,53 +20,23 @@ pub const MAX_SIDE: u32 = 32_000;
 /// Huffman tables, ICC profiles); this is what they may use on top of it.
 const DECODE_MARGIN: u64 = 16 * 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Png,
-    Jpeg,
-    Webp,
+/// The formats taken are the API's: one list of them, one set of names and types.
+pub use portal_api::evidence::ImageFormat as Format;
+
+/// The name a customer knows the format by.
+fn label(format: Format) -> &'static str {
+    match format {
+        Format::Png => "PNG",
+        Format::Jpeg => "JPEG",
+        Format::Webp => "WebP",
+    }
 }
 
-impl Format {
-    pub fn mime(self) -> &'static str {
-        match self {
-            Format::Png => "image/png",
-            Format::Jpeg => "image/jpeg",
-            Format::Webp => "image/webp",
-        }
-    }
-
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Png => "png",
-            Format::Jpeg => "jpg",
-            Format::Webp => "webp",
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Png => "png",
-            Format::Jpeg => "jpeg",
-            Format::Webp => "webp",
-        }
-    }
-
-    /// The name a customer knows the format by.
-    fn label(self) -> &'static str {
-        match self {
-            Format::Png => "PNG",
-            Format::Jpeg => "JPEG",
-            Format::Webp => "WebP",
-        }
-    }
-
-    fn image_format(self) -> ImageFormat {
-        match self {
-            Format::Png => ImageFormat::Png,
-            Format::Jpeg => ImageFormat::Jpeg,
-            Format::Webp => ImageFormat::WebP,
-        }
+fn decoder_format(format: Format) -> ImageFormat {
+    match format {
+        Format::Png => ImageFormat::Png,
+        Format::Jpeg => ImageFormat::Jpeg,
+        Format::Webp => ImageFormat::WebP,
     }
 }
 
@@ -118,7 +88,7 @@ impl fmt::Display for Refusal {
             Refusal::Damaged(format) => write!(
                 f,
                 "This {} file is damaged or incomplete; save the screenshot again and attach the new file.",
-                format.label()
+                label(*format)
             ),
             Refusal::TooManyPixels { width, height } => write!(
                 f,
@@ -128,7 +98,7 @@ impl fmt::Display for Refusal {
             Refusal::Animated(format) => write!(
                 f,
                 "This {} file is animated; attach a still screenshot.",
-                format.label()
+                label(*format)
             ),
         }
     }
@@ -184,7 +154,7 @@ fn refuse_too_many_pixels(header: Header) -> Result<(), Refusal> {
 }
 
 fn decode_fully(format: Format, bytes: &[u8], header: Header) -> Result<(), Refusal> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), decoder_format(format));
     reader.limits(decode_limits(header));
     // The decoders are third-party parsers fed hostile input; a bug in one must
     // turn into a refusal rather than take the request down with it.
@@ -837,7 +807,7 @@ mod tests {
     const ZIP: &[u8] = b"PK\x03\x04\x14\x00\x00\x00\x08\x00secret.txt";
 
     fn decode(bytes: &[u8], format: Format) -> DynamicImage {
-        image::load_from_memory_with_format(bytes, format.image_format()).unwrap()
+        image::load_from_memory_with_format(bytes, decoder_format(format)).unwrap()
     }
 
     fn assert_same_pixels(before: &[u8], after: &[u8], format: Format) {
@@ -1293,7 +1263,7 @@ mod tests {
     #[test]
     fn format_names() {
         assert_eq!(
-            [Format::Png, Format::Jpeg, Format::Webp].map(Format::as_str),
+            [Format::Png, Format::Jpeg, Format::Webp].map(|f| crate::wallet::enum_str(&f)),
             ["png", "jpeg", "webp"]
         );
         assert_eq!(Format::Jpeg.mime(), "image/jpeg");

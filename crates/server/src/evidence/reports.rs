@@ -12,6 +12,7 @@ use crate::http::json::Json;
 use crate::http::query::{NoParams, Query};
 use crate::identity::session::SignedIn;
 use crate::mail::templates;
+use crate::wallet::disputes::plausible_id;
 use crate::wallet::history::{self, HistoryRow, ROW_COLUMNS};
 use crate::wallet::ledger::{self, TxError, WALLET};
 use crate::wallet::{csv, enum_str, parse_enum, WALLET_CURRENCY};
@@ -27,11 +28,9 @@ use portal_api::wallet::{DisputeStatus, Transaction};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-/// A new report's id, which is also the number the customer quotes: `F-` and twelve Crockford
-/// base-32 characters in groups of four, e.g. `F-7KQ2-M9XA-4TRB`.
+/// A new report's id, which is also the number the customer quotes, e.g. `F-7KQ2-M9XA-4TRB`.
 pub fn new_number() -> String {
-    let d = crate::wallet::disputes::new_number();
-    format!("F{}", &d[1..])
+    crate::wallet::disputes::case_number('F')
 }
 
 fn not_found(what: &str, field: Option<&'static str>) -> ApiError {
@@ -268,7 +267,7 @@ pub fn screenshot_path(n: usize, s: &Screenshot) -> String {
     format!(
         "screenshots/{n:02}-{}.{}",
         &s.sha256[..12],
-        uploads::extension(s.format)
+        s.format.extension()
     )
 }
 
@@ -326,7 +325,7 @@ pub async fn add_fraud_evidence(
         ));
     }
     let account_id = &me.account.id;
-    if !crate::wallet::could_be_id(&id.replace('-', "")) {
+    if !plausible_id(&id) {
         return Err(not_found("report", None));
     }
     let (id_ref, note_ref, screenshots) = (&id, &note, &req.screenshots);
@@ -406,13 +405,17 @@ pub async fn get_fraud_report(
     Path(id): Path<String>,
     _: Query<NoParams>,
 ) -> ApiResult<axum::Json<FraudReport>> {
-    if !crate::wallet::could_be_id(&id.replace('-', "")) {
+    find(&state, &me.account.id, &id).await.map(axum::Json)
+}
+
+/// One of the customer's reports, complete; another customer's is "not found" like an unknown id.
+pub async fn find(state: &AppState, account_id: &str, id: &str) -> ApiResult<FraudReport> {
+    if !plausible_id(id) {
         return Err(not_found("report", None));
     }
-    load(&state, &me.account.id, Some(&id))
+    load(state, account_id, Some(id))
         .await?
         .pop()
-        .map(axum::Json)
         .ok_or_else(|| not_found("report", None))
 }
 

@@ -2,7 +2,7 @@
 //! checked by decoding, stripped of metadata, stored by content, and held unattached until a
 //! report or a dispute names them. Once attached, a screenshot is that case's for good.
 
-use super::image_check::{self, Format, Refusal};
+use super::image_check::{self, Refusal};
 use super::store::{sha256_hex, StoredFile};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::query::{NoParams, Query};
@@ -60,30 +60,6 @@ fn too_many() -> ApiError {
                 "You have {SCREENSHOTS_PER_SUBMISSION} screenshots waiting to be sent: send or remove some first."
             ),
         )
-    }
-}
-
-fn format_of(f: Format) -> ImageFormat {
-    match f {
-        Format::Png => ImageFormat::Png,
-        Format::Jpeg => ImageFormat::Jpeg,
-        Format::Webp => ImageFormat::Webp,
-    }
-}
-
-fn mime(f: ImageFormat) -> &'static str {
-    match f {
-        ImageFormat::Png => "image/png",
-        ImageFormat::Jpeg => "image/jpeg",
-        ImageFormat::Webp => "image/webp",
-    }
-}
-
-pub fn extension(f: ImageFormat) -> &'static str {
-    match f {
-        ImageFormat::Png => "png",
-        ImageFormat::Jpeg => "jpg",
-        ImageFormat::Webp => "webp",
     }
 }
 
@@ -207,7 +183,7 @@ pub async fn upload_evidence(
     if pending_count(&mut tx, account_id, now).await? >= SCREENSHOTS_PER_SUBMISSION as i64 {
         return Err(too_many());
     }
-    let format = format_of(checked.format);
+    let format = checked.format;
     sqlx::query(
         "INSERT INTO uploads (id, account_id, sha256, original_sha256, original_size, format, width, height, name, created_at, created_micros)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -428,10 +404,10 @@ pub async fn get_evidence_file(
     let bytes = read_file(&state, &sha256).await?;
     Ok((
         [
-            (header::CONTENT_TYPE, mime(format).to_owned()),
+            (header::CONTENT_TYPE, format.mime().to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{id}.{}\"", extension(format)),
+                format!("inline; filename=\"{id}.{}\"", format.extension()),
             ),
             (
                 header::CONTENT_SECURITY_POLICY,

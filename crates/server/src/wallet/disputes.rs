@@ -28,12 +28,17 @@ use std::collections::HashMap;
 /// the same ones.
 const OPEN_STATUSES_SQL: &str = "('submitted', 'under_review', 'more_info_needed')";
 
-/// A new dispute's id, which is also the number the customer quotes: `D-` and twelve Crockford
-/// base-32 characters (60 random bits) in groups of four, e.g. `D-7KQ2-M9XA-4TRB`.
+/// A new dispute's id, which is also the number the customer quotes, e.g. `D-7KQ2-M9XA-4TRB`.
 pub fn new_number() -> String {
+    case_number('D')
+}
+
+/// A new case number: `prefix`, then twelve Crockford base-32 characters (60 random bits) in
+/// groups of four.
+pub fn case_number(prefix: char) -> String {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let bits = rand::random::<u64>();
-    let mut out = String::from("D");
+    let mut out = String::from(prefix);
     for i in 0..12 {
         if i % 4 == 0 {
             out.push('-');
