@@ -19,6 +19,10 @@ on_both_backends!(
     additions_chain_to_the_manifest_and_verify_finds_any_change,
     a_payment_racing_a_report_is_in_the_snapshot_or_refused,
     uploads_are_limited_per_customer_whatever_becomes_of_them,
+    the_snapshot_holds_half_a_year_and_every_reported_row,
+    a_day_old_upload_can_no_longer_be_attached,
+    an_answer_to_a_request_for_information_goes_back_to_review,
+    a_report_holds_at_most_thirty_screenshots,
 );
 
 const DESCRIPTION: &str = "I never went to these shops.\r\nمتجر غير معروف 🤔\n<script>alert(1)</script> '; DROP TABLE fraud_reports;--";
@@ -136,6 +140,20 @@ async fn a_report_freezes_money_out_and_keeps_everything_readable(app: TestApp) 
         (status, error_code(&body)),
         (StatusCode::FORBIDDEN, "wallet_frozen")
     );
+    // A session that has not stepped up hears of the freeze first, not of step-up.
+    let fresh = app.new_client();
+    let signed = fresh
+        .post(app.url("/api/sign-in"))
+        .json(&json!({"email": email, "password": common::STRONG_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::OK);
+    let (status, body) = app.top_up_with(&fresh, &card, 1_000, &new_key()).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::FORBIDDEN, "wallet_frozen")
+    );
     let (status, body) = app.post("/api/payment-codes", json!({})).await;
     assert_eq!(
         (status, error_code(&body)),
@@ -241,6 +259,8 @@ async fn the_bundle_holds_the_sealed_evidence_and_is_the_same_every_time(app: Te
     let b = upload(&app, "b <b>.png", png(40, 20, 2)).await;
     let r = report(&app, &payments, &[&a, &b]).await;
     let zip = bundle(&app, &r).await;
+    // Past the ZIP's two-second clock: nothing of the moment of download may reach the bytes.
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
     assert_eq!(
         bundle(&app, &r).await,
         zip,
@@ -362,6 +382,17 @@ async fn additions_chain_to_the_manifest_and_verify_finds_any_change(app: TestAp
     let last = changed.len() - 20;
     changed[last] ^= 1;
     std::fs::write(&path, &changed).unwrap();
+    // The bundle is cut off rather than hand over a file that is not the evidence.
+    let cut = app
+        .client
+        .get(app.url(added["bundle_url"].as_str().unwrap()))
+        .send()
+        .await;
+    let whole = match cut {
+        Ok(r) => r.bytes().await.is_ok(),
+        Err(_) => false,
+    };
+    assert!(!whole, "a changed file ends the download");
     let broken = verdict(verify().await.unwrap()).unwrap_err();
     assert!(
         broken.contains(sha) && broken.contains("changed"),
@@ -370,21 +401,73 @@ async fn additions_chain_to_the_manifest_and_verify_finds_any_change(app: TestAp
     std::fs::write(&path, &original).unwrap();
     assert!(verdict(verify().await.unwrap()).is_ok());
 
-    // An entry edited in the database.
-    let body: String =
-        sqlx::query_scalar("SELECT body FROM evidence_entries WHERE report_id = $1 AND seq = 2")
+    // Entries edited in the database, their hashes made to match: what only the chain's links
+    // and the manifest hash recorded (and mailed) at the start can tell.
+    let entry = |seq: i64| {
+        let pool = app.state.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT body FROM evidence_entries WHERE report_id = $1 AND seq = $2",
+            )
             .bind(id)
-            .fetch_one(&app.state.db.pool)
+            .bind(seq)
+            .fetch_one(&pool)
             .await
-            .unwrap();
+            .unwrap()
+        }
+    };
+    let rewrite = |seq: i64, body: String| {
+        let pool = app.state.db.pool.clone();
+        async move {
+            sqlx::query("UPDATE evidence_entries SET body = $1, sha256 = $2 WHERE report_id = $3 AND seq = $4")
+                .bind(&body)
+                .bind(sha256(body.as_bytes()))
+                .bind(id)
+                .bind(seq)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    let (first, second) = (entry(1).await, entry(2).await);
+
+    // The text alone changed: its hash no longer matches.
     sqlx::query("UPDATE evidence_entries SET body = $1 WHERE report_id = $2 AND seq = 2")
-        .bind(body.replace("line two", "line 2"))
+        .bind(second.replace("line two", "line 2"))
         .bind(id)
         .execute(&app.state.db.pool)
         .await
         .unwrap();
     let broken = verdict(verify().await.unwrap()).unwrap_err();
-    assert!(broken.contains("entry 2"), "{broken}");
+    assert!(
+        broken.contains("entry 2") && broken.contains("SHA-256"),
+        "{broken}"
+    );
+
+    // Entry 2 rehashed, but naming another predecessor.
+    let manifest = r["manifest_sha256"].as_str().unwrap();
+    rewrite(2, second.replace(manifest, &"0".repeat(64))).await;
+    let broken = verdict(verify().await.unwrap()).unwrap_err();
+    assert!(
+        broken.contains("entry 2 does not follow entry 1"),
+        "{broken}"
+    );
+
+    // The whole chain rewritten consistently: only the manifest hash recorded when the report
+    // was made gives it away.
+    let forged = first.replace("I never went to these shops.", "I went to these shops.");
+    assert_ne!(forged, first);
+    rewrite(1, forged.clone()).await;
+    rewrite(2, second.replace(manifest, &sha256(forged.as_bytes()))).await;
+    let broken = verdict(verify().await.unwrap()).unwrap_err();
+    assert!(
+        broken.contains("manifest is not the one recorded"),
+        "{broken}"
+    );
+
+    rewrite(1, first).await;
+    rewrite(2, second).await;
+    assert!(verdict(verify().await.unwrap()).is_ok());
 }
 
 async fn a_payment_racing_a_report_is_in_the_snapshot_or_refused(app: TestApp) {
@@ -541,4 +624,138 @@ async fn uploads_are_limited_per_customer_whatever_becomes_of_them(app: TestApp)
     let other = app.another_browser();
     other.wallet_customer(&unique_email("other")).await;
     upload(&other, "other.png", small).await;
+}
+
+async fn the_snapshot_holds_half_a_year_and_every_reported_row(app: TestApp) {
+    use common::ledger::{self, NewTransaction};
+    app.wallet_customer(&unique_email("snapshot")).await;
+    let (_, me) = app.get("/api/me").await;
+    let now = portal_server::clock::now();
+    let days_ago = |d: i64| now - d * 86_400;
+    let ids = ledger::insert(
+        &app.state.db,
+        me["id"].as_str().unwrap(),
+        "JPY",
+        &[
+            NewTransaction::payment(1_000, "Reported long ago", None, days_ago(300)),
+            NewTransaction::payment(2_000, "Not reported, too old", None, days_ago(200)),
+            NewTransaction::payment(3_000, "Not reported, recent", None, days_ago(179)),
+            NewTransaction::payment(4_000, "Reported yesterday", None, days_ago(1)),
+        ],
+    )
+    .await;
+    let r = report(&app, &[ids[0].clone(), ids[3].clone()], &[]).await;
+    let files = unzip(&bundle(&app, &r).await);
+    let history: Value = serde_json::from_slice(&files["history.json"]).unwrap();
+    let sealed: Vec<&str> = history["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(sealed, [&ids[3], &ids[2], &ids[0]], "newest first");
+    assert_eq!(r["snapshot_rows"], 3);
+}
+
+async fn a_day_old_upload_can_no_longer_be_attached(app: TestApp) {
+    let (_, payments) = customer_with_payments(&app, "stale").await;
+    let stale = upload(&app, "stale.png", png(8, 8, 1)).await;
+    sqlx::query("UPDATE uploads SET created_at = created_at - 86401 WHERE id = $1")
+        .bind(stale["id"].as_str().unwrap())
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let (status, body) = app
+        .post(
+            "/api/fraud-reports",
+            json!({"transaction_ids": payments, "description": "x", "screenshots": [stale["id"]]}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+    assert_eq!(body["error"]["field"], "screenshots");
+    let (_, wallet) = app.get("/api/wallet").await;
+    assert!(wallet["freeze"].is_null(), "nothing happened: {wallet}");
+    // Nor does it count against the ten waiting.
+    for i in 0..10 {
+        upload(&app, &format!("{i}.png"), png(4, 4, i)).await;
+    }
+}
+
+async fn an_answer_to_a_request_for_information_goes_back_to_review(app: TestApp) {
+    use portal_api::evidence::ReportEventKind;
+    use portal_api::wallet::DisputeStatus;
+    let (_, payments) = customer_with_payments(&app, "answer").await;
+    let r = report(&app, &payments[..1], &[]).await;
+    let id = r["id"].as_str().unwrap();
+    // What support's console will do (issue 6): a status entry on the chain.
+    let mut tx = app.state.db.pool.begin().await.unwrap();
+    let mut ask = chain::body(
+        id,
+        ReportEventKind::StatusChanged,
+        portal_server::clock::now(),
+        "support",
+        DisputeStatus::MoreInfoNeeded,
+    );
+    ask.note = Some("Which shop do you use?".into());
+    chain::append(&mut tx, ask).await.unwrap();
+    tx.commit().await.unwrap();
+    let (_, asked) = app.get(&format!("/api/fraud-reports/{id}")).await;
+    assert_eq!(asked["status"], "more_info_needed");
+
+    let (status, answered) = app
+        .post(
+            &format!("/api/fraud-reports/{id}/evidence"),
+            json!({"note": "Only the one near home."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    assert_eq!(answered["status"], "under_review");
+    let kinds: Vec<&str> = answered["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["submitted", "status_changed", "evidence_added"]);
+}
+
+async fn a_report_holds_at_most_thirty_screenshots(app: TestApp) {
+    let (_, payments) = customer_with_payments(&app, "thirty").await;
+    let batch = |from: u32| {
+        let app = &app;
+        async move {
+            let mut ids = Vec::new();
+            for i in from..from + 10 {
+                ids.push(upload(app, &format!("{i}.png"), png(4, 4, i)).await["id"].clone());
+            }
+            ids
+        }
+    };
+    let first: Vec<Value> = batch(0).await;
+    let (status, r) = app
+        .post(
+            "/api/fraud-reports",
+            json!({"transaction_ids": payments, "description": "x", "screenshots": first}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let add = format!("/api/fraud-reports/{}/evidence", r["id"].as_str().unwrap());
+    for from in [10, 20] {
+        let ids = batch(from).await;
+        let (status, body) = app.post(&add, json!({"screenshots": ids})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let one = upload(&app, "31.png", png(4, 4, 31)).await;
+    let (status, body) = app.post(&add, json!({"screenshots": [one["id"]]})).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "too_many_files")
+    );
+    let (_, r) = app
+        .get(&format!("/api/fraud-reports/{}", r["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(r["screenshots"].as_array().unwrap().len(), 30);
 }
