@@ -16,7 +16,7 @@ use crate::api;
 use crate::components::{Field, FormAlert};
 use crate::form::Problem;
 use crate::i18n::{fill, Text};
-use crate::locale::{format_count, t, use_locale};
+use crate::locale::{format_count, format_date, t, use_locale};
 use crate::pages::focus_soon;
 
 const PAGE: u32 = 50;
@@ -133,6 +133,8 @@ fn HistoryView() -> impl IntoView {
     });
     let rows = RwSignal::new(Vec::<Transaction>::new());
     let next = RwSignal::new(None::<String>);
+    // Set when a search of very short words read its share of the history and stopped there.
+    let searched_to = RwSignal::new(None::<i64>);
     let loaded = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<Problem>);
@@ -155,6 +157,7 @@ fn HistoryView() -> impl IntoView {
                         rows.set(page.items);
                     }
                     next.set(page.next_cursor);
+                    searched_to.set(page.searched_to);
                     loaded.set(true);
                 }
                 Err(e) => {
@@ -310,10 +313,20 @@ fn HistoryView() -> impl IntoView {
                     <TransactionRow tx />
                 </For>
             </ul>
+            <p class="muted" role="status">
+                {move || searched_to.get().map(|at| {
+                    let date = format_date(at, locale.get());
+                    fill(WalletMsg::SearchedBackTo.text(locale.get()), &[("date", &date)])
+                })}
+            </p>
             {move || next.with(Option::is_some).then(|| view! {
                 <button type="button" class="secondary" on:click=more disabled=move || busy.get()
                     aria-busy=move || if busy.get() { "true" } else { "false" }>
-                    {move || if busy.get() { t(WalletMsg::LoadingMore)() } else { t(WalletMsg::ShowMore)() }}
+                    {move || match (busy.get(), searched_to.get().is_some()) {
+                        (true, _) => t(WalletMsg::LoadingMore)(),
+                        (false, true) => t(WalletMsg::SearchFurther)(),
+                        (false, false) => t(WalletMsg::ShowMore)(),
+                    }}
                 </button>
             })}
             <p>

@@ -97,6 +97,11 @@ catalogue! {
     ResultsHeading => ("Transactions", "取引"),
     NoResults => ("No transactions match.", "条件に合う取引はありません。"),
     ShowMore => ("Show more", "さらに表示"),
+    SearchedBackTo => (
+        "Searched back to {date}. Older transactions are not searched yet.",
+        "{date}までさかのぼって検索しました。それより前の取引はまだ検索していません。"
+    ),
+    SearchFurther => ("Search further back", "さらにさかのぼって検索"),
     LoadingMore => ("Loading…", "読み込み中…"),
     ShownCount => ("{count} shown", "{count}件を表示中"),
     DownloadCsv => ("Download these as CSV", "この条件でCSVをダウンロード"),

@@ -148,6 +148,11 @@ pub struct TransactionPage {
     pub items: Vec<Transaction>,
     /// Absent on the last page.
     pub next_cursor: Option<String>,
+    /// Present when a search that no index can narrow (every word one or two characters) read
+    /// as many rows as one page may and stopped short of filling the page: it searched back to
+    /// this time (seconds since the Unix epoch), and `next_cursor` searches on from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub searched_to: Option<i64>,
 }
 
 /// Spending (payments less their refunds) per calendar month, for the history chart.

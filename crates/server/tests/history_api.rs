@@ -20,6 +20,7 @@ on_both_backends!(
     the_export_is_rfc_4180_with_every_matching_row,
     the_export_keeps_cents_and_defuses_formulas,
     monthly_spending_is_payments_less_refunds_in_local_months,
+    a_search_no_index_narrows_reads_a_window_at_a_time_and_goes_on,
 );
 
 const T0: i64 = 1_790_000_000; // 2026-09-21T14:13:20Z
@@ -794,4 +795,99 @@ async fn monthly_spending_is_payments_less_refunds_in_local_months(app: TestApp)
         stats["months"][0]["spent"],
         serde_json::json!({"minor": 1_205, "currency": "USD"})
     );
+}
+
+/// Rows one request reads for a search of one- and two-character words (`UNINDEXED_SEARCH_ROWS`).
+const WINDOW: usize = 5_000;
+
+async fn a_search_no_index_narrows_reads_a_window_at_a_time_and_goes_on(app: TestApp) {
+    let c = app.customer("window", "en").await;
+    // 12,000 rows, oldest first at T0 + i: two windows of 5,000 and 2,000 more. 渋谷 (no trigram)
+    // is in the 7,000th newest row and the oldest; "ekiben" (trigrams) in the oldest.
+    let n = 12_000;
+    let rows: Vec<NewTransaction> = (0..n)
+        .map(|i| {
+            let memo = match n - 1 - i {
+                6_999 => Some("渋谷"),
+                newest_first if newest_first == n - 1 => Some("渋谷 ekiben"),
+                _ => None,
+            };
+            NewTransaction::payment(100, "Lawson", memo, T0 + i as i64)
+        })
+        .collect();
+    let id = ledger::insert(&app.state.db, &c.id, "JPY", &rows).await;
+    let newest_first = |k: usize| T0 + (n - 1 - k) as i64;
+
+    let (status, p1) = c
+        .get("/api/transactions?q=%E6%B8%8B%E8%B0%B7&limit=10")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p1}");
+    assert!(ids(&p1).is_empty(), "nothing in the newest window: {p1}");
+    assert_eq!(p1["searched_to"], newest_first(WINDOW - 1), "{p1}");
+    let cur = p1["next_cursor"].as_str().expect("the search goes on");
+
+    let (_, p2) = c
+        .get(&format!(
+            "/api/transactions?q=%E6%B8%8B%E8%B0%B7&limit=10&cursor={cur}"
+        ))
+        .await;
+    assert_eq!(ids(&p2), [id[n - 1 - 6_999].clone()], "{p2}");
+    assert_eq!(p2["searched_to"], newest_first(2 * WINDOW - 1), "{p2}");
+    let cur = p2["next_cursor"].as_str().expect("the search goes on");
+
+    let (_, p3) = c
+        .get(&format!(
+            "/api/transactions?q=%E6%B8%8B%E8%B0%B7&limit=10&cursor={cur}"
+        ))
+        .await;
+    assert_eq!(ids(&p3), [id[0].clone()], "the last window: {p3}");
+    assert!(
+        p3.get("searched_to").is_none() && p3["next_cursor"].is_null(),
+        "{p3}"
+    );
+
+    // A page that fills inside its window ends at its last row, as any page does.
+    let (_, full) = c.get("/api/transactions?q=la&limit=3").await;
+    assert_eq!(
+        ids(&full),
+        id[n - 3..].iter().rev().cloned().collect::<Vec<_>>(),
+        "{full}"
+    );
+    assert!(full.get("searched_to").is_none(), "{full}");
+    let cur = full["next_cursor"].as_str().unwrap();
+    let (_, next) = c
+        .get(&format!("/api/transactions?q=la&limit=3&cursor={cur}"))
+        .await;
+    assert_eq!(
+        ids(&next),
+        id[n - 6..n - 3].iter().rev().cloned().collect::<Vec<_>>(),
+        "{next}"
+    );
+
+    // Nothing found anywhere: a window a page, then the end.
+    let (found, pages) = all_pages(&c, "q=zq&limit=100").await;
+    assert_eq!((found.len(), pages), (0, 3));
+    // Within a date range the window starts at the range: 4,501 rows, searched in one read.
+    let (from, to) = (newest_first(7_500), newest_first(3_000));
+    let (_, dated) = c
+        .get(&format!(
+            "/api/transactions?q=%E6%B8%8B%E8%B0%B7&from={from}&to={to}"
+        ))
+        .await;
+    assert_eq!(ids(&dated), [id[n - 1 - 6_999].clone()], "{dated}");
+    assert!(
+        dated.get("searched_to").is_none() && dated["next_cursor"].is_null(),
+        "{dated}"
+    );
+
+    // A word an index finds is not read window by window: one page, to the oldest row.
+    let (_, indexed) = c.get("/api/transactions?q=ekiben").await;
+    assert_eq!(ids(&indexed), [id[0].clone()], "{indexed}");
+    assert!(indexed.get("searched_to").is_none() && indexed["next_cursor"].is_null());
+
+    // The export goes through every window.
+    let (_, text) = export(&c, "q=%E6%B8%8B%E8%B0%B7").await;
+    let records = parse_csv(text.trim_start_matches('\u{feff}'));
+    let exported: Vec<&str> = records[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(exported, [id[n - 1 - 6_999].as_str(), id[0].as_str()]);
 }

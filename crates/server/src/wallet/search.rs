@@ -7,9 +7,8 @@
 //!
 //! - SQLite (FTS5, trigram tokenizer, any script): words of three characters or more. Its index
 //!   holds every wallet, so it is read only when the whole store has few rows with the words
-//!   ([`RARE_IN_STORE`]); a word more common than that is found soon enough by reading the wallet
-//!   newest first. (A word common in other wallets but rare in a large one still reads that wallet
-//!   the long way.)
+//!   ([`RARE_IN_STORE`]); a word more common than that is usually found soon by reading the wallet
+//!   newest first, a window at a time (below).
 //! - PostgreSQL (pg_trgm, with the wallet in the same GIN index through btree_gin): words with
 //!   three ASCII letters or digits in a row. pg_trgm takes trigrams only from letters and digits as
 //!   the database's locale classifies them (under the C locale, only ASCII ones), and a word it
@@ -18,8 +17,9 @@
 //!   statistics and the words themselves (the query is planned with its values every time).
 //!
 //! Words of one or two characters (`渋谷`, `%`) have no trigram: no index can find them, and they
-//! are matched by LIKE alone over the rows that the other filters and words leave (the whole
-//! wallet, newest first, when nothing else narrows it).
+//! are matched by LIKE alone, reading the wallet newest first. One request reads at most
+//! `history::UNINDEXED_SEARCH_ROWS` rows; a page that has not filled by then says how far back it
+//! searched, and its cursor goes on from there.
 
 use crate::db::Db;
 
