@@ -393,6 +393,14 @@ catalogue! {
         "Add a screenshot or a note.",
         "スクリーンショットかメモを追加してください。"
     ),
+    ErrNotPermitted => ("Your account may not do this.", "このアカウントではこの操作はできません。"),
+    ErrAgentTwoStepRequired => ("Turn on two-step verification before working on cases.", "ケースを扱う前に2段階認証を有効にしてください。"),
+    ErrSelfDealing => ("This case is about your own account: another agent must handle it.", "ご自身のアカウントに関するケースです。別の担当者が対応する必要があります。"),
+    ErrCaseClosed => ("This case is closed (refunded or declined).", "このケースは終了しています（返金済みまたは却下）。"),
+    ErrCaseClaimed => ("Another agent has this case.", "このケースは別の担当者が対応中です。"),
+    ErrRefundExists => ("This case has a refund already, posted or waiting for approval.", "このケースには返金（実行済みまたは承認待ち）がすでにあります。"),
+    ErrSecondAgentRequired => ("Another agent must approve a refund you asked for.", "ご自身が申請した返金は、別の担当者の承認が必要です。"),
+    ErrNotFrozen => ("The customer's wallet is not frozen.", "お客様のウォレットは凍結されていません。"),
     ErrEvidenceSealed => (
         "This screenshot is part of a report and cannot be removed.",
         "このスクリーンショットは報告の一部のため、削除できません。"
@@ -610,6 +618,14 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         TransactionsRequired => Msg::ErrTransactionsRequired,
         EvidenceRequired => Msg::ErrEvidenceRequired,
         EvidenceSealed => Msg::ErrEvidenceSealed,
+        NotPermitted => Msg::ErrNotPermitted,
+        AgentTwoStepRequired => Msg::ErrAgentTwoStepRequired,
+        SelfDealing => Msg::ErrSelfDealing,
+        CaseClosed => Msg::ErrCaseClosed,
+        CaseClaimed => Msg::ErrCaseClaimed,
+        RefundExists => Msg::ErrRefundExists,
+        SecondAgentRequired => Msg::ErrSecondAgentRequired,
+        NotFrozen => Msg::ErrNotFrozen,
         SignatureInvalid => Msg::ErrSignatureInvalid,
         CrossSiteRequest => Msg::ErrCrossSiteRequest,
         InvalidPrefix => Msg::ErrInvalidPrefix,
@@ -759,6 +775,14 @@ pub(crate) mod tests {
             TransactionsRequired,
             EvidenceRequired,
             EvidenceSealed,
+            NotPermitted,
+            AgentTwoStepRequired,
+            SelfDealing,
+            CaseClosed,
+            CaseClaimed,
+            RefundExists,
+            SecondAgentRequired,
+            NotFrozen,
             SignatureInvalid,
             CrossSiteRequest,
             InvalidPrefix,
@@ -818,6 +842,14 @@ pub(crate) mod tests {
                 | TransactionsRequired
                 | EvidenceRequired
                 | EvidenceSealed
+                | NotPermitted
+                | AgentTwoStepRequired
+                | SelfDealing
+                | CaseClosed
+                | CaseClaimed
+                | RefundExists
+                | SecondAgentRequired
+                | NotFrozen
                 | SignatureInvalid
                 | InvalidPrefix
                 | NotFound

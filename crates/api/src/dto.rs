@@ -63,6 +63,9 @@ pub struct Me {
     pub step_up_until: Option<i64>,
     /// An address the customer asked to change to, waiting for its confirmation link.
     pub pending_email: Option<String>,
+    /// Agents and admins see the support console (after enrolling two-step verification).
+    #[serde(default)]
+    pub role: crate::agent::Role,
 }
 
 /// The answer to a right password on an account with two-step verification (HTTP 202): no

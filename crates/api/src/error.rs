@@ -85,6 +85,22 @@ pub enum ErrorCode {
     TransactionsRequired,
     EvidenceRequired,
     EvidenceSealed,
+    /// The account's role may not do this (a customer calling a support endpoint, an agent the audit log).
+    NotPermitted,
+    /// Agents and admins must turn on two-step verification before seeing any customer data.
+    AgentTwoStepRequired,
+    /// The case is about the agent's own customer account.
+    SelfDealing,
+    /// The case is refunded or declined already.
+    CaseClosed,
+    /// Another agent holds the case.
+    CaseClaimed,
+    /// The case has a refund already (posted, or waiting for a second agent).
+    RefundExists,
+    /// The four-eyes rule: the agent who asked for a refund cannot approve it.
+    SecondAgentRequired,
+    /// The wallet has no freeze to lift.
+    NotFrozen,
     /// A state-changing request came from another site.
     CrossSiteRequest,
     InvalidPrefix,
@@ -148,6 +164,14 @@ impl ErrorCode {
             TransactionsRequired => "transactions_required",
             EvidenceRequired => "evidence_required",
             EvidenceSealed => "evidence_sealed",
+            NotPermitted => "not_permitted",
+            AgentTwoStepRequired => "agent_two_step_required",
+            SelfDealing => "self_dealing",
+            CaseClosed => "case_closed",
+            CaseClaimed => "case_claimed",
+            RefundExists => "refund_exists",
+            SecondAgentRequired => "second_agent_required",
+            NotFrozen => "not_frozen",
             CrossSiteRequest => "cross_site_request",
             InvalidPrefix => "invalid_prefix",
             NotFound => "not_found",

@@ -3,6 +3,7 @@
 //! Both sides compile this crate, so a limit or an error code can never differ between the page
 //! and the API. The server stays the authority: it applies every rule here again.
 
+pub mod agent;
 pub mod dto;
 pub mod error;
 pub mod evidence;

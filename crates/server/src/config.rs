@@ -29,6 +29,10 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PORTAL_TOP_UP_MAX_MINOR", "50000", "largest single top-up, in yen"),
     ("PORTAL_TOP_UP_DAILY_MINOR", "200000", "most a customer may top up per UTC day, in yen (pending top-ups count)"),
     ("PORTAL_PROCESSOR_SETTLE_SECS", "10", "the simulated card processor settles a timed-out charge (twice, as real callbacks may) this long after it; 0 never does (only signed callbacks to /api/processor/callback settle)"),
+    ("PORTAL_AGENT_SESSION_IDLE_SECS", "600", "an agent's or admin's session ends after this long without a request"),
+    ("PORTAL_AGENT_SESSION_ABSOLUTE_SECS", "28800", "an agent's or admin's session ends this long after sign-in"),
+    ("PORTAL_CASE_TARGET_HOURS", "24", "service-level target: an open dispute or fraud report older than this is overdue in the queue"),
+    ("PORTAL_REFUND_FOUR_EYES_ABOVE_MINOR", "10000", "a refund above this, in yen, needs a second agent's approval"),
     ("RUST_LOG", "info", "log filter"),
 ];
 
@@ -56,8 +60,20 @@ pub struct Config {
     pub step_up: Duration,
     pub throttle: ThrottleLimits,
     pub top_up: TopUpLimits,
+    pub support: SupportRules,
     /// When the simulated processor settles a timed-out charge; `None` never.
     pub processor_settle: Option<Duration>,
+}
+
+/// The support console's rules (`PORTAL_AGENT_*`, `PORTAL_CASE_*`, `PORTAL_REFUND_*`).
+#[derive(Debug, Clone, Copy)]
+pub struct SupportRules {
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// An open case older than this is overdue.
+    pub case_target: Duration,
+    /// Refunds above this (minor units) need a second agent.
+    pub four_eyes_above: i64,
 }
 
 /// Top-up limits in the wallet's currency's minor unit (`PORTAL_TOP_UP_*`).
@@ -206,6 +222,12 @@ impl Config {
             top_up: TopUpLimits {
                 per_top_up: minor("PORTAL_TOP_UP_MAX_MINOR", 50_000)?,
                 daily: minor("PORTAL_TOP_UP_DAILY_MINOR", 200_000)?,
+            },
+            support: SupportRules {
+                session_idle: secs("PORTAL_AGENT_SESSION_IDLE_SECS", 600)?,
+                session_absolute: secs("PORTAL_AGENT_SESSION_ABSOLUTE_SECS", 28_800)?,
+                case_target: secs("PORTAL_CASE_TARGET_HOURS", 24)? * 3600,
+                four_eyes_above: minor("PORTAL_REFUND_FOUR_EYES_ABOVE_MINOR", 10_000)?,
             },
             processor_settle: Some(secs("PORTAL_PROCESSOR_SETTLE_SECS", 10)?)
                 .filter(|d| !d.is_zero()),

@@ -12,6 +12,7 @@ pub mod mail;
 pub mod maintenance;
 pub mod openapi;
 pub mod secret_box;
+pub mod support;
 pub mod wallet;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -175,6 +176,22 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::reports::get_fraud_report))
         .routes(routes!(evidence::reports::add_fraud_evidence))
         .routes(routes!(evidence::bundle::download_evidence_bundle))
+        .routes(routes!(support::queue::agent_list_cases))
+        .routes(routes!(support::stats::agent_case_stats))
+        .routes(routes!(support::case::agent_get_case))
+        .routes(routes!(support::case::agent_get_case_file))
+        .routes(routes!(support::case::agent_case_transactions))
+        .routes(routes!(
+            support::actions::agent_claim_case,
+            support::actions::agent_unassign_case
+        ))
+        .routes(routes!(support::actions::agent_add_note))
+        .routes(routes!(support::actions::agent_request_info))
+        .routes(routes!(support::actions::agent_refund))
+        .routes(routes!(support::actions::agent_approve_refund))
+        .routes(routes!(support::actions::agent_decline))
+        .routes(routes!(support::actions::agent_unfreeze))
+        .routes(routes!(support::audit::admin_audit_log))
 }
 
 pub fn app(state: AppState) -> Router {

@@ -1,6 +1,8 @@
 //! `portal-server`: the one binary of the portal.
 
+use portal_api::agent::Role;
 use portal_server::config::{Config, VARIABLES};
+use portal_server::support::agent::Made;
 use std::process::ExitCode;
 
 fn usage() -> String {
@@ -51,6 +53,9 @@ fn main() -> ExitCode {
             with_store(|db| async move { create_merchant(&db, &name).await })
         }
         ["seed-demo"] => seed_demo(),
+        ["agent", "create", "--email", email] => create_agent(email, Role::Agent),
+        ["agent", "create", "--email", email, "--admin"] => create_agent(email, Role::Admin),
+        ["audit", "verify"] => with_store(|db| async move { verify_audit(&db).await }),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{}", usage());
             ExitCode::SUCCESS
@@ -162,6 +167,66 @@ async fn create_merchant(db: &portal_server::db::Db, name: &str) -> ExitCode {
         }
         Err(e) => {
             eprintln!("merchant create: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn create_agent(email: &str, role: Role) -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        let state = match portal_server::AppState::new(config).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("cannot start: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let what = if role == Role::Admin { "admin" } else { "agent" };
+        match portal_server::support::agent::create(&state, email, role).await {
+            Ok(Made::New { id }) => {
+                println!("{what}: {email} ({id}), a new account");
+                println!("A link to choose a password is in the outbox for {email}; the running server sends it.");
+                println!("They must turn on two-step verification before the console shows any case.");
+                ExitCode::SUCCESS
+            }
+            Ok(Made::Promoted { id }) => {
+                println!("{what}: {email} ({id}), an existing account, now signed out everywhere");
+                println!("They must turn on two-step verification before the console shows any case.");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("agent create: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+async fn verify_audit(db: &portal_server::db::Db) -> ExitCode {
+    match portal_server::support::audit::verify(db).await {
+        Ok(v) => match v.broken {
+            None => {
+                println!("audit log: {} entries, chain intact", v.entries);
+                ExitCode::SUCCESS
+            }
+            Some((seq, why)) => {
+                println!(
+                    "audit log: BROKEN at entry {seq}: {why} ({} entries before it check out)",
+                    v.entries
+                );
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("audit verify: {e}");
             ExitCode::FAILURE
         }
     }

@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
         (name = "identity", description = "Sign-up, email verification, sign-in and sessions"),
         (name = "wallet", description = "Balance, cards, top-ups, payment codes, history, spending per month, export and disputes"),
         (name = "evidence", description = "Screenshots, fraud reports that freeze the wallet and seal its history, and their evidence bundles"),
+        (name = "support", description = "The support console: the queue of disputes and fraud reports, a case, agents' actions, counts per hour, and the audit log (agents and admins with two-step verification only)"),
         (name = "merchant", description = "The merchant API: redeem a customer's payment code (API key, not a browser)"),
         (name = "processor", description = "Callbacks from the card processor (HMAC-signed)"),
         (name = "breach", description = "Pwned Passwords range API (k-anonymity)"),

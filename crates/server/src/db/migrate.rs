@@ -106,6 +106,20 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0016_evidence.sql"),
         postgres: None,
     },
+    Migration {
+        version: 17,
+        name: "support",
+        sql: include_str!("migrations/0017_support.sql"),
+        postgres: None,
+    },
+    Migration {
+        version: 18,
+        name: "audit log append-only",
+        sql: include_str!("migrations/0018_audit_append_only.sqlite.sql"),
+        postgres: Some(include_str!(
+            "migrations/0018_audit_append_only.postgres.sql"
+        )),
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"

@@ -146,6 +146,19 @@ pub async fn create_fraud_report(
         }
         let shots = uploads::attach(&mut tx, &account.id, screenshots, Case::Report(number_ref), now)
             .await?;
+        let at_stake = portal_api::money::Money {
+            minor: reported.iter().map(|r| r.amount.minor.abs()).sum(),
+            currency: WALLET_CURRENCY,
+        };
+        crate::support::cases::open(
+            &mut tx,
+            number_ref,
+            portal_api::agent::CaseKind::FraudReport,
+            &account.id,
+            at_stake,
+            now,
+        )
+        .await?;
 
         let from = now - SNAPSHOT_DAYS * 86_400;
         let snapshot = snapshot_rows(&mut tx, &account.id, from, reported).await?;

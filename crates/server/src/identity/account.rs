@@ -3,6 +3,7 @@
 use crate::db::Db;
 use crate::http::error::ApiResult;
 use crate::AppState;
+use portal_api::agent::Role;
 use portal_api::dto::{Locale, Me};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -17,9 +18,10 @@ pub struct Account {
     pub created_at: i64,
     /// Set while two-step verification (TOTP) is on.
     pub totp_enabled_at: Option<i64>,
+    pub role: Role,
 }
 
-pub const COLUMNS: &str = "accounts.id, accounts.email, accounts.email_verified_at, accounts.display_name, accounts.locale, accounts.created_at, accounts.totp_enabled_at";
+pub const COLUMNS: &str = "accounts.id, accounts.email, accounts.email_verified_at, accounts.display_name, accounts.locale, accounts.created_at, accounts.totp_enabled_at, accounts.role";
 
 impl Account {
     /// Reads the [`COLUMNS`] of a row.
@@ -32,6 +34,7 @@ impl Account {
             locale: row.try_get("locale")?,
             created_at: row.try_get("created_at")?,
             totp_enabled_at: row.try_get("totp_enabled_at")?,
+            role: crate::wallet::parse_enum(&row.try_get::<String, _>("role")?)?,
         })
     }
 
@@ -75,6 +78,7 @@ impl Account {
             recovery_codes_left,
             step_up_until: step_up_until.filter(|until| *until > now),
             pending_email,
+            role: self.role,
         })
     }
 }
@@ -83,6 +87,17 @@ pub async fn find_by_id(db: &Db, id: &str) -> ApiResult<Option<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
     Ok(row.as_ref().map(Account::from_row).transpose()?)
+}
+
+/// The account's role, or `None` for no such account.
+pub async fn role(db: &Db, id: &str) -> ApiResult<Option<Role>> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT role FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row
+        .map(|(role,)| crate::wallet::parse_enum(&role))
+        .transpose()?)
 }
 
 /// The account and its password hash, found by the lower-cased address.

@@ -20,6 +20,7 @@ use portal_api::dto::{
 use portal_api::error::{ErrorBody, ErrorCode};
 
 const VALID_SECS: i64 = 30 * 60;
+const INVITE_VALID_SECS: i64 = 24 * 3600;
 /// Reset mails one address may be sent per throttle window, so the form cannot flood a mailbox.
 const MAILS_PER_WINDOW: i64 = 3;
 
@@ -64,6 +65,30 @@ pub async fn password_reset_request(
 }
 
 async fn issue(state: &AppState, account: &Account, now: i64) -> ApiResult<()> {
+    crate::support::stats::count_now(&state.db, crate::support::stats::PASSWORD_RESET).await;
+    issue_link(state, account, now, VALID_SECS, |link| {
+        // To the address on file, whatever the request said.
+        templates::password_reset(account.locale(), &account.email, link)
+    })
+    .await
+}
+
+/// Mails a new agent the link to choose their first password (`portal-server agent create`).
+/// The same one-use link as a reset, valid for a day.
+pub async fn invite_agent(state: &AppState, account: &Account, now: i64) -> ApiResult<()> {
+    issue_link(state, account, now, INVITE_VALID_SECS, |link| {
+        templates::agent_invite(account.locale(), &account.email, link)
+    })
+    .await
+}
+
+async fn issue_link(
+    state: &AppState,
+    account: &Account,
+    now: i64,
+    valid_secs: i64,
+    mail: impl FnOnce(&str) -> crate::mail::Mail,
+) -> ApiResult<()> {
     let t = token::new();
     let mut tx = state.db.pool.begin().await?;
     // A newer link voids every older one.
@@ -75,16 +100,14 @@ async fn issue(state: &AppState, account: &Account, now: i64) -> ApiResult<()> {
         .bind(&t.hash)
         .bind(&account.id)
         .bind(now)
-        .bind(now + VALID_SECS)
+        .bind(now + valid_secs)
         .execute(&mut *tx)
         .await?;
     let link = format!(
         "{}/reset-password?token={}",
         state.config.public_url.base, t.secret
     );
-    // To the address on file, whatever the request said.
-    let mail = templates::password_reset(account.locale(), &account.email, &link);
-    state.outbox.queue(&mut tx, &mail).await?;
+    state.outbox.queue(&mut tx, &mail(&link)).await?;
     tx.commit().await?;
     state.outbox.wake();
     Ok(())

@@ -203,6 +203,7 @@ pub async fn sign_in(
         for (key, _) in &keys {
             throttle::hit(&state.db, &window, key, now).await?;
         }
+        crate::support::stats::count_now(&state.db, crate::support::stats::SIGN_IN_FAILURE).await;
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             ErrorCode::InvalidCredentials,
@@ -276,6 +277,8 @@ pub async fn complete_sign_in(
         let link = format!("{}/account/sessions", state.config.public_url.base);
         let mail = templates::new_device(account.locale(), &account.email, &facts, &link);
         state.outbox.queue(&mut tx, &mail).await?;
+        crate::support::stats::count(&mut tx, crate::support::stats::NEW_DEVICE_SIGN_IN, now)
+            .await?;
     }
     tx.commit().await?;
     state.outbox.wake();

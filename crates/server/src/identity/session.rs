@@ -25,7 +25,8 @@ pub fn cookie_name(state: &AppState) -> &'static str {
 pub async fn create(state: &AppState, account_id: &str, client: &Client) -> ApiResult<HeaderValue> {
     let t = token::new();
     let now = crate::clock::now();
-    let expires = now + state.config.session_absolute.as_secs() as i64;
+    let lifetime = lifetime(state, account_id).await?;
+    let expires = now + lifetime.as_secs() as i64;
     sqlx::query(
         "INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, ip)
          VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
@@ -39,11 +40,27 @@ pub async fn create(state: &AppState, account_id: &str, client: &Client) -> ApiR
     .bind(client.ip.to_string())
     .execute(&state.db.pool)
     .await?;
-    Ok(set_cookie(
-        state,
-        &t.secret,
-        state.config.session_absolute.as_secs(),
-    ))
+    Ok(set_cookie(state, &t.secret, lifetime.as_secs()))
+}
+
+/// How long a new session of this account lasts at most: agents' and admins' sessions end sooner
+/// (they open every customer's data).
+async fn lifetime(state: &AppState, account_id: &str) -> ApiResult<std::time::Duration> {
+    let customer = state.config.session_absolute;
+    Ok(match account::role(&state.db, account_id).await? {
+        Some(role) if role.is_staff() => customer.min(state.config.support.session_absolute),
+        _ => customer,
+    })
+}
+
+/// How long a session of this role may go without a request.
+pub fn idle_limit(state: &AppState, role: portal_api::agent::Role) -> std::time::Duration {
+    let customer = state.config.session_idle;
+    if role.is_staff() {
+        customer.min(state.config.support.session_idle)
+    } else {
+        customer
+    }
 }
 
 pub fn clear_cookie(state: &AppState) -> HeaderValue {
@@ -158,6 +175,9 @@ impl FromRequestParts<AppState> for SignedIn {
             .ok_or_else(ApiError::not_signed_in)?;
         let account = Account::from_row(&row)?;
         let last_seen: i64 = sqlx::Row::try_get(&row, "last_seen_at")?;
+        if now - last_seen > idle_limit(state, account.role).as_secs() as i64 {
+            return Err(ApiError::not_signed_in());
+        }
         if now - last_seen > TOUCH_AFTER_SECS {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
                 .bind(now)

@@ -86,6 +86,33 @@ pub fn password_reset(locale: Locale, to: &str, link: &str) -> Mail {
     }
 }
 
+/// To a new support agent: choose a password, then turn on two-step verification.
+pub fn agent_invite(locale: Locale, to: &str, link: &str) -> Mail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            format!("Your {SERVICE_NAME} support account"),
+            format!(
+                "A {SERVICE_NAME} support account was made for this address.\n\n\
+                 Choose your password with this link within 24 hours. It works once:\n\n{link}\n\n\
+                 Then sign in and turn on two-step verification: the support console opens only after that.\n"
+            ),
+        ),
+        Locale::Ja => (
+            format!("{SERVICE_NAME}：サポート用アカウント"),
+            format!(
+                "このメールアドレスで{SERVICE_NAME}のサポート用アカウントが作成されました。\n\n\
+                 24時間以内に次のリンクからパスワードを設定してください（1回のみ有効です）。\n\n{link}\n\n\
+                 その後ログインして2段階認証を有効にすると、サポート画面を使えるようになります。\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
 /// Sent after every password change or reset, so a change the customer did not make is noticed.
 pub fn password_changed(locale: Locale, to: &str, sign_in_link: &str) -> Mail {
     let (subject, body) = match locale {
@@ -543,6 +570,77 @@ pub fn utc_time(locale: Locale, unix: i64) -> String {
                 DAYS[weekday]
             )
         }
+    }
+}
+
+/// What support did on a dispute or fraud report, as the customer is told.
+pub enum CaseUpdate<'a> {
+    /// Support asks for more; the text is theirs, exactly as written.
+    MoreInfo(&'a str),
+    Refunded(portal_api::money::Money),
+    /// Why, exactly as written.
+    Declined(&'a str),
+}
+
+/// Sent when support asks for more information, refunds, or declines: the case number, what
+/// happened, and where to follow it.
+pub fn case_update(
+    locale: Locale,
+    to: &str,
+    number: &str,
+    update: &CaseUpdate,
+    link: &str,
+) -> Mail {
+    let (subject, body) = match (locale, update) {
+        (Locale::En, CaseUpdate::MoreInfo(text)) => (
+            format!("{SERVICE_NAME}: we need more information about {number}"),
+            format!(
+                "Support is looking at your case {number} and needs more information:\n\n{text}\n\n\
+                 Answer here, where you can also follow every step:\n\n{link}\n"
+            ),
+        ),
+        (Locale::En, CaseUpdate::Refunded(amount)) => (
+            format!("{SERVICE_NAME}: {number} refunded"),
+            format!(
+                "We refunded {} to your wallet for your case {number}.\n\n\
+                 The refund is in your history now. Every step of the case is here:\n\n{link}\n",
+                amount.format(locale)
+            ),
+        ),
+        (Locale::En, CaseUpdate::Declined(text)) => (
+            format!("{SERVICE_NAME}: a decision on {number}"),
+            format!(
+                "Support has closed your case {number} without a refund, for this reason:\n\n{text}\n\n\
+                 Every step of the case is here:\n\n{link}\n"
+            ),
+        ),
+        (Locale::Ja, CaseUpdate::MoreInfo(text)) => (
+            format!("{SERVICE_NAME}：{number}について追加の情報をお願いします"),
+            format!(
+                "受付番号 {number} について確認しており、追加の情報が必要です。\n\n{text}\n\n\
+                 次のページからご回答ください。対応状況もこちらで確認できます。\n\n{link}\n"
+            ),
+        ),
+        (Locale::Ja, CaseUpdate::Refunded(amount)) => (
+            format!("{SERVICE_NAME}：{number}の返金"),
+            format!(
+                "受付番号 {number} について、{}をウォレットに返金しました。\n\n\
+                 返金は取引履歴に反映されています。対応状況は次のページで確認できます。\n\n{link}\n",
+                amount.format(locale)
+            ),
+        ),
+        (Locale::Ja, CaseUpdate::Declined(text)) => (
+            format!("{SERVICE_NAME}：{number}の調査結果"),
+            format!(
+                "受付番号 {number} について、次の理由により返金を行わずに対応を終了しました。\n\n{text}\n\n\
+                 対応状況は次のページで確認できます。\n\n{link}\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
     }
 }
 

@@ -53,6 +53,19 @@ pub fn rows(items: &[Transaction]) -> String {
     out
 }
 
+/// One record of text cells, each defused against formulas and quoted as needed, CRLF-ended.
+pub fn line(cells: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        field(&mut out, &protect(cell));
+    }
+    out.push_str("\r\n");
+    out
+}
+
 /// `-1205` cents → `-12.05`; `-500` yen → `-500`. Exact: integer arithmetic only.
 pub fn decimal(m: &Money) -> String {
     let exponent = m.currency.exponent();

@@ -135,6 +135,15 @@ pub async fn create_dispute(
         now,
     )
     .await?;
+    crate::support::cases::open(
+        &mut tx,
+        &number,
+        portal_api::agent::CaseKind::Dispute,
+        &account.id,
+        transaction.amount,
+        now,
+    )
+    .await?;
     let mail = templates::dispute_submitted(
         account.locale(),
         &account.email,
@@ -347,6 +356,20 @@ pub async fn record_status(
     };
     let now = crate::clock::now();
     let mut tx = db.pool.begin().await?;
+    let event = record_status_in(&mut tx, dispute_id, status, note, now).await?;
+    tx.commit().await?;
+    Ok(event)
+}
+
+/// [`record_status`] in the caller's transaction, with the note already checked; the caller
+/// commits it with whatever else the change does (a refund, the audit entry).
+pub async fn record_status_in(
+    conn: &mut sqlx::AnyConnection,
+    dispute_id: &str,
+    status: DisputeStatus,
+    note: Option<String>,
+    now: i64,
+) -> Result<DisputeEvent, TimelineError> {
     // The write comes first, so concurrent changes of one dispute queue up behind its row lock
     // (SQLite: the write lock) instead of reading the same last event.
     let changed = sqlx::query(&format!(
@@ -355,13 +378,13 @@ pub async fn record_status(
     .bind(enum_str(&status))
     .bind(now)
     .bind(dispute_id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
     if changed == 0 {
         let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM disputes WHERE id = $1")
             .bind(dispute_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
         return Err(if exists.is_some() {
             TimelineError::Closed
@@ -377,9 +400,9 @@ pub async fn record_status(
     .bind(enum_str(&status))
     .bind(note.as_deref())
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await?;
+    crate::support::cases::set_status(conn, dispute_id, status, now).await?;
     Ok(DisputeEvent {
         status,
         at: now,

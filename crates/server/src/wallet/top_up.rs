@@ -250,6 +250,7 @@ async fn start(
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        crate::support::stats::count(&mut tx, crate::support::stats::TOP_UP, now).await?;
         tx.commit().await?;
         Ok(())
     })

@@ -1,0 +1,153 @@
+//! Who may use the support console: an account whose role is agent or admin, signed in, with
+//! two-step verification on. Agents are made by `portal-server agent create`, never by sign-up.
+
+use super::audit;
+use crate::http::client::Client;
+use crate::http::error::ApiError;
+use crate::identity::account::Account;
+use crate::identity::session::SignedIn;
+use crate::identity::{reset, token};
+use crate::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::{request::Parts, StatusCode};
+use portal_api::agent::Role;
+use portal_api::error::ErrorCode;
+
+/// A signed-in agent or admin with two-step verification on; extracting it answers 401 for
+/// nobody, 403 `not_permitted` for a customer and 403 `agent_two_step_required` for an agent
+/// without two-step verification.
+pub struct Agent {
+    pub account: Account,
+    pub client: Client,
+}
+
+impl Agent {
+    pub fn actor(&self) -> audit::Actor<'_> {
+        audit::Actor {
+            id: &self.account.id,
+            email: &self.account.email,
+            ip: self.client.ip.to_string(),
+            user_agent: self.client.user_agent.as_deref(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Agent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let me = SignedIn::from_request_parts(parts, state).await?;
+        let Ok(client) = Client::from_request_parts(parts, state).await;
+        if !me.account.role.is_staff() {
+            return Err(not_permitted());
+        }
+        if !me.account.totp_enabled() {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::AgentTwoStepRequired,
+                "Turn on two-step verification before working on cases.",
+            ));
+        }
+        Ok(Agent {
+            account: me.account,
+            client,
+        })
+    }
+}
+
+/// An admin: an agent who may also read the audit log.
+pub struct Admin(pub Agent);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let agent = Agent::from_request_parts(parts, state).await?;
+        if agent.account.role != Role::Admin {
+            return Err(not_permitted());
+        }
+        Ok(Admin(agent))
+    }
+}
+
+pub fn not_permitted() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        ErrorCode::NotPermitted,
+        "Your account may not do this.",
+    )
+}
+
+/// What `agent create` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Made {
+    /// A new account; a link to choose its password was mailed.
+    New { id: String },
+    /// An existing account was given the role; its sessions ended, so its next ones are an
+    /// agent's (shorter).
+    Promoted { id: String },
+}
+
+/// Makes `email` an agent (or an admin), for `portal-server agent create`.
+pub async fn create(state: &AppState, email: &str, role: Role) -> Result<Made, String> {
+    let email = email.trim();
+    portal_api::rules::Email::parse(email).map_err(|e| e.message().to_owned())?;
+    let email_key = email.to_lowercase();
+    let role_text = crate::wallet::enum_str(&role);
+    let now = crate::clock::now();
+    let db = &state.db;
+    let existing: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM accounts WHERE email_key = $1")
+            .bind(&email_key)
+            .fetch_optional(&db.pool)
+            .await
+            .map_err(|e| format!("database: {e}"))?;
+    if let Some((id,)) = existing {
+        let mut tx = db
+            .pool
+            .begin()
+            .await
+            .map_err(|e| format!("database: {e}"))?;
+        sqlx::query("UPDATE accounts SET role = $1 WHERE id = $2")
+            .bind(&role_text)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| format!("database: {e}"))?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| format!("database: {e}"))?;
+        tx.commit().await.map_err(|e| format!("database: {e}"))?;
+        return Ok(Made::Promoted { id });
+    }
+    let id = token::id();
+    // Nobody knows this password: the agent chooses theirs with the mailed link.
+    let unusable = state
+        .hasher
+        .hash(&token::new().secret)
+        .await
+        .map_err(|e| format!("password hash: {}", e.message))?;
+    sqlx::query(
+        "INSERT INTO accounts (id, email, email_key, email_verified_at, password_hash, locale, created_at, role)
+         VALUES ($1, $2, $3, $4, $5, 'en', $4, $6)",
+    )
+    .bind(&id)
+    .bind(email)
+    .bind(&email_key)
+    .bind(now)
+    .bind(&unusable)
+    .bind(&role_text)
+    .execute(&db.pool)
+    .await
+    .map_err(|e| format!("database: {e}"))?;
+    let account = crate::identity::account::find_by_id(db, &id)
+        .await
+        .map_err(|e| e.message)?
+        .ok_or("the new account cannot be read")?;
+    reset::invite_agent(state, &account, now)
+        .await
+        .map_err(|e| e.message)?;
+    Ok(Made::New { id })
+}

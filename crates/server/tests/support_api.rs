@@ -1,0 +1,738 @@
+//! The support console's API (THREATS T12, T14, T15): who may call it, a case with everything
+//! about it, the actions on it (four eyes, no self-dealing, a refund once), and the audit log of
+//! every view and action, chained and append-only.
+
+mod common;
+#[path = "common/evidence.rs"]
+mod fixtures;
+
+use common::factor::{post_with, Authenticator};
+use common::wallet::{new_key, yen};
+use common::{error_code, read, unique_email, TestApp, STRONG_PASSWORD};
+use portal_api::agent::Role;
+use portal_server::support::{agent, audit};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+
+on_both_backends!(
+    every_support_endpoint_refuses_nobody_customers_and_agents_without_two_step,
+    an_agent_works_a_fraud_report_and_every_view_and_action_is_audited,
+    a_large_refund_needs_a_second_agent_and_no_agent_acts_on_their_own_case,
+    a_refund_is_posted_once_however_often_it_is_asked_for,
+    the_audit_log_cannot_be_changed_and_a_change_is_found,
+    a_new_agent_chooses_a_password_by_mail_and_must_turn_on_two_step,
+);
+
+/// A browser signed in as a staff member of `role` with two-step verification on (or off).
+struct Staff {
+    id: String,
+    client: Client,
+}
+
+async fn staff(app: &TestApp, tag: &str, role: Role, two_step: bool) -> Staff {
+    let email = unique_email(tag);
+    let browser = app.new_client();
+    let mut authenticator: Option<Authenticator> = None;
+    if two_step {
+        let (a, _) = app.customer_with_2fa_on(&browser, &email).await;
+        authenticator = Some(a);
+    } else {
+        let (status, _) = post_with(
+            app,
+            &browser,
+            "/api/register",
+            json!({"email": email, "password": STRONG_PASSWORD}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let token = app.mailbox.verification_token(&email).await;
+        let (status, _) =
+            post_with(app, &browser, "/api/verify-email", json!({"token": token})).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let made = agent::create(&app.state, &email, role).await.unwrap();
+    let agent::Made::Promoted { id } = made else {
+        panic!("an existing account is promoted: {made:?}")
+    };
+    // Promotion signed the account out everywhere: sign in again, as staff.
+    let client = app.new_client();
+    let (status, body) = post_with(
+        app,
+        &client,
+        "/api/sign-in",
+        json!({"email": email, "password": STRONG_PASSWORD}),
+    )
+    .await;
+    if let Some(mut a) = authenticator {
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        let code = a.next_code().await;
+        let (status, body) = post_with(
+            app,
+            &client,
+            "/api/sign-in/second-factor",
+            json!({"code": code}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    } else {
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    Staff { id, client }
+}
+
+async fn call(
+    app: &TestApp,
+    client: &Client,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut r = client.request(method, app.url(path));
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    read(r.send().await.unwrap()).await
+}
+
+async fn get(app: &TestApp, s: &Staff, path: &str) -> (StatusCode, Value) {
+    call(app, &s.client, Method::GET, path, None).await
+}
+
+async fn post(app: &TestApp, s: &Staff, path: &str, body: Value) -> (StatusCode, Value) {
+    call(app, &s.client, Method::POST, path, Some(body)).await
+}
+
+/// A customer (signed in on `app.client`) with money and a payment of `amount` at a store,
+/// disputed; answers the dispute's number.
+async fn disputed_payment(app: &TestApp, tag: &str, amount: i64) -> String {
+    app.wallet_customer(&unique_email(tag)).await;
+    app.funded(50_000).await;
+    let key = app.merchant("Kissa Midori 喫茶みどり").await;
+    let code = app.payment_code().await;
+    let (status, paid) = app
+        .redeem(
+            &key,
+            &new_key(),
+            json!({"code": code, "amount": yen(amount)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{paid}");
+    let (status, dispute) = app
+        .post(
+            &format!(
+                "/api/transactions/{}/disputes",
+                paid["id"].as_str().unwrap()
+            ),
+            json!({"reason": "not_recognised", "details": "Not me.\n知らない店です 🤔"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{dispute}");
+    dispute["id"].as_str().unwrap().to_owned()
+}
+
+/// Every support and admin endpoint, with a body where it takes one.
+fn endpoints(case: &str) -> Vec<(Method, String, Option<Value>, bool)> {
+    let text = Some(json!({"text": "x"}));
+    let c = |rest: &str| format!("/api/agent/cases/{case}{rest}");
+    vec![
+        (Method::GET, "/api/agent/cases".into(), None, false),
+        (Method::GET, "/api/agent/stats".into(), None, false),
+        (Method::GET, c(""), None, false),
+        (
+            Method::GET,
+            c("/files/0123456789abcdef0123456789abcdef"),
+            None,
+            false,
+        ),
+        (Method::GET, c("/transactions"), None, false),
+        (Method::POST, c("/claim"), None, false),
+        (Method::DELETE, c("/claim"), None, false),
+        (Method::POST, c("/notes"), text.clone(), false),
+        (Method::POST, c("/request-info"), text.clone(), false),
+        (
+            Method::POST,
+            c("/refund"),
+            Some(json!({"amount": yen(1)})),
+            false,
+        ),
+        (Method::POST, c("/refund/approve"), None, false),
+        (Method::POST, c("/decline"), text, false),
+        (Method::POST, c("/unfreeze"), None, false),
+        (Method::GET, "/api/admin/audit-log".into(), None, true),
+    ]
+}
+
+async fn every_support_endpoint_refuses_nobody_customers_and_agents_without_two_step(app: TestApp) {
+    let case = disputed_payment(&app, "acl-customer", 500).await;
+    let nobody = app.new_client();
+    let no_two_step = staff(&app, "acl-agent-no2fa", Role::Agent, false).await;
+    let admin_no_two_step = staff(&app, "acl-admin-no2fa", Role::Admin, false).await;
+    let agent = staff(&app, "acl-agent", Role::Agent, true).await;
+    let admin = staff(&app, "acl-admin", Role::Admin, true).await;
+    let before = app.scalar("SELECT COUNT(*) FROM audit_log").await;
+    for (method, path, body, admin_only) in endpoints(&case) {
+        let what = format!("{method} {path}");
+        let (status, answer) = call(&app, &nobody, method.clone(), &path, body.clone()).await;
+        assert_eq!(
+            (status, error_code(&answer)),
+            (StatusCode::UNAUTHORIZED, "not_signed_in"),
+            "nobody: {what}"
+        );
+        let (status, answer) = call(&app, &app.client, method.clone(), &path, body.clone()).await;
+        assert_eq!(
+            (status, error_code(&answer)),
+            (StatusCode::FORBIDDEN, "not_permitted"),
+            "customer: {what}"
+        );
+        for s in [&no_two_step, &admin_no_two_step] {
+            let (status, answer) = call(&app, &s.client, method.clone(), &path, body.clone()).await;
+            assert_eq!(
+                (status, error_code(&answer)),
+                (StatusCode::FORBIDDEN, "agent_two_step_required"),
+                "staff without 2FA: {what}"
+            );
+        }
+        let (status, answer) = call(&app, &agent.client, method.clone(), &path, body.clone()).await;
+        if admin_only {
+            assert_eq!(
+                (status, error_code(&answer)),
+                (StatusCode::FORBIDDEN, "not_permitted"),
+                "agent: {what}"
+            );
+        } else {
+            assert!(
+                status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                "agent: {what}: {status} {answer}"
+            );
+        }
+        let (status, answer) = call(&app, &admin.client, method.clone(), &path, body).await;
+        assert!(
+            status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+            "admin: {what}: {status} {answer}"
+        );
+    }
+    // Nothing refused left a trace as if it had been seen; what was let through did.
+    let after = app.scalar("SELECT COUNT(*) FROM audit_log").await;
+    let refused_actors = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE actor_id IN ('{}', '{}')",
+            no_two_step.id, admin_no_two_step.id
+        ))
+        .await;
+    assert_eq!(refused_actors, 0);
+    assert!(after > before);
+    // Agents' sessions end sooner than customers'.
+    let expires = |id: &str| {
+        format!("SELECT MAX(expires_at - created_at) FROM sessions WHERE account_id = '{id}'")
+    };
+    assert_eq!(app.scalar(&expires(&agent.id)).await, 28_800);
+    let customer_id = app
+        .scalar_text("SELECT account_id FROM cases LIMIT 1")
+        .await;
+    assert_eq!(app.scalar(&expires(&customer_id)).await, 43_200);
+}
+
+async fn an_agent_works_a_fraud_report_and_every_view_and_action_is_audited(app: TestApp) {
+    // The customer, on app.client: two payments, a screenshot, a report that freezes the wallet.
+    let email = unique_email("victim");
+    app.wallet_customer(&email).await;
+    app.funded(20_000).await;
+    let key = app.merchant("Kissa Midori 喫茶みどり").await;
+    let mut paid = Vec::new();
+    for amount in [1_200, 3_400] {
+        let code = app.payment_code().await;
+        let (_, p) = app
+            .redeem(
+                &key,
+                &new_key(),
+                json!({"code": code, "amount": yen(amount)}),
+            )
+            .await;
+        paid.push(p["id"].as_str().unwrap().to_owned());
+    }
+    let shot_bytes = fixtures::png(40, 30, 7);
+    let r = app
+        .client
+        .post(app.url("/api/evidence"))
+        .query(&[("name", "receipt.png")])
+        .header("content-type", "application/octet-stream")
+        .body(shot_bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    let (status, shot) = read(r).await;
+    assert_eq!(status, StatusCode::CREATED, "{shot}");
+    let (status, report) = app
+        .post(
+            "/api/fraud-reports",
+            json!({"transaction_ids": paid, "description": "Not me.\nمتجر 🤔", "screenshots": [shot["id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let id = report["id"].as_str().unwrap();
+    let customer_id = app
+        .scalar_text("SELECT account_id FROM cases WHERE kind = 'fraud_report'")
+        .await;
+
+    let agent = staff(&app, "worker", Role::Agent, true).await;
+    let (status, queue) = get(
+        &app,
+        &agent,
+        "/api/agent/cases?kind=fraud_report&sort=newest",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    let first = &queue["items"][0];
+    assert_eq!(first["id"], id);
+    assert_eq!(first["customer_email"], email.as_str());
+    assert_eq!(first["amount"], yen(4_600));
+    assert_eq!(first["status"], "submitted");
+    assert_eq!(first["overdue"], false);
+
+    let (status, case) = get(&app, &agent, &format!("/api/agent/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["text"], "Not me.\nمتجر 🤔");
+    assert_eq!(case["customer"]["freeze"]["report_id"], id);
+    assert_eq!(case["transactions"].as_array().unwrap().len(), 2);
+    let snapshot = case["snapshot"].as_array().unwrap();
+    assert!(
+        snapshot.len() >= 3,
+        "top-up and both payments: {snapshot:?}"
+    );
+    let url = case["screenshots"][0]["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("/api/agent/cases/{id}/files/")),
+        "{url}"
+    );
+    let r = agent.client.get(app.url(url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-security-policy"],
+        "default-src 'none'; sandbox"
+    );
+    assert_eq!(
+        fixtures::sha256_hex(&r.bytes().await.unwrap()),
+        shot["sha256"].as_str().unwrap()
+    );
+    // The customer's own screenshot id under another case is not found.
+    let other = disputed_payment(&app.another_browser(), "other", 100).await;
+    let (status, _) = get(
+        &app,
+        &agent,
+        &format!(
+            "/api/agent/cases/{other}/files/{}",
+            shot["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, live) = get(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{id}/transactions?limit=2"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{live}");
+    assert_eq!(live["items"].as_array().unwrap().len(), 2);
+
+    let note = "Looks like card testing.\n<b>check</b> 🤔";
+    let (status, case) = post(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{id}/notes"),
+        json!({"text": note}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    assert_eq!(case["notes"][0]["text"], note);
+    let (status, _) = post(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{id}/notes"),
+        json!({"text": " \n"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = post(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{id}/notes"),
+        json!({"text": "x".repeat(4_001)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, claimed) = post(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{id}/claim"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{claimed}");
+    assert_eq!(claimed["summary"]["assignee"]["id"], agent.id.as_str());
+
+    let question = "Which of these shops have you used?\n本当に？";
+    let (status, asked) = post(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{id}/request-info"),
+        json!({"text": question}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    let mail = app.mail_with_subject(&email, "more information").await;
+    assert!(mail.body.contains(question), "{}", mail.body);
+    // The customer sees the question, never the note; their answer puts it back in review.
+    let (_, seen) = app.get(&format!("/api/fraud-reports/{id}")).await;
+    assert_eq!(seen["status"], "more_info_needed");
+    assert!(
+        seen.to_string().contains("Which of these shops")
+            && !seen.to_string().contains("card testing")
+    );
+    let (status, answered) = app
+        .post(
+            &format!("/api/fraud-reports/{id}/evidence"),
+            json!({"note": "Neither."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    assert_eq!(answered["status"], "under_review");
+
+    let balance = app.balance().await;
+    let (status, refunded) = post(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{id}/refund"),
+        json!({"amount": yen(4_600)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{refunded}");
+    assert_eq!(refunded["refund"]["state"], "posted");
+    assert_eq!(app.balance().await, balance + 4_600);
+    let (status, unfrozen) = post(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{id}/unfreeze"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{unfrozen}");
+    assert!(unfrozen["customer"]["freeze"].is_null());
+    let (status, again) = post(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{id}/unfreeze"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&again)),
+        (StatusCode::CONFLICT, "not_frozen")
+    );
+
+    // The customer's timeline has both; the wallet moves money again; the refund is in history.
+    let (_, seen) = app.get(&format!("/api/fraud-reports/{id}")).await;
+    assert_eq!(seen["status"], "refunded");
+    let kinds: Vec<&str> = seen["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "submitted",
+            "status_changed",
+            "evidence_added",
+            "status_changed",
+            "freeze_lifted"
+        ]
+    );
+    let (_, wallet) = app.get("/api/wallet").await;
+    assert!(wallet["freeze"].is_null(), "{wallet}");
+    let (_, refunds) = app.get("/api/transactions?kind=refund").await;
+    assert_eq!(refunds["items"][0]["amount"], yen(4_600));
+    app.mail_with_subject(&email, "refunded").await;
+    app.assert_ledger_consistent().await;
+
+    // Every view and action is on record, about the right customer, from the agent's address.
+    let actions: Vec<String> = sqlx::query_as::<_, (String,)>(
+        "SELECT action FROM audit_log WHERE actor_id = $1 ORDER BY seq",
+    )
+    .bind(&agent.id)
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(a,)| a)
+    .collect();
+    for expected in [
+        "list_cases",
+        "view_case",
+        "view_file",
+        "view_history",
+        "add_note",
+        "claim",
+        "request_info",
+        "refund",
+        "unfreeze",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+    let about_customer = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE actor_id = '{}' AND customer_id = '{customer_id}'",
+            agent.id
+        ))
+        .await;
+    assert!(about_customer >= 8, "{about_customer}");
+    let admin = staff(&app, "auditor", Role::Admin, true).await;
+    let (status, page) = get(
+        &app,
+        &admin,
+        &format!("/api/admin/audit-log?customer={customer_id}&limit=3"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    let entry = &page["items"][0];
+    assert_eq!(entry["customer_id"], customer_id.as_str());
+    assert_eq!(entry["ip"], "127.0.0.1");
+    let after = page["next_after"].as_i64().unwrap();
+    let (_, next) = get(
+        &app,
+        &admin,
+        &format!("/api/admin/audit-log?customer={customer_id}&after={after}"),
+    )
+    .await;
+    assert!(next["items"][0]["seq"].as_i64().unwrap() > after);
+    let r = admin
+        .client
+        .get(app.url("/api/admin/audit-log?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.unwrap();
+    assert!(
+        csv.starts_with("\u{feff}seq,at,actor_id,actor_email,action,"),
+        "{csv}"
+    );
+    assert!(csv.contains(",unfreeze,"), "{csv}");
+    let verdict = audit::verify(&app.state.db).await.unwrap();
+    assert_eq!(verdict.broken, None);
+    assert!(verdict.entries as i64 >= app.scalar("SELECT COUNT(*) FROM audit_log").await);
+}
+
+async fn a_large_refund_needs_a_second_agent_and_no_agent_acts_on_their_own_case(app: TestApp) {
+    let case = disputed_payment(&app, "big", 15_000).await;
+    let first = staff(&app, "first", Role::Agent, true).await;
+    let second = staff(&app, "second", Role::Agent, true).await;
+    let balance = app.balance().await;
+    let path = format!("/api/agent/cases/{case}/refund");
+    let (status, asked) = post(&app, &first, &path, json!({"amount": yen(15_000)})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{asked}");
+    assert_eq!(asked["refund"]["state"], "awaiting_approval");
+    assert_eq!(
+        app.balance().await,
+        balance,
+        "nothing moves before the second agent"
+    );
+    let (status, answer) = post(&app, &first, &format!("{path}/approve"), json!(null)).await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (StatusCode::FORBIDDEN, "second_agent_required")
+    );
+    let (status, answer) = post(
+        &app,
+        &first,
+        &format!("/api/agent/cases/{case}/decline"),
+        json!({"text": "No."}),
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (StatusCode::CONFLICT, "refund_exists")
+    );
+    let (status, approved) = post(&app, &second, &format!("{path}/approve"), json!(null)).await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(approved["refund"]["approved_by"]["id"], second.id.as_str());
+    assert_eq!(approved["summary"]["status"], "refunded");
+    assert_eq!(app.balance().await, balance + 15_000);
+    let (_, dispute) = app.get(&format!("/api/disputes/{case}")).await;
+    assert_eq!(dispute["status"], "refunded");
+    let (status, answer) = post(&app, &second, &format!("{path}/approve"), json!(null)).await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (StatusCode::CONFLICT, "case_closed")
+    );
+    let (status, _) = post(&app, &first, &path, json!({"amount": yen(15_001)})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more than the amount in question"
+    );
+
+    // An agent who is also a customer: their own case is another agent's.
+    let own = app.another_browser();
+    let own_case = disputed_payment(&own, "self", 700).await;
+    let owner_email = app.scalar_text(&format!(
+        "SELECT a.email FROM accounts a JOIN cases c ON c.account_id = a.id WHERE c.id = '{own_case}'"
+    )).await;
+    agent::create(&app.state, &owner_email, Role::Agent)
+        .await
+        .unwrap();
+    let (status, _) = post_with(
+        &own,
+        &own.client,
+        "/api/sign-in",
+        json!({"email": owner_email, "password": STRONG_PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    own.enrol().await;
+    let me = Staff {
+        id: String::new(),
+        client: own.client.clone(),
+    };
+    for (method, path, body, _) in endpoints(&own_case) {
+        if path.starts_with(&format!("/api/agent/cases/{own_case}")) {
+            let (status, answer) = call(&app, &me.client, method.clone(), &path, body).await;
+            assert_eq!(
+                (status, error_code(&answer)),
+                (StatusCode::FORBIDDEN, "self_dealing"),
+                "{method} {path}"
+            );
+        }
+    }
+    let (status, _) = get(&app, &first, &format!("/api/agent/cases/{own_case}")).await;
+    assert_eq!(status, StatusCode::OK, "another agent may");
+}
+
+async fn a_refund_is_posted_once_however_often_it_is_asked_for(app: TestApp) {
+    let case = disputed_payment(&app, "once", 3_000).await;
+    let agent = staff(&app, "eager", Role::Agent, true).await;
+    let balance = app.balance().await;
+    let path = format!("/api/agent/cases/{case}/refund");
+    let tries = (0..8).map(|_| {
+        let (client, url) = (agent.client.clone(), app.url(&path));
+        async move {
+            let r = client
+                .post(url)
+                .json(&json!({"amount": yen(3_000)}))
+                .send()
+                .await
+                .unwrap();
+            read(r).await
+        }
+    });
+    let answers = futures_util::future::join_all(tries).await;
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    let repeated = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert_eq!((created, repeated), (1, 7), "{answers:?}");
+    assert_eq!(app.balance().await, balance + 3_000);
+    let entries = app
+        .scalar(&format!("SELECT COUNT(*) FROM journal_entries WHERE idempotency_scope = 'case_refund' AND idempotency_key = '{case}'"))
+        .await;
+    assert_eq!(entries, 1);
+    let (status, answer) = post(&app, &agent, &path, json!({"amount": yen(2_000)})).await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (StatusCode::CONFLICT, "refund_exists")
+    );
+    let (status, answer) = post(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{case}/decline"),
+        json!({"text": "No."}),
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (StatusCode::CONFLICT, "case_closed")
+    );
+    app.assert_ledger_consistent().await;
+}
+
+async fn the_audit_log_cannot_be_changed_and_a_change_is_found(app: TestApp) {
+    disputed_payment(&app, "audited", 100).await;
+    let agent = staff(&app, "watched", Role::Agent, true).await;
+    for _ in 0..3 {
+        let (status, _) = get(&app, &agent, "/api/agent/cases").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(audit::verify(&app.state.db).await.unwrap().broken, None);
+    for sql in [
+        "UPDATE audit_log SET action = 'nothing' WHERE seq = 2",
+        "DELETE FROM audit_log WHERE seq = 2",
+    ] {
+        let refused = sqlx::query(sql).execute(&app.state.db.pool).await;
+        assert!(refused.is_err(), "{sql} was allowed");
+    }
+    // Someone with the power to drop the guard: the chain still tells.
+    let drop = match app.state.db.backend {
+        portal_server::db::Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+        portal_server::db::Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
+    };
+    sqlx::query(drop).execute(&app.state.db.pool).await.unwrap();
+    sqlx::query(
+        "UPDATE audit_log SET body = replace(body, 'list_cases', 'view_stats') WHERE seq = 2",
+    )
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    let verdict = audit::verify(&app.state.db).await.unwrap();
+    assert_eq!(verdict.broken.map(|(seq, _)| seq), Some(2));
+}
+
+async fn a_new_agent_chooses_a_password_by_mail_and_must_turn_on_two_step(app: TestApp) {
+    let email = unique_email("new-agent");
+    let made = agent::create(&app.state, &email, Role::Agent)
+        .await
+        .unwrap();
+    assert!(matches!(made, agent::Made::New { .. }), "{made:?}");
+    let (status, _) = app.sign_in(&email, STRONG_PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "no password until they choose one"
+    );
+    let mail = app.mail_with_subject(&email, "support account").await;
+    let start = mail
+        .body
+        .find("/reset-password?token=")
+        .expect("a link in the invitation")
+        + "/reset-password?token=".len();
+    let token: String = mail.body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let (status, body) = app
+        .post(
+            "/api/password-reset/complete",
+            json!({"token": token, "new_password": STRONG_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, me) = app.sign_in(&email, STRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["role"], "agent");
+    let (status, answer) = app.get("/api/agent/cases").await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (StatusCode::FORBIDDEN, "agent_two_step_required")
+    );
+    app.enrol().await;
+    let (status, _) = app.get("/api/agent/cases").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(agent::create(&app.state, "not an address", Role::Agent)
+        .await
+        .is_err());
+}
