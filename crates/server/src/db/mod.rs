@@ -10,6 +10,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 mod migrate;
+pub mod sql;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -400,8 +400,14 @@ pub async fn get_evidence_file(
             .fetch_optional(&state.db.pool)
             .await?;
     let (sha256, format) = row.ok_or_else(no_such_screenshot)?;
-    let format: ImageFormat = crate::wallet::parse_enum(&format)?;
-    let bytes = read_file(&state, &sha256).await?;
+    serve(&state, &id, &sha256, &format).await
+}
+
+/// A screenshot's stored bytes as a response: its decoded type, inline, sandboxed so that a
+/// browser runs nothing in it.
+pub async fn serve(state: &AppState, id: &str, sha256: &str, format: &str) -> ApiResult<Response> {
+    let format: ImageFormat = crate::wallet::parse_enum(format)?;
+    let bytes = read_file(state, sha256).await?;
     Ok((
         [
             (header::CONTENT_TYPE, format.mime().to_owned()),

@@ -24,9 +24,6 @@ use portal_api::money::Money;
 use portal_api::wallet::{DisputeStatus, TransactionKind, TransactionStatus};
 use sqlx::AnyConnection;
 
-/// The ledger account refunds are paid from: the company's cost until recovered.
-pub const REFUNDS: &str = "support_refunds";
-
 fn error(status: StatusCode, code: ErrorCode, message: &str) -> TxError {
     TxError::Api(ApiError::new(status, code, message))
 }
@@ -243,8 +240,13 @@ async fn post(
         amount.currency,
     )
     .await?;
-    let refunds =
-        ledger::account(&mut *conn, REFUNDS, ledger::SYSTEM_OWNER, amount.currency).await?;
+    let refunds = ledger::account(
+        &mut *conn,
+        ledger::SUPPORT_REFUNDS,
+        ledger::SYSTEM_OWNER,
+        amount.currency,
+    )
+    .await?;
     let request_hash = crate::evidence::store::sha256_hex(
         format!("{}:{}", found.summary.id, amount.minor).as_bytes(),
     );

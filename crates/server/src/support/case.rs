@@ -11,14 +11,14 @@ use crate::http::query::{NoParams, Query};
 use crate::wallet::{disputes, history, ledger, parse_enum};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use portal_api::agent::{
     AgentRef, CaseCustomer, CaseDetail, CaseKind, CaseRefund, CaseSummary, InternalNote,
     RefundState, TimelineEntry,
 };
 use portal_api::error::{ErrorBody, ErrorCode};
-use portal_api::evidence::{ImageFormat, Screenshot};
+use portal_api::evidence::Screenshot;
 use portal_api::money::Money;
 use portal_api::wallet::{Transaction, TransactionPage, TransactionQuery};
 use sqlx::Row;
@@ -356,23 +356,7 @@ pub async fn agent_get_case_file(
         },
     )
     .await?;
-    let format: ImageFormat = parse_enum(&format)?;
-    let bytes = uploads::read_file(&state, &sha256).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, format.mime().to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{file}.{}\"", format.extension()),
-            ),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; sandbox".to_owned(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    uploads::serve(&state, &file, &sha256, &format).await
 }
 
 /// The customer's live history, as the customer's own history page reads it (the same filters

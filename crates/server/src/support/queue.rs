@@ -3,6 +3,7 @@
 
 use super::agent::Agent;
 use super::audit::{self, Event};
+use crate::db::sql::{Arg, Sql};
 use crate::http::error::ApiResult;
 use crate::http::query::{filter_invalid, Query};
 use crate::wallet::cursor::{self, Key};
@@ -157,12 +158,7 @@ pub async fn agent_list_cases(
     )
     .await?;
 
-    let mut sql = String::from(SUMMARY_SQL);
-    let mut args: Vec<Arg> = Vec::new();
-    let p = |args: &mut Vec<Arg>, a: Arg| {
-        args.push(a);
-        format!("${}", args.len())
-    };
+    let mut sql = Sql::default();
     let status = q.status.unwrap_or_default();
     let mut clauses: Vec<String> = Vec::new();
     match status {
@@ -170,36 +166,36 @@ pub async fn agent_list_cases(
         CaseStatusFilter::Closed => clauses.push("c.is_open = 0".into()),
         CaseStatusFilter::Any => {}
         one => {
-            let x = p(&mut args, Arg::Text(enum_str(&one)));
+            let x = sql.arg(Arg::Text(enum_str(&one)));
             clauses.push(format!("c.status = {x}"));
         }
     }
     if let Some(kind) = q.kind {
-        let x = p(&mut args, Arg::Text(enum_str(&kind)));
+        let x = sql.arg(Arg::Text(enum_str(&kind)));
         clauses.push(format!("c.kind = {x}"));
     }
     match assignee {
         None => {}
         Some(None) => clauses.push("c.assignee_id IS NULL".into()),
         Some(Some(id)) => {
-            let x = p(&mut args, Arg::Text(id));
+            let x = sql.arg(Arg::Text(id));
             clauses.push(format!("c.assignee_id = {x}"));
         }
     }
     if let Some(h) = q.min_age_hours {
-        let x = p(&mut args, Arg::Int(now - i64::from(h) * 3600));
+        let x = sql.arg(Arg::Int(now - i64::from(h) * 3600));
         clauses.push(format!("c.created_at <= {x}"));
     }
     if let Some(h) = q.max_age_hours {
-        let x = p(&mut args, Arg::Int(now - i64::from(h) * 3600));
+        let x = sql.arg(Arg::Int(now - i64::from(h) * 3600));
         clauses.push(format!("c.created_at >= {x}"));
     }
     if let Some(min) = q.min_minor {
-        let x = p(&mut args, Arg::Int(min));
+        let x = sql.arg(Arg::Int(min));
         clauses.push(format!("c.amount_minor >= {x}"));
     }
     if let Some(max) = q.max_minor {
-        let x = p(&mut args, Arg::Int(max));
+        let x = sql.arg(Arg::Int(max));
         clauses.push(format!("c.amount_minor <= {x}"));
     }
     let (column, descending) = match sort {
@@ -209,27 +205,21 @@ pub async fn agent_list_cases(
         CaseSort::SmallestAmount => ("c.amount_minor", false),
     };
     if let Some(key) = &after {
-        let v = p(&mut args, Arg::Int(key.created_at));
-        let id = p(&mut args, Arg::Text(key.id.clone()));
+        let v = sql.arg(Arg::Int(key.created_at));
+        let id = sql.arg(Arg::Text(key.id.clone()));
         let op = if descending { "<" } else { ">" };
         clauses.push(format!("({column}, c.id) {op} ({v}, {id})"));
     }
+    sql.text.push_str(SUMMARY_SQL);
     if !clauses.is_empty() {
-        sql.push_str(" WHERE ");
-        sql.push_str(&clauses.join(" AND "));
+        sql.text.push_str(" WHERE ");
+        sql.text.push_str(&clauses.join(" AND "));
     }
     let dir = if descending { "DESC" } else { "ASC" };
-    let l = p(&mut args, Arg::Int(i64::from(limit) + 1));
-    sql.push_str(&format!(" ORDER BY {column} {dir}, c.id {dir} LIMIT {l}"));
-
-    let mut query = sqlx::query(&sql).persistent(false);
-    for a in &args {
-        query = match a {
-            Arg::Int(v) => query.bind(*v),
-            Arg::Text(v) => query.bind(v.as_str()),
-        };
-    }
-    let rows = query.fetch_all(&state.db.pool).await?;
+    let l = sql.arg(Arg::Int(i64::from(limit) + 1));
+    sql.text
+        .push_str(&format!(" ORDER BY {column} {dir}, c.id {dir} LIMIT {l}"));
+    let rows = sql.query().fetch_all(&state.db.pool).await?;
     let target = state.config.support.case_target.as_secs() as i64;
     let mut items = rows
         .iter()
@@ -260,11 +250,6 @@ pub async fn agent_list_cases(
         target_seconds: target,
         now,
     }))
-}
-
-enum Arg {
-    Int(i64),
-    Text(String),
 }
 
 /// Whether `id` could be a case number (`D-…` or `F-…`): anything else is answered 404 unread.

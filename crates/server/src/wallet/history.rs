@@ -6,6 +6,7 @@
 
 use super::cursor::{self, Key};
 use super::{csv, parse_enum, search};
+use crate::db::sql::{Arg, Sql};
 use crate::db::{Backend, Db};
 use crate::http::error::ApiResult;
 use crate::http::query::{filter_invalid, NoParams, Query};
@@ -129,38 +130,6 @@ fn search_words(q: &str) -> ApiResult<Vec<String>> {
     Ok(words)
 }
 
-enum Arg {
-    Int(i64),
-    Text(String),
-}
-
-/// A query with numbered placeholders, built up clause by clause.
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
-}
-
-impl Sql {
-    fn arg(&mut self, arg: Arg) -> String {
-        self.args.push(arg);
-        format!("${}", self.args.len())
-    }
-
-    /// Not kept as a prepared statement: PostgreSQL plans it with its values every time, as a plan
-    /// made once for any values cannot tell a rare word (the trigram index) from a common one (the
-    /// history newest first).
-    fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-        let mut q = sqlx::query(&self.text).persistent(false);
-        for a in &self.args {
-            q = match a {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.as_str()),
-            };
-        }
-        q
-    }
-}
-
 pub const ROW_COLUMNS: &str =
     "id, kind, status, amount_minor, currency, merchant_name, memo, created_at";
 
@@ -248,20 +217,31 @@ pub struct Fetched {
     pub searched_to: Option<i64>,
 }
 
-/// Whether an index can find the rows with the searched words, so that reading them costs no
-/// more than the matches; otherwise LIKE has to check the wallet's rows one by one.
-async fn search_indexed(db: &Db, filter: &Filter) -> Result<Option<String>, sqlx::Error> {
+/// How the rows with the searched words are found.
+enum Search {
+    /// No words.
+    None,
+    /// SQLite reads its trigram index with this FTS5 query, and only it.
+    Trigrams(String),
+    /// PostgreSQL's planner may read its trigram index for at least one of the words.
+    Planner,
+    /// No index can narrow the words: LIKE checks the wallet's rows one by one.
+    Unindexed,
+}
+
+async fn search_plan(db: &Db, filter: &Filter) -> Result<Search, sqlx::Error> {
+    if filter.words.is_empty() {
+        return Ok(Search::None);
+    }
     Ok(match db.backend {
         Backend::Sqlite => match search::fts_query(&filter.words) {
-            Some(fts) if search::rare_in_store(db, &fts).await? => Some(fts),
-            _ => None,
+            Some(fts) if search::rare_in_store(db, &fts).await? => Search::Trigrams(fts),
+            _ => Search::Unindexed,
         },
-        // The planner chooses the trigram index itself; it can for these words.
-        Backend::Postgres => filter
-            .words
-            .iter()
-            .any(|w| search::postgres_indexable(w))
-            .then(String::new),
+        Backend::Postgres if filter.words.iter().any(|w| search::postgres_indexable(w)) => {
+            Search::Planner
+        }
+        Backend::Postgres => Search::Unindexed,
     })
 }
 
@@ -273,17 +253,17 @@ pub async fn fetch(
     after: Option<&Key>,
     limit: i64,
 ) -> Result<Fetched, sqlx::Error> {
-    let indexed = match filter.words.is_empty() {
-        true => None,
-        false => search_indexed(db, filter).await?,
-    };
+    let plan = search_plan(db, filter).await?;
     // A search no index narrows reads the wallet newest first: bound that read, so that a word
     // found nowhere costs a few thousand rows and not the whole wallet.
-    let bound = match (&indexed, filter.words.is_empty()) {
-        (None, false) => oldest_to_search(db, account_id, filter, after).await?,
+    let bound = match plan {
+        Search::Unindexed => oldest_to_search(db, account_id, filter, after).await?,
         _ => None,
     };
-    let trigrams = indexed.filter(|fts| db.backend == Backend::Sqlite && !fts.is_empty());
+    let trigrams = match plan {
+        Search::Trigrams(fts) => Some(fts),
+        _ => None,
+    };
     let mut rows = query_rows(
         db,
         account_id,
@@ -324,10 +304,7 @@ async fn oldest_to_search(
     filter: &Filter,
     after: Option<&Key>,
 ) -> Result<Option<Key>, sqlx::Error> {
-    let mut sql = Sql {
-        text: String::new(),
-        args: Vec::new(),
-    };
+    let mut sql = Sql::default();
     let me = sql.arg(Arg::Text(account_id.to_owned()));
     let mut text =
         format!("SELECT created_at, id FROM wallet_transactions WHERE account_id = {me}");
@@ -370,10 +347,7 @@ async fn query_rows(
     trigrams: Option<String>,
     limit: i64,
 ) -> Result<Vec<HistoryRow>, sqlx::Error> {
-    let mut sql = Sql {
-        text: String::new(),
-        args: Vec::new(),
-    };
+    let mut sql = Sql::default();
     // SQLite reads the trigram index when the searched words are rare in the whole store, and then
     // only it: `+account_id` keeps the wallet's indexes out of the running (see `search`).
     let me = sql.arg(Arg::Text(account_id.to_owned()));

@@ -31,6 +31,9 @@ pub const WALLET: &str = "wallet";
 pub const CARD_CLEARING: &str = "card_clearing";
 /// What a merchant has been paid (one per merchant and currency).
 pub const MERCHANT: &str = "merchant";
+/// What support refunds customers from (one per currency, owner [`SYSTEM_OWNER`]): the
+/// company's cost until it is recovered; goes negative as refunds are paid.
+pub const SUPPORT_REFUNDS: &str = "support_refunds";
 /// The owner of system accounts, so the unique index on (kind, owner, currency) holds for them.
 pub const SYSTEM_OWNER: &str = "system";
 
