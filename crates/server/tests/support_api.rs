@@ -1,6 +1,7 @@
 //! The support console's API (THREATS T12, T14, T15): who may call it, a case with everything
 //! about it, the actions on it (four eyes, no self-dealing, a refund once), and the audit log of
-//! every view and action, chained and append-only.
+//! every view and action, chained and append-only; the queue's filters, sorts and pages, and the
+//! hourly counts that flag a spike.
 
 mod common;
 #[path = "common/evidence.rs"]
@@ -21,6 +22,9 @@ on_both_backends!(
     a_refund_is_posted_once_however_often_it_is_asked_for,
     the_audit_log_cannot_be_changed_and_a_change_is_found,
     a_new_agent_chooses_a_password_by_mail_and_must_turn_on_two_step,
+    the_queue_filters_sorts_and_pages_without_gaps,
+    the_counts_show_each_kind_of_event_and_flag_a_spike,
+    an_agents_session_ends_sooner_than_a_customers,
 );
 
 /// A browser signed in as a staff member of `role` with two-step verification on (or off).
@@ -735,4 +739,419 @@ async fn a_new_agent_chooses_a_password_by_mail_and_must_turn_on_two_step(app: T
     assert!(agent::create(&app.state, "not an address", Role::Agent)
         .await
         .is_err());
+}
+
+const HOUR: i64 = 3600;
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every page of the queue for `query`, following next_cursor.
+async fn all(app: &TestApp, agent: &Staff, query: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/agent/cases?{query}&cursor={c}"),
+            None => format!("/api/agent/cases?{query}"),
+        };
+        let (status, page) = get(app, agent, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+        out.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+struct Case {
+    id: String,
+    kind: &'static str,
+    status: &'static str,
+    amount: i64,
+    age_hours: i64,
+    mine: bool,
+}
+
+async fn the_queue_filters_sorts_and_pages_without_gaps(app: TestApp) {
+    let customer = app.customer("queue-customer", "en").await;
+    let agent = staff(&app, "counts-agent", Role::Agent, true).await;
+    let me = app
+        .scalar_text("SELECT id FROM accounts WHERE role = 'agent'")
+        .await;
+    let now = portal_server::clock::now();
+    let statuses = [
+        "submitted",
+        "under_review",
+        "more_info_needed",
+        "refunded",
+        "declined",
+    ];
+    let cases: Vec<Case> = (0..40)
+        .map(|i| Case {
+            id: format!("{}-Q{:03}-TEST-CASE", if i % 3 == 0 { "F" } else { "D" }, i),
+            kind: if i % 3 == 0 {
+                "fraud_report"
+            } else {
+                "dispute"
+            },
+            status: statuses[i % 5],
+            // Ties on purpose: paging must break them by id.
+            amount: 100 * (i as i64 % 7),
+            age_hours: (i as i64 * 5) % 60,
+            mine: i % 4 == 0,
+        })
+        .collect();
+    for c in &cases {
+        let open = matches!(c.status, "submitted" | "under_review" | "more_info_needed");
+        sqlx::query(
+            "INSERT INTO cases (id, kind, account_id, status, is_open, amount_minor, currency, assignee_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'JPY', $7, $8, $8)",
+        )
+        .bind(&c.id)
+        .bind(c.kind)
+        .bind(&customer.id)
+        .bind(c.status)
+        .bind(i64::from(open))
+        .bind(c.amount)
+        .bind(c.mine.then_some(me.as_str()))
+        .bind(now - c.age_hours * HOUR)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    }
+    let open = |c: &&Case| matches!(c.status, "submitted" | "under_review" | "more_info_needed");
+    let expect = |keep: &dyn Fn(&&Case) -> bool, by_amount: bool, descending: bool| {
+        let mut chosen: Vec<&Case> = cases.iter().filter(|c| keep(c)).collect();
+        chosen.sort_by(|a, b| {
+            let key = |c: &Case| {
+                (
+                    if by_amount {
+                        c.amount
+                    } else {
+                        now - c.age_hours * HOUR
+                    },
+                    c.id.clone(),
+                )
+            };
+            if descending {
+                key(b).cmp(&key(a))
+            } else {
+                key(a).cmp(&key(b))
+            }
+        });
+        chosen.into_iter().map(|c| c.id.clone()).collect::<Vec<_>>()
+    };
+
+    assert_eq!(
+        all(&app, &agent, "limit=7").await,
+        expect(&open, false, false),
+        "open, oldest first"
+    );
+    assert_eq!(
+        all(&app, &agent, "limit=7&sort=newest&status=any").await,
+        expect(&|_| true, false, true)
+    );
+    assert_eq!(
+        all(&app, &agent, "limit=3&sort=largest_amount").await,
+        expect(&open, true, true)
+    );
+    assert_eq!(
+        all(&app, &agent, "limit=5&sort=smallest_amount&status=closed").await,
+        expect(&|c| !open(c), true, false)
+    );
+    assert_eq!(
+        all(&app, &agent, "limit=4&kind=fraud_report&status=declined").await,
+        expect(
+            &|c| c.kind == "fraud_report" && c.status == "declined",
+            false,
+            false
+        )
+    );
+    assert_eq!(
+        all(&app, &agent, "assignee=me&status=any").await,
+        expect(&|c| c.mine, false, false)
+    );
+    assert_eq!(
+        all(&app, &agent, "assignee=none").await,
+        expect(&|c| open(c) && !c.mine, false, false)
+    );
+    // Ages are whole multiples of five hours, so the bounds sit between them: a second passing
+    // between the test's clock and the server's cannot move a case across one.
+    assert_eq!(
+        all(
+            &app,
+            &agent,
+            "min_age_hours=8&max_age_hours=32&min_minor=200&max_minor=400&status=any"
+        )
+        .await,
+        expect(
+            &|c| (10..=30).contains(&c.age_hours) && (200..=400).contains(&c.amount),
+            false,
+            false
+        )
+    );
+
+    // Overdue: open and older than the 24-hour target.
+    let (_, page) = get(&app, &agent, "/api/agent/cases?status=any&limit=100").await;
+    assert_eq!(page["target_seconds"], 24 * HOUR);
+    for item in page["items"].as_array().unwrap() {
+        let c = cases.iter().find(|c| c.id == item["id"]).unwrap();
+        assert_eq!(item["overdue"], open(&c) && c.age_hours > 24, "{item}");
+        assert_eq!(item["customer_email"], customer.email.as_str());
+        assert_eq!(item["assignee"].is_object(), c.mine);
+    }
+
+    // A cursor is the server's, for one sort.
+    let (_, first) = get(&app, &agent, "/api/agent/cases?limit=2").await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let (status, body) = get(
+        &app,
+        &agent,
+        &format!("/api/agent/cases?limit=2&sort=largest_amount&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "filter_invalid")
+    );
+    let mut edited = cursor.clone().into_bytes();
+    edited[3] = if edited[3] == b'A' { b'B' } else { b'A' };
+    let edited = String::from_utf8(edited).unwrap();
+    for bad in [
+        format!("cursor={edited}"),
+        "cursor=%00".to_owned(),
+        "limit=0".to_owned(),
+        "limit=101".to_owned(),
+        "limit=x".to_owned(),
+        "min_minor=-1".to_owned(),
+        "min_minor=5&max_minor=4".to_owned(),
+        "min_age_hours=5&max_age_hours=4".to_owned(),
+        "kind=refund".to_owned(),
+        "status=closing".to_owned(),
+        "sort=random".to_owned(),
+        "assignee=%27%3B%20DROP%20TABLE%20cases%3B--".to_owned(),
+        "unknown=1".to_owned(),
+    ] {
+        let (status, body) = get(&app, &agent, &format!("/api/agent/cases?{bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM cases").await, 40);
+}
+
+/// Each watched count over the last two hours (an event of this test is in one of them).
+async fn recent_counts(app: &TestApp, agent: &Staff) -> Value {
+    let (status, stats) = get(app, agent, "/api/agent/stats").await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    let hours = stats["hours"].as_array().unwrap();
+    let mut sums = serde_json::Map::new();
+    for kind in [
+        "disputes",
+        "fraud_reports",
+        "sign_in_failures",
+        "new_device_sign_ins",
+        "password_resets",
+        "top_ups",
+    ] {
+        let n = hours[166][kind].as_u64().unwrap() + hours[167][kind].as_u64().unwrap();
+        sums.insert(kind.to_owned(), n.into());
+    }
+    Value::Object(sums)
+}
+
+/// Waits out the last seconds of an hour, so that what a test writes and reads for "this hour"
+/// is one hour.
+async fn steady_hour() -> i64 {
+    loop {
+        let now = portal_server::clock::now();
+        if now.rem_euclid(HOUR) < HOUR - 30 {
+            return now - now.rem_euclid(HOUR);
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+async fn the_counts_show_each_kind_of_event_and_flag_a_spike(app: TestApp) {
+    let agent = staff(&app, "counts-agent", Role::Agent, true).await;
+    // Each watched event is counted where it happens.
+    steady_hour().await;
+    let before = recent_counts(&app, &agent).await;
+    let email = unique_email("counted");
+    app.wallet_customer(&email).await;
+    app.funded(5_000).await;
+    let key = app.merchant("Kissa Midori").await;
+    let code = app.payment_code().await;
+    let (_, paid) = app
+        .redeem(&key, &new_key(), json!({"code": code, "amount": yen(500)}))
+        .await;
+    let (status, _) = app
+        .post(
+            &format!(
+                "/api/transactions/{}/disputes",
+                paid["id"].as_str().unwrap()
+            ),
+            json!({"reason": "other", "details": "?"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .post(
+            "/api/fraud-reports",
+            json!({"transaction_ids": [paid["id"]], "description": "Not me."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app.sign_in(&email, "a wrong password 1234").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = post_with(
+        &app,
+        &app.new_client(),
+        "/api/sign-in",
+        json!({"email": email, "password": STRONG_PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .post("/api/password-reset", json!({"email": email}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let after = recent_counts(&app, &agent).await;
+    for kind in [
+        "disputes",
+        "fraud_reports",
+        "sign_in_failures",
+        "new_device_sign_ins",
+        "password_resets",
+        "top_ups",
+    ] {
+        assert_eq!(
+            after[kind].as_u64().unwrap(),
+            before[kind].as_u64().unwrap() + 1,
+            "{kind}: {before} then {after}"
+        );
+    }
+
+    // A quiet week (one dispute every other hour), then a busy hour.
+    let current = steady_hour().await;
+    sqlx::query("DELETE FROM event_counts")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    for k in (2..=168).step_by(2) {
+        sqlx::query("INSERT INTO event_counts (hour, kind, count) VALUES ($1, 'dispute', 1)")
+            .bind(current - k * HOUR)
+            .execute(&app.state.db.pool)
+            .await
+            .unwrap();
+    }
+    let (status, stats) = get(&app, &agent, "/api/agent/stats").await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    let hours = stats["hours"].as_array().unwrap();
+    assert_eq!(hours.len(), 168);
+    assert_eq!(hours[167]["hour"], current);
+    assert_eq!(hours[0]["hour"], current - 167 * HOUR);
+    assert_eq!(stats["spike"], false);
+    assert!((stats["usual_per_hour"].as_f64().unwrap() - 84.0 / 168.0).abs() < 1e-9);
+    assert_eq!(stats["open"], 2, "the dispute and the report");
+    // Four new reports this hour: busy, but not yet a spike; five is.
+    for n in [4, 5] {
+        sqlx::query(
+            "INSERT INTO event_counts (hour, kind, count) VALUES ($1, 'fraud_report', $2)
+             ON CONFLICT (hour, kind) DO UPDATE SET count = $2",
+        )
+        .bind(current)
+        .bind(n)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+        let (_, stats) = get(&app, &agent, "/api/agent/stats").await;
+        assert_eq!(stats["hours"][167]["fraud_reports"], n);
+        assert_eq!(stats["spike"], n >= 5, "{n}");
+    }
+}
+
+async fn an_agents_session_ends_sooner_than_a_customers(app: TestApp) {
+    let agent = staff(&app, "idle-agent", Role::Agent, true).await;
+    app.customer("idle-customer", "en").await;
+    let customer = app.another_browser();
+    let email = unique_email("idle-customer-2");
+    customer.signed_in_customer(&email, STRONG_PASSWORD).await;
+    // Eleven minutes without a request: past an agent's 10, well within a customer's 30.
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 660")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let (status, _) = customer.get("/api/me").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, answer) = get(&app, &agent, "/api/me").await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (StatusCode::UNAUTHORIZED, "not_signed_in")
+    );
+    let (status, _) = get(&app, &agent, "/api/agent/cases").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_cli_makes_agents_and_checks_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_portal-server"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PORTAL_DATA_DIR", dir.path())
+            .env("PORTAL_DIST_DIR", dir.path().join("no-dist"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, out) = run(&["agent", "create", "--email", "Ayumi@Support.example"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("agent: Ayumi@Support.example") && out.contains("a new account"),
+        "{out}"
+    );
+    let (code, out) = run(&[
+        "agent",
+        "create",
+        "--email",
+        "ayumi@support.example",
+        "--admin",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("admin:") && out.contains("an existing account"),
+        "{out}"
+    );
+    let (code, out) = run(&["agent", "create", "--email", "not an address"]);
+    assert_eq!(code, Some(1), "{out}");
+    let (code, out) = run(&["agent", "create", "--email"]);
+    assert_eq!(code, Some(2), "{out}");
+    let (code, out) = run(&["audit", "verify"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("0 entries, chain intact"), "{out}");
+    // The invitation waits in the outbox for the running server.
+    let db = portal_server::db::Db::connect(&format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("portal.db").display()
+    ))
+    .await
+    .unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM mail_outbox WHERE recipient = 'Ayumi@Support.example' AND body_text LIKE '%/reset-password?token=%'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
 }
