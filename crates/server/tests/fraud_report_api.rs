@@ -21,7 +21,6 @@ on_both_backends!(
     uploads_are_limited_per_customer_whatever_becomes_of_them,
     the_snapshot_holds_half_a_year_and_every_reported_row,
     a_day_old_upload_can_no_longer_be_attached,
-    an_answer_to_a_request_for_information_goes_back_to_review,
     a_report_holds_at_most_thirty_screenshots,
 );
 
@@ -682,44 +681,6 @@ async fn a_day_old_upload_can_no_longer_be_attached(app: TestApp) {
     for i in 0..10 {
         upload(&app, &format!("{i}.png"), png(4, 4, i)).await;
     }
-}
-
-async fn an_answer_to_a_request_for_information_goes_back_to_review(app: TestApp) {
-    use portal_api::evidence::ReportEventKind;
-    use portal_api::wallet::DisputeStatus;
-    let (_, payments) = customer_with_payments(&app, "answer").await;
-    let r = report(&app, &payments[..1], &[]).await;
-    let id = r["id"].as_str().unwrap();
-    // What support's console will do (issue 6): a status entry on the chain.
-    let mut tx = app.state.db.pool.begin().await.unwrap();
-    let mut ask = chain::body(
-        id,
-        ReportEventKind::StatusChanged,
-        portal_server::clock::now(),
-        "support",
-        DisputeStatus::MoreInfoNeeded,
-    );
-    ask.note = Some("Which shop do you use?".into());
-    chain::append(&mut tx, ask).await.unwrap();
-    tx.commit().await.unwrap();
-    let (_, asked) = app.get(&format!("/api/fraud-reports/{id}")).await;
-    assert_eq!(asked["status"], "more_info_needed");
-
-    let (status, answered) = app
-        .post(
-            &format!("/api/fraud-reports/{id}/evidence"),
-            json!({"note": "Only the one near home."}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{answered}");
-    assert_eq!(answered["status"], "under_review");
-    let kinds: Vec<&str> = answered["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["submitted", "status_changed", "evidence_added"]);
 }
 
 async fn a_report_holds_at_most_thirty_screenshots(app: TestApp) {
