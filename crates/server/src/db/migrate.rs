@@ -120,6 +120,12 @@ const MIGRATIONS: &[Migration] = &[
             "migrations/0018_audit_append_only.postgres.sql"
         )),
     },
+    Migration {
+        version: 19,
+        name: "queue of every status",
+        sql: include_str!("migrations/0019_queue_any_status.sql"),
+        postgres: None,
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"
