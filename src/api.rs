@@ -53,7 +53,7 @@ async fn error_from(response: Response) -> ApiError {
     }
 }
 
-async fn expect_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+pub(crate) async fn expect_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     if response.ok() {
         response.json().await.map_err(|_| ApiError::Network)
     } else {
@@ -69,7 +69,7 @@ async fn expect_ok(response: Response) -> Result<(), ApiError> {
     }
 }
 
-async fn post<B: serde::Serialize>(path: &str, body: &B) -> Result<Response, ApiError> {
+pub(crate) async fn post<B: serde::Serialize>(path: &str, body: &B) -> Result<Response, ApiError> {
     Request::post(path)
         .json(body)
         .map_err(|_| ApiError::Network)?
@@ -78,7 +78,7 @@ async fn post<B: serde::Serialize>(path: &str, body: &B) -> Result<Response, Api
         .map_err(|_| ApiError::Network)
 }
 
-async fn post_empty(path: &str) -> Result<Response, ApiError> {
+pub(crate) async fn post_empty(path: &str) -> Result<Response, ApiError> {
     Request::post(path)
         .send()
         .await
@@ -223,7 +223,7 @@ pub async fn pwned_range(prefix: &str) -> Result<String, ApiError> {
     response.text().await.map_err(|_| ApiError::Network)
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub(crate) async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     let response = Request::get(path)
         .send()
         .await
@@ -232,7 +232,7 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 }
 
 /// A query string from a serializable struct (absent fields left out).
-fn query<Q: serde::Serialize>(path: &str, q: &Q) -> String {
+pub(crate) fn query<Q: serde::Serialize>(path: &str, q: &Q) -> String {
     let params = web_sys::UrlSearchParams::new().expect("URLSearchParams");
     if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(q) {
         for (name, value) in fields {

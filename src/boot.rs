@@ -1,5 +1,5 @@
-//! How the public bundle fetches the whole app: a module import of the second bundle, with a
-//! plain status line meanwhile (the public bundle mounts nothing for a signed-in address).
+//! How the public bundle fetches the whole app or the console: a module import of that bundle,
+//! with a plain status line meanwhile (the public bundle mounts nothing for a signed-in address).
 
 use wasm_bindgen::prelude::*;
 
@@ -14,10 +14,12 @@ extern "C" {
 }
 
 /// Trunk's output for the whole app (`data-type="worker"` in index.html keeps the name unhashed).
-const WHOLE_APP: &str = "/portal-account.js";
+pub const WHOLE_APP: &str = "/portal-account.js";
+/// The support console's, likewise.
+pub const CONSOLE: &str = "/portal-agent.js";
 const STATUS_ID: &str = "boot-status";
 
-pub fn load_whole_app() {
+pub fn load_bundle(url: &'static str) {
     let locale = crate::locale::initial_locale();
     let document = leptos::prelude::document();
     if let Some(root) = document.document_element() {
@@ -35,7 +37,7 @@ pub fn load_whole_app() {
     }
 
     let failed = Closure::once(move |_: JsValue| {
-        // Reloading the same address is the retry: the whole app may be reachable again.
+        // Reloading the same address is the retry: the bundle may be reachable again.
         status.set_text_content(Some(Msg::NetworkError.text(locale)));
         if let Ok(retry) = leptos::prelude::document().create_element("a") {
             let _ = retry.set_attribute(
@@ -47,7 +49,7 @@ pub fn load_whole_app() {
             let _ = status.append_child(&retry);
         }
     });
-    let _ = import_app(WHOLE_APP).catch(&failed);
+    let _ = import_app(url).catch(&failed);
     failed.forget();
 }
 

@@ -1,13 +1,15 @@
-//! The portal's single-page app: Leptos, client-side rendered, built by Trunk as two bundles.
+//! The portal's single-page app: Leptos, client-side rendered, built by Trunk as three bundles.
 //!
 //! The sign-in page's first load has a budget (150 KB brotli, DESIGN.md), and the signed-in area
 //! grows with every feature. So the public pages (sign-in, sign-up, links from mails) are one
 //! bundle, `portal-web`, which index.html loads; the whole app, `portal-account`, is a second
 //! bundle that the first fetches only when an address needs a signed-in page (see [`boot`]).
-//! Crossing from the public bundle into the signed-in area is a full page load; the whole app
-//! serves every page, so it never hands back.
+//! The support console, `portal-agent`, is a third: customers never load the code of a page
+//! only staff can use (it was a fifth of the whole app's size). Crossing from one bundle to
+//! another is a full page load.
 
 mod account;
+mod agent;
 mod api;
 mod app;
 mod boot;
@@ -27,10 +29,13 @@ use router::Page;
 /// Entry point of the public bundle: shows a public page, or fetches the whole app for any
 /// other address.
 pub fn start_public() {
-    if Page::current().is_public() {
+    let page = Page::current();
+    if page.is_public() {
         app::mount(router::Bundle::Public, pages::public_page);
+    } else if page.is_console() {
+        boot::load_bundle(boot::CONSOLE);
     } else {
-        boot::load_whole_app();
+        boot::load_bundle(boot::WHOLE_APP);
     }
 }
 
@@ -41,5 +46,13 @@ pub fn start_whole() {
         account::page(page)
             .or_else(|| wallet::page(page))
             .unwrap_or_else(|| pages::public_page(page))
+    });
+}
+
+/// Entry point of the support console.
+pub fn start_console() {
+    boot::clear_status();
+    app::mount(router::Bundle::Console, |page| {
+        agent::page(page).unwrap_or_else(|| pages::public_page(page))
     });
 }

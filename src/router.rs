@@ -40,6 +40,9 @@ pub enum Page {
     ReportFraud,
     FraudReports,
     FraudReport,
+    Agent,
+    AgentCase,
+    AgentAudit,
     NotFound,
 }
 
@@ -62,6 +65,11 @@ impl Page {
                 | Page::ConfirmEmail
                 | Page::NotFound
         )
+    }
+
+    /// In the support console's bundle.
+    pub fn is_console(self) -> bool {
+        matches!(self, Page::Agent | Page::AgentCase | Page::AgentAudit)
     }
 
     pub fn from_path(path: &str) -> Page {
@@ -94,6 +102,9 @@ impl Page {
             "/wallet/report-fraud" => Page::ReportFraud,
             "/wallet/fraud-reports" => Page::FraudReports,
             "/wallet/fraud-report" => Page::FraudReport,
+            "/agent" => Page::Agent,
+            "/agent/case" => Page::AgentCase,
+            "/agent/audit" => Page::AgentAudit,
             _ => Page::NotFound,
         }
     }
@@ -113,16 +124,21 @@ fn current_location() -> Location {
     }
 }
 
-/// Which of the two bundles is running (see the crate docs).
+/// Which of the three bundles is running (see the crate docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bundle {
     Public,
     Whole,
+    Console,
 }
 
 impl Bundle {
     fn serves(self, page: Page) -> bool {
-        self == Bundle::Whole || page.is_public()
+        match self {
+            Bundle::Public => page.is_public(),
+            Bundle::Whole => !page.is_console(),
+            Bundle::Console => page.is_console() || page.is_public(),
+        }
     }
 }
 
@@ -249,6 +265,11 @@ mod tests {
         assert_eq!(Page::from_path("/wallet/report-fraud"), Page::ReportFraud);
         assert_eq!(Page::from_path("/wallet/fraud-reports"), Page::FraudReports);
         assert_eq!(Page::from_path("/wallet/fraud-report"), Page::FraudReport);
+        assert_eq!(Page::from_path("/agent"), Page::Agent);
+        assert_eq!(Page::from_path("/agent/case"), Page::AgentCase);
+        assert_eq!(Page::from_path("/agent/audit"), Page::AgentAudit);
+        assert!(!Page::Agent.is_public() && !Page::AgentAudit.is_public());
+        assert!(Page::AgentCase.is_console() && !Page::Account.is_console());
         assert!(!Page::Wallet.is_public() && !Page::Dispute.is_public());
         assert!(!Page::ReportFraud.is_public() && !Page::FraudReport.is_public());
         assert!(Page::SignIn.is_public() && Page::ResetPassword.is_public());

@@ -112,6 +112,9 @@ fn AccountDetails(me: Me, problem: RwSignal<Option<Problem>>) -> impl IntoView {
                 <li><a href="/account/password">{t(AccountMsg::PasswordLink)}</a></li>
                 <li><a href="/account/email">{t(AccountMsg::EmailLink)}</a></li>
                 <li><a href="/account/sessions">{t(AccountMsg::SessionsLink)}</a></li>
+                {me.role.is_staff().then(|| view! {
+                    <li><a href="/agent">{t(crate::agent::text::AgentMsg::ConsoleLink)}</a></li>
+                })}
             </ul>
         </nav>
         {(!me.email_verified).then(|| view! { <ResendVerification /> })}

@@ -1,0 +1,69 @@
+//! The support console: the queue of disputes and fraud reports, one case with what an agent
+//! may do on it, and the audit log for admins. Signed-in bundle only. The server decides who
+//! may see what (THREATS T12, T14, T15); these pages only say so early.
+
+mod api;
+mod audit;
+mod case;
+mod chart;
+mod queue;
+pub(crate) mod text;
+
+use leptos::prelude::*;
+use portal_api::agent::Role;
+use portal_api::dto::Me;
+
+use crate::account::me::SignedInPage;
+use crate::locale::t;
+use crate::router::Page;
+use text::AgentMsg;
+
+pub fn page(page: Page) -> Option<AnyView> {
+    Some(match page {
+        Page::Agent => view! {
+            <SignedInPage title=AgentMsg::QueueTitle render=|me| staff(me, Role::Agent, |me| view! { <queue::Queue me /> }) />
+        }
+        .into_any(),
+        Page::AgentCase => view! {
+            <SignedInPage title=AgentMsg::CaseTitle render=|me| staff(me, Role::Agent, |_| view! { <case::CaseLoader /> }) />
+        }
+        .into_any(),
+        Page::AgentAudit => view! {
+            <SignedInPage title=AgentMsg::AuditTitle render=|me| staff(me, Role::Admin, |_| view! { <audit::AuditLog /> }) />
+        }
+        .into_any(),
+        _ => return None,
+    })
+}
+
+/// `render` for staff of at least `needed` with two-step verification on; otherwise what they
+/// must do first. The server refuses the calls either way.
+fn staff<V: IntoView + 'static>(me: Me, needed: Role, render: impl Fn(Me) -> V) -> AnyView {
+    let allowed = match needed {
+        Role::Admin => me.role == Role::Admin,
+        _ => me.role.is_staff(),
+    };
+    if !allowed {
+        view! { <p class="form-alert" role="alert">{t(AgentMsg::StaffOnly)}</p> }.into_any()
+    } else if !me.totp_enabled {
+        view! { <TwoStepFirst /> }.into_any()
+    } else {
+        view! { <div class="console">{render(me)}</div> }.into_any()
+    }
+}
+
+/// What an agent without two-step verification sees instead of customer data.
+#[component]
+pub fn TwoStepFirst() -> impl IntoView {
+    view! {
+        <div class="form-alert" role="alert">
+            <p>{t(AgentMsg::TurnOnTwoStep)}</p>
+            <p><a href="/account/security">{t(AgentMsg::TurnOnTwoStepLink)}</a></p>
+        </div>
+    }
+}
+
+/// Where one case opens.
+pub fn case_href(id: &str) -> String {
+    format!("/agent/case?id={}", js_sys::encode_uri_component(id))
+}

@@ -1,0 +1,333 @@
+// The support console end to end (THREATS.md T12, T14, T15): an agent made by the admin command
+// chooses a password from the invitation mail, is kept from customer data until two-step
+// verification is on, finds the newest fraud report by filter, sees its screenshots inline, asks
+// the customer for more; the customer answers on the report page; the agent refunds and lifts
+// the freeze, and the customer's timeline shows both. An admin reads the same steps in the audit
+// log; a customer cannot open the console. Real Chromium, the real server, a real SMTP server;
+// elements found by role and accessible name only.
+
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { after, before, test } from 'node:test';
+
+import { PNG } from 'pngjs';
+
+import { confirmedCustomer, eventually, newPage, submitSignIn } from './customers.mjs';
+import { launchBrowser, startPortal } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const PASSWORD = 'violet kettle harbour sprocket';
+const AGENT_PASSWORD = 'copper lantern meadow 62 quill';
+const APPROVED_CARD = '4242 4242 4242 4242';
+const STORE = 'Midnight Kiosk 真夜中';
+const QUESTION = 'Did anyone else have your phone that night?\nPlease say where you were. 🙏';
+const ANSWER = 'Nobody. I was at home\nin 大阪 — <b>not</b> at that store.';
+
+let portal;
+let browser;
+let merchantKey;
+
+before(async () => {
+  portal = await startPortal();
+  browser = await launchBrowser();
+  const out = await portal.cli(['merchant', 'create', '--name', STORE]);
+  merchantKey = out.match(/API key:\s+(mk_\S+)/)?.[1];
+  assert.ok(merchantKey, `no API key in: ${out}`);
+});
+
+after(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+/** RFC 4648 base32, as authenticator apps read the key. */
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    assert.ok(v >= 0, `not base32: ${c}`);
+    bits += v.toString(2).padStart(5, '0');
+  }
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/** RFC 6238 (SHA-1, 6 digits, 30 seconds), as an authenticator app computes it. */
+function totp(key, atMs = Date.now()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
+  const mac = crypto.createHmac('sha1', base32Decode(key)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, '0');
+}
+
+async function axe(page) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+function noisePng(width, height) {
+  const png = new PNG({ width, height });
+  crypto.randomFillSync(png.data);
+  for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
+  return PNG.sync.write(png);
+}
+
+async function redeem(code, minor) {
+  const r = await fetch(`${portal.baseUrl}/api/merchant/redemptions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${merchantKey}`,
+      'idempotency-key': `till-${Date.now()}-${Math.random()}`,
+    },
+    body: JSON.stringify({ code, amount: { minor, currency: 'JPY' } }),
+  });
+  assert.equal(r.status, 201, await r.text());
+}
+
+async function codeOnScreen(page) {
+  await page.goto(`${portal.baseUrl}/wallet/pay`);
+  const digits = page.getByRole('paragraph').filter({ hasText: /^Payment code:/ });
+  return (await digits.textContent()).replace(/\D/g, '');
+}
+
+/** A customer who paid twice at the store and reported both payments with a screenshot. */
+async function customerWithReport(page) {
+  const email = await confirmedCustomer(portal, 'yui', PASSWORD);
+  await submitSignIn(portal, page, email, PASSWORD);
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+  await page.goto(`${portal.baseUrl}/wallet/cards`);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByLabel('Card number').fill(APPROVED_CARD);
+  await page.getByLabel('Expiry month (MM)').fill('12');
+  await page.getByLabel('Expiry year (YYYY)').fill(String(new Date().getFullYear() + 3));
+  await page.getByLabel('Security code').fill('123');
+  await page.getByRole('button', { name: 'Add card' }).click();
+  await page.getByRole('status').filter({ hasText: 'Card added.' }).waitFor();
+  await page.goto(`${portal.baseUrl}/wallet/top-up`);
+  await page.getByLabel('Amount in yen').fill('5,000');
+  await page.getByRole('button', { name: 'Top up' }).click();
+  await page.getByRole('status').filter({ hasText: 'Topped up ¥5,000.' }).waitFor();
+  await redeem(await codeOnScreen(page), 1500);
+  await redeem(await codeOnScreen(page), 700);
+  // A dispute of another payment, so that the queue holds more than the report.
+  await redeem(await codeOnScreen(page), 300);
+  const disputed = await page.evaluate(async () => {
+    const history = await (await fetch('/api/transactions?kind=payment')).json();
+    const tx = history.items.find((t) => t.amount.minor === -300);
+    const r = await fetch(`/api/transactions/${tx.id}/disputes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'wrong_amount', details: 'Charged 300, the receipt says 30.' }),
+    });
+    return r.status;
+  });
+  assert.equal(disputed, 201);
+
+  await page.goto(`${portal.baseUrl}/wallet/history`);
+  await page.getByRole('link', { name: 'Report fraud', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Report fraud' }).waitFor();
+  await page.getByRole('checkbox', { name: new RegExp(`${STORE}.*-¥1,500`) }).check();
+  await page.getByRole('checkbox', { name: new RegExp(`${STORE}.*-¥700`) }).check();
+  await page.getByLabel('What happened').fill('Two payments at a kiosk I have never been to.');
+  await page.getByLabel('Screenshots (optional)').setInputFiles({
+    name: 'kiosk-receipt.png',
+    mimeType: 'image/png',
+    buffer: noisePng(300, 200),
+  });
+  const bar = page.getByRole('progressbar', { name: /kiosk-receipt\.png/ });
+  await eventually('the screenshot uploaded', () => bar.evaluate((el) => el.max > 1 && el.value === el.max));
+  await page.getByRole('button', { name: 'Send report and freeze my wallet' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Fraud report' }).waitFor();
+  const number = (await page.getByText(/^Report F-/).textContent()).replace('Report ', '');
+  return { email, number };
+}
+
+/** The admin command makes the agent; the invitation's link sets the password. */
+async function invitedAgent(page, name, extra = []) {
+  const email = `${name}.${Date.now()}@support.example.test`;
+  const out = await portal.cli(['agent', 'create', '--email', email, ...extra]);
+  assert.match(out, new RegExp(email.replace(/[.]/g, '\\.')));
+  const mail = await portal.mailbox.waitFor({ to: email, subjectIncludes: 'support account' });
+  const link = mail.links.find((l) => l.includes('/reset-password'));
+  assert.ok(link, `no set-password link in: ${mail.text}`);
+  await page.goto(link);
+  await page.getByLabel('New password').fill(AGENT_PASSWORD);
+  await page.getByRole('button', { name: 'Save new password' }).click();
+  await page.getByRole('status').filter({ hasText: 'Your password has been changed' }).waitFor();
+  await submitSignIn(portal, page, email, AGENT_PASSWORD);
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+  return email;
+}
+
+/** Turns on two-step verification from the console's own prompt; answers the key. */
+async function turnOnTwoStep(page) {
+  await page.getByRole('link', { name: 'Turn on two-step verification' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
+  await page.getByLabel('Password').fill(AGENT_PASSWORD);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Set up two-step verification' }).click();
+  const key = (await page.getByRole('group', { name: /Enter this setup key/ }).textContent()).replace(/\s/g, '');
+  assert.match(key, /^[A-Z2-7]{32}$/);
+  await page.getByLabel('Authentication code').fill(totp(key));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+  return key;
+}
+
+test('an agent with two-step verification works a fraud report: filter, screenshots, a question, the answer, a refund and the freeze lifted', async () => {
+  const customer = await newPage(browser);
+  const requested = [];
+  customer.page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  const { email: customerEmail, number } = await customerWithReport(customer.page);
+  // A customer's pages never download the console's code.
+  assert.ok(requested.includes('/portal-account_bg.wasm'), requested.join(' '));
+  assert.deepEqual(requested.filter((p) => p.includes('portal-agent')), []);
+
+  // A customer cannot open the console, by the page or by the API.
+  await customer.page.goto(`${portal.baseUrl}/agent`);
+  await customer.page.getByRole('alert').filter({ hasText: 'This page is for support staff.' }).waitFor();
+  assert.equal(await customer.page.getByRole('link', { name: 'Support queue' }).count(), 0);
+  const refused = await customer.page.evaluate(async () => (await fetch('/api/agent/cases')).status);
+  assert.equal(refused, 403);
+
+  // A new agent: invitation, password, then nothing about customers until 2FA is on.
+  const agent = await newPage(browser);
+  const page = agent.page;
+  await invitedAgent(page, 'sato');
+  await page.getByRole('link', { name: 'Support queue' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Support queue' }).waitFor();
+  await page.getByText('Turn on two-step verification before you see any customer\'s data.').waitFor();
+  assert.equal(await page.getByRole('table').count(), 0);
+  const blocked = await page.evaluate(async () => {
+    const r = await fetch('/api/agent/cases');
+    return { status: r.status, code: (await r.json()).error?.code };
+  });
+  assert.deepEqual(blocked, { status: 403, code: 'agent_two_step_required' });
+  await turnOnTwoStep(page);
+
+  // The queue: the newest fraud report by filter, with the hourly chart above.
+  await page.goto(`${portal.baseUrl}/agent`);
+  await page.getByRole('heading', { level: 1, name: 'Support queue' }).waitFor();
+  await page.getByRole('img', { name: /New disputes and fraud reports per hour over the last 7 days/ }).waitFor();
+  // Both cases at first, oldest first: the dispute, then the report.
+  await page.getByRole('status').filter({ hasText: '2 cases shown.' }).waitFor();
+  const ids = await page.getByRole('table').getByRole('rowheader').allTextContents();
+  assert.match(ids[0], /^D-/);
+  assert.equal(ids[1], number);
+  await page.getByLabel('Kind', { exact: true }).selectOption({ label: 'Fraud report' });
+  await page.getByLabel('Sort', { exact: true }).selectOption({ label: 'Newest first' });
+  await page.getByRole('button', { name: 'Show cases' }).click();
+  await page.getByRole('status').filter({ hasText: '1 case shown.' }).waitFor();
+  const row = page.getByRole('row', { name: new RegExp(number) });
+  assert.deepEqual(await page.getByRole('table').getByRole('rowheader').allTextContents(), [number]);
+  assert.match(await row.textContent(), new RegExp(`${customerEmail}.*¥2,200`));
+  await row.getByRole('button', { name: `Take ${number}` }).click();
+  await row.getByRole('button', { name: `Release ${number}` }).waitFor();
+  assert.deepEqual(await axe(page), [], 'the queue');
+  await row.getByRole('link', { name: number }).click();
+  await page.getByRole('heading', { level: 1, name: 'Case' }).waitFor();
+  await page.getByText(`Case ${number}`).waitFor();
+
+  // The screenshot inline: the image loads from the agent's address, under the page's CSP.
+  const shots = page.getByRole('region', { name: 'Screenshots' });
+  const img = shots.getByRole('img', { name: 'Open kiosk-receipt.png (new tab)' });
+  await eventually('the screenshot shown', () => img.evaluate((el) => el.complete && el.naturalWidth === 300));
+  const src = await img.getAttribute('src');
+  assert.match(src, /^\/api\/agent\/cases\//);
+
+  assert.deepEqual(await axe(page), [], 'the case');
+
+  // Ask the customer; the customer is mailed.
+  await page.getByLabel('Question for the customer').fill(QUESTION);
+  await page.getByRole('button', { name: 'Ask the customer' }).click();
+  await page.getByRole('status').filter({ hasText: 'Asked.' }).waitFor();
+  const asked = await portal.mailbox.waitFor({ to: customerEmail, subjectIncludes: 'we need more information' });
+  assert.ok(asked.text.replace(/\r\n/g, '\n').includes(QUESTION), asked.text);
+
+  // The customer sees the question and answers on the report page.
+  await customer.page.goto(`${portal.baseUrl}/wallet/fraud-reports`);
+  await customer.page.getByRole('link', { name: new RegExp(`Report ${number}`) }).click();
+  const progress = customer.page.getByRole('region', { name: 'Progress' });
+  assert.equal(await progress.getByText('Did anyone else').textContent(), QUESTION);
+  await customer.page.getByLabel('Note (optional)').fill(ANSWER);
+  await customer.page.getByRole('button', { name: 'Add to report' }).click();
+  await customer.page.getByRole('status').filter({ hasText: 'Added to your report.' }).waitFor();
+
+  // The agent sees the answer exactly as typed, refunds and lifts the freeze.
+  await page.reload();
+  const seen = page.getByRole('region', { name: 'What the customer sees' });
+  assert.equal(await seen.getByText('Nobody.').textContent(), ANSWER);
+  assert.equal(await page.getByLabel('Refund amount (yen)').inputValue(), '2200');
+  await page.getByLabel('Refund amount (yen)').fill('0');
+  await page.getByRole('button', { name: 'Refund', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'more than 0 and at most the amount in question' }).waitFor();
+  await page.getByLabel('Refund amount (yen)').fill('2,200');
+  await page.getByRole('button', { name: 'Refund', exact: true }).click();
+  await page.getByRole('group', { name: `Refund ¥2,200 to ${customerEmail}?` }).waitFor();
+  await page.getByRole('button', { name: 'Yes, refund' }).click();
+  await page.getByRole('status').filter({ hasText: '¥2,200 refunded on' }).waitFor();
+  await page.getByText('This case is closed.').waitFor();
+  await page.getByRole('button', { name: 'Lift the freeze' }).click();
+  await page.getByRole('button', { name: 'Yes, lift the freeze' }).click();
+  await page.getByRole('status').filter({ hasText: 'The freeze is lifted.' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Lift the freeze' }).count(), 0);
+  await portal.mailbox.waitFor({ to: customerEmail, subjectIncludes: 'refunded' });
+
+  // The customer's timeline shows both; the money is back and the wallet is usable.
+  await customer.page.reload();
+  const after = customer.page.getByRole('region', { name: 'Progress' });
+  await after.getByText('Freeze lifted').waitFor();
+  await after.getByText('Status: Refunded').first().waitFor();
+  assert.equal(await customer.page.getByRole('region', { name: 'Your wallet is frozen' }).count(), 0);
+  await customer.page.goto(`${portal.baseUrl}/wallet`);
+  // 5,000 topped up, 2,500 paid, 2,200 refunded.
+  await eventually('the balance with the refund', async () =>
+    (await customer.page.getByRole('definition').allTextContents()).includes('¥4,700'));
+
+  // The audit log is for admins only.
+  await page.goto(`${portal.baseUrl}/agent/audit`);
+  await page.getByRole('alert').filter({ hasText: 'This page is for support staff.' }).waitFor();
+  assert.equal(await page.evaluate(async () => (await fetch('/api/admin/audit-log')).status), 403);
+
+  assert.deepEqual(customer.problems, []);
+  assert.deepEqual(agent.problems, []);
+  await customer.context.close();
+  await agent.context.close();
+});
+
+test('an admin reads the audit log on the page and downloads it as CSV', async () => {
+  const { page, context, problems } = await newPage(browser);
+  const email = await invitedAgent(page, 'kobayashi', ['--admin']);
+  await page.getByRole('link', { name: 'Support queue' }).click();
+  await turnOnTwoStep(page);
+  await page.goto(`${portal.baseUrl}/agent`);
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+  const log = page.getByRole('table', { name: 'Audit log' });
+  // This admin's own look at the queue and its counts are on record already.
+  await log.getByRole('row').filter({ hasText: email }).filter({ hasText: 'list_cases' }).first().waitFor();
+  await log.getByRole('row').filter({ hasText: email }).filter({ hasText: 'view_stats' }).first().waitFor();
+  assert.deepEqual(await axe(page), [], 'the audit log');
+  const csv = await page.getByRole('link', { name: 'Download all as CSV' }).getAttribute('href');
+  const body = await page.evaluate(async (href) => (await fetch(href)).text(), csv);
+  assert.match(body.split('\n')[0], /^\uFEFF?seq,at,actor_id,actor_email,action,/);
+  const mine = body.split('\n').filter((line) => line.includes(email));
+  for (const action of ['list_cases', 'view_stats', 'view_audit_log']) {
+    assert.ok(mine.some((line) => line.includes(`,${action},`)), `${action} in ${mine.join('\n')}`);
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
