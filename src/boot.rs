@@ -5,13 +5,11 @@ use wasm_bindgen::prelude::*;
 
 use crate::i18n::{Msg, Text};
 
-#[wasm_bindgen(
-    inline_js = "export function import_app(url) { return import(url).then((m) => m.default()); }"
-)]
-extern "C" {
-    /// Imports the bundle's JS module and starts its wasm (which runs its `main`).
-    fn import_app(url: &str) -> js_sys::Promise;
-}
+/// Imports a bundle's JS module and starts its wasm (which runs its `main`). It lives in the
+/// public bundle's `main.rs`: JavaScript inlined in this library would be written by every
+/// bundle's build to the same snippet file, and the last writer could leave a file whose hash no
+/// longer matches the integrity index.html names for it.
+pub type ImportApp = fn(&str) -> js_sys::Promise;
 
 /// Trunk's output for the whole app (`data-type="worker"` in index.html keeps the name unhashed).
 pub const WHOLE_APP: &str = "/portal-account.js";
@@ -19,7 +17,7 @@ pub const WHOLE_APP: &str = "/portal-account.js";
 pub const CONSOLE: &str = "/portal-agent.js";
 const STATUS_ID: &str = "boot-status";
 
-pub fn load_bundle(url: &'static str) {
+pub fn load_bundle(url: &'static str, import_app: ImportApp) {
     let locale = crate::locale::initial_locale();
     let document = leptos::prelude::document();
     if let Some(root) = document.document_element() {

@@ -12,7 +12,7 @@ mod account;
 mod agent;
 mod api;
 mod app;
-mod boot;
+pub mod boot;
 mod breach;
 mod components;
 mod form;
@@ -28,14 +28,14 @@ use router::Page;
 
 /// Entry point of the public bundle: shows a public page, or fetches the whole app for any
 /// other address.
-pub fn start_public() {
+pub fn start_public(import_app: boot::ImportApp) {
     let page = Page::current();
     if page.is_public() {
         app::mount(router::Bundle::Public, pages::public_page);
     } else if page.is_console() {
-        boot::load_bundle(boot::CONSOLE);
+        boot::load_bundle(boot::CONSOLE, import_app);
     } else {
-        boot::load_bundle(boot::WHOLE_APP);
+        boot::load_bundle(boot::WHOLE_APP, import_app);
     }
 }
 

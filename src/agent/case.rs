@@ -25,7 +25,10 @@ use crate::wallet::screenshots::ScreenshotList;
 type Case = RwSignal<Option<CaseDetail>>;
 
 #[component]
-pub fn CaseLoader() -> impl IntoView {
+pub fn CaseLoader(
+    /// The signed-in agent's id: whether the case is theirs to release or another's to take.
+    me: String,
+) -> impl IntoView {
     let id = query_param("id").unwrap_or_default();
     let case: Case = RwSignal::new(None);
     let problem = RwSignal::new(None::<Problem>);
@@ -52,7 +55,7 @@ pub fn CaseLoader() -> impl IntoView {
         {move || two_step.get().then(|| view! { <super::TwoStepFirst /> })}
         // Rendered once: an action replaces `case` in place and keeps its own message.
         {move || match (loaded.get(), problem.with(Option::is_none)) {
-            (true, _) => view! { <CaseView case /> }.into_any(),
+            (true, _) => view! { <CaseView case me=me.clone() /> }.into_any(),
             (false, true) => view! { <p class="muted">{t(Msg::Loading)}</p> }.into_any(),
             (false, false) => ().into_any(),
         }}
@@ -92,7 +95,7 @@ fn event_words(event: &str) -> Option<AgentMsg> {
 }
 
 #[component]
-fn CaseView(case: Case) -> impl IntoView {
+fn CaseView(case: Case, me: String) -> impl IntoView {
     let locale = use_locale();
     let c = case.get_untracked().expect("rendered once loaded");
     let id = StoredValue::new(c.summary.id.clone());
@@ -130,7 +133,10 @@ fn CaseView(case: Case) -> impl IntoView {
                 }}</dd>
             </div>
         </dl>
-        {move || is_open.get().then(|| view! { <ClaimButtons case id /> })}
+        {move || is_open.get().then(|| {
+            let mine = summary().and_then(|s| s.assignee).is_some_and(|a| a.id == me);
+            view! { <ClaimButton case id mine /> }
+        })}
 
         <section aria-labelledby="customer-heading">
             <h2 id="customer-heading">{t(AgentMsg::CustomerHeading)}</h2>
@@ -294,11 +300,12 @@ fn ActionAlert(id: &'static str, problem: RwSignal<Option<Problem>>) -> impl Int
     }
 }
 
+/// Take the case, or release it when it is this agent's.
 #[component]
-fn ClaimButtons(case: Case, id: StoredValue<String>) -> impl IntoView {
+fn ClaimButton(case: Case, id: StoredValue<String>, mine: bool) -> impl IntoView {
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<Problem>);
-    let run = move |release: bool| {
+    let run = move |_| {
         if busy.get_untracked() {
             return;
         }
@@ -309,7 +316,7 @@ fn ClaimButtons(case: Case, id: StoredValue<String>) -> impl IntoView {
             problem,
             "claim-alert",
             async move {
-                if release {
+                if mine {
                     super::api::unassign(&key).await
                 } else {
                     super::api::claim(&key).await
@@ -321,11 +328,8 @@ fn ClaimButtons(case: Case, id: StoredValue<String>) -> impl IntoView {
     view! {
         <ActionAlert id="claim-alert" problem />
         <div class="actions">
-            <button type="button" class="secondary" on:click=move |_| run(false) disabled=move || busy.get()>
-                {t(AgentMsg::Claim)}
-            </button>
-            <button type="button" class="secondary" on:click=move |_| run(true) disabled=move || busy.get()>
-                {t(AgentMsg::Unassign)}
+            <button type="button" class="secondary" on:click=run disabled=move || busy.get()>
+                {t(if mine { AgentMsg::Unassign } else { AgentMsg::Claim })}
             </button>
         </div>
     }

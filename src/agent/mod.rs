@@ -25,7 +25,7 @@ pub fn page(page: Page) -> Option<AnyView> {
         }
         .into_any(),
         Page::AgentCase => view! {
-            <SignedInPage title=AgentMsg::CaseTitle render=|me| staff(me, Role::Agent, |_| view! { <case::CaseLoader /> }) />
+            <SignedInPage title=AgentMsg::CaseTitle render=|me| staff(me, Role::Agent, |me| view! { <case::CaseLoader me=me.id /> }) />
         }
         .into_any(),
         Page::AgentAudit => view! {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portal_api::agent::{CaseKind, CasePage, CaseQuery, CaseSummary, Role};
-use portal_api::dto::Me;
+use portal_api::dto::{Locale, Me};
 use portal_api::money::{Currency, Money};
 
 use super::chart::CaseChart;
@@ -19,6 +19,7 @@ use crate::i18n::{fill, Text};
 use crate::locale::{format_count, t, use_locale};
 use crate::pages::focus_soon;
 use crate::wallet::rows::dispute_status_msg;
+use crate::wallet::text::WalletMsg;
 
 pub fn kind_msg(kind: CaseKind) -> AgentMsg {
     match kind {
@@ -114,20 +115,24 @@ impl Filters {
     }
 }
 
+/// The words of one option, from whichever catalogue has them.
+type Words = fn(Locale) -> &'static str;
+
 /// A labelled `<select>` of `options` (value, words).
 #[component]
 fn Choice(
     id: &'static str,
     label: AgentMsg,
     value: RwSignal<String>,
-    options: Vec<(&'static str, AgentMsg)>,
+    options: Vec<(&'static str, Words)>,
 ) -> impl IntoView {
+    let locale = use_locale();
     view! {
         <div class="field">
             <label for=id>{t(label)}</label>
             <select id=id name=id on:change=move |ev| value.set(event_target_value(&ev))>
                 {options.into_iter().map(|(v, words)| view! {
-                    <option value=v prop:selected=move || value.with(|x| x == v)>{t(words)}</option>
+                    <option value=v prop:selected=move || value.with(|x| x == v)>{move || words(locale.get())}</option>
                 }).collect_view()}
             </select>
         </div>
@@ -221,25 +226,30 @@ pub fn Queue(me: Me) -> impl IntoView {
             <h2 id="filters-heading">{t(AgentMsg::FiltersHeading)}</h2>
             <form class="filters" on:submit=submit novalidate>
                 <Choice id="kind" label=AgentMsg::KindLabel value=filters.kind options=vec![
-                    ("", AgentMsg::KindAny),
-                    ("dispute", AgentMsg::KindDispute),
-                    ("fraud_report", AgentMsg::KindFraudReport),
+                    ("", |l| AgentMsg::KindAny.text(l)),
+                    ("dispute", |l| AgentMsg::KindDispute.text(l)),
+                    ("fraud_report", |l| AgentMsg::KindFraudReport.text(l)),
                 ] />
                 <Choice id="status" label=AgentMsg::StatusLabel value=filters.status options=vec![
-                    ("open", AgentMsg::StatusOpen),
-                    ("closed", AgentMsg::StatusClosed),
-                    ("any", AgentMsg::StatusAny),
+                    ("open", |l| AgentMsg::StatusOpen.text(l)),
+                    ("closed", |l| AgentMsg::StatusClosed.text(l)),
+                    ("any", |l| AgentMsg::StatusAny.text(l)),
+                    ("submitted", |l| WalletMsg::DisputeSubmitted.text(l)),
+                    ("under_review", |l| WalletMsg::DisputeUnderReview.text(l)),
+                    ("more_info_needed", |l| WalletMsg::DisputeMoreInfo.text(l)),
+                    ("refunded", |l| WalletMsg::DisputeRefunded.text(l)),
+                    ("declined", |l| WalletMsg::DisputeDeclined.text(l)),
                 ] />
                 <Choice id="assignee" label=AgentMsg::AssigneeLabel value=filters.assignee options=vec![
-                    ("", AgentMsg::AssigneeAnyone),
-                    ("me", AgentMsg::AssigneeMe),
-                    ("none", AgentMsg::AssigneeNone),
+                    ("", |l| AgentMsg::AssigneeAnyone.text(l)),
+                    ("me", |l| AgentMsg::AssigneeMe.text(l)),
+                    ("none", |l| AgentMsg::AssigneeNone.text(l)),
                 ] />
                 <Choice id="sort" label=AgentMsg::SortLabel value=filters.sort options=vec![
-                    ("oldest", AgentMsg::SortOldest),
-                    ("newest", AgentMsg::SortNewest),
-                    ("largest_amount", AgentMsg::SortLargest),
-                    ("smallest_amount", AgentMsg::SortSmallest),
+                    ("oldest", |l| AgentMsg::SortOldest.text(l)),
+                    ("newest", |l| AgentMsg::SortNewest.text(l)),
+                    ("largest_amount", |l| AgentMsg::SortLargest.text(l)),
+                    ("smallest_amount", |l| AgentMsg::SortSmallest.text(l)),
                 ] />
                 <Field id="min-age" label=AgentMsg::MinAgeLabel value=filters.min_age error=filters.errors[0]
                     autocomplete="off" inputmode="numeric" />

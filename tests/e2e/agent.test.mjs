@@ -240,6 +240,9 @@ test('an agent with two-step verification works a fraud report: filter, screensh
   await row.getByRole('link', { name: number }).click();
   await page.getByRole('heading', { level: 1, name: 'Case' }).waitFor();
   await page.getByText(`Case ${number}`).waitFor();
+  // Taken from the queue: this agent's to release.
+  await page.getByRole('button', { name: 'Release', exact: true }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Take', exact: true }).count(), 0);
 
   // The screenshot inline: the image loads from the agent's address, under the page's CSP.
   const shots = page.getByRole('region', { name: 'Screenshots' });
