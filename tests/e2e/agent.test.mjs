@@ -2,8 +2,9 @@
 // chooses a password from the invitation mail, is kept from customer data until two-step
 // verification is on, finds the newest fraud report by filter, sees its screenshots inline, asks
 // the customer for more; the customer answers on the report page; the agent refunds and lifts
-// the freeze, and the customer's timeline shows both. An admin reads the same steps in the audit
-// log; a customer cannot open the console. Real Chromium, the real server, a real SMTP server;
+// the freeze, and the customer's timeline shows both. An admin reads the audit log and its CSV;
+// a customer cannot open the console. A refund above the four-eyes amount waits, the agent who
+// asked cannot approve it (the page says why), a second agent does. Real Chromium, the real server, a real SMTP server;
 // elements found by role and accessible name only.
 
 import assert from 'node:assert/strict';
@@ -102,9 +103,9 @@ async function codeOnScreen(page) {
   return (await digits.textContent()).replace(/\D/g, '');
 }
 
-/** A customer who paid twice at the store and reported both payments with a screenshot. */
-async function customerWithReport(page) {
-  const email = await confirmedCustomer(portal, 'yui', PASSWORD);
+/** A signed-in customer with a card and `yen` topped up. */
+async function customerWithMoney(page, name, yen) {
+  const email = await confirmedCustomer(portal, name, PASSWORD);
   await submitSignIn(portal, page, email, PASSWORD);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   await page.goto(`${portal.baseUrl}/wallet/cards`);
@@ -117,24 +118,34 @@ async function customerWithReport(page) {
   await page.getByRole('button', { name: 'Add card' }).click();
   await page.getByRole('status').filter({ hasText: 'Card added.' }).waitFor();
   await page.goto(`${portal.baseUrl}/wallet/top-up`);
-  await page.getByLabel('Amount in yen').fill('5,000');
+  await page.getByLabel('Amount in yen').fill(yen);
   await page.getByRole('button', { name: 'Top up' }).click();
-  await page.getByRole('status').filter({ hasText: 'Topped up ¥5,000.' }).waitFor();
+  await page.getByRole('status').filter({ hasText: `Topped up ¥${yen}.` }).waitFor();
+  return email;
+}
+
+/** Disputes the customer's payment of `minor` through the API, as the dispute page does. */
+async function dispute(page, minor, details) {
+  return page.evaluate(async ({ minor, details }) => {
+    const history = await (await fetch('/api/transactions?kind=payment')).json();
+    const tx = history.items.find((t) => t.amount.minor === -minor);
+    const r = await fetch(`/api/transactions/${tx.id}/disputes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'wrong_amount', details }),
+    });
+    return { status: r.status, id: (await r.json()).id };
+  }, { minor, details });
+}
+
+/** A customer who paid twice at the store and reported both payments with a screenshot. */
+async function customerWithReport(page) {
+  const email = await customerWithMoney(page, 'yui', '5,000');
   await redeem(await codeOnScreen(page), 1500);
   await redeem(await codeOnScreen(page), 700);
   // A dispute of another payment, so that the queue holds more than the report.
   await redeem(await codeOnScreen(page), 300);
-  const disputed = await page.evaluate(async () => {
-    const history = await (await fetch('/api/transactions?kind=payment')).json();
-    const tx = history.items.find((t) => t.amount.minor === -300);
-    const r = await fetch(`/api/transactions/${tx.id}/disputes`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ reason: 'wrong_amount', details: 'Charged 300, the receipt says 30.' }),
-    });
-    return r.status;
-  });
-  assert.equal(disputed, 201);
+  assert.equal((await dispute(page, 300, 'Charged 300, the receipt says 30.')).status, 201);
 
   await page.goto(`${portal.baseUrl}/wallet/history`);
   await page.getByRole('link', { name: 'Report fraud', exact: true }).click();
@@ -333,4 +344,56 @@ test('an admin reads the audit log on the page and downloads it as CSV', async (
   }
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('a refund above the four-eyes amount waits for a second agent; the agent who asked cannot approve it', async () => {
+  const customer = await newPage(browser);
+  await customerWithMoney(customer.page, 'ren', '20,000');
+  await redeem(await codeOnScreen(customer.page), 12000);
+  const details = 'The till said ¥1,200.\nI was charged ¥12,000 — ten times. العربية';
+  const { status, id } = await dispute(customer.page, 12000, details);
+  assert.equal(status, 201);
+  const balance = async (yen) => {
+    await customer.page.goto(`${portal.baseUrl}/wallet`);
+    await eventually(`a balance of ${yen}`, async () =>
+      (await customer.page.getByRole('definition').allTextContents()).includes(yen));
+  };
+
+  // The first agent asks for the whole amount: above ¥10,000, so it waits.
+  const first = await newPage(browser);
+  await invitedAgent(first.page, 'ito');
+  await first.page.getByRole('link', { name: 'Support queue' }).click();
+  await turnOnTwoStep(first.page);
+  await first.page.goto(`${portal.baseUrl}/agent/case?id=${encodeURIComponent(id)}`);
+  await first.page.getByText(`Case ${id}`).waitFor();
+  await first.page.getByRole('definition').filter({ hasText: 'The amount is wrong' }).waitFor();
+  assert.equal(await first.page.getByRole('definition').filter({ hasText: 'The till said' }).textContent(), details);
+  await first.page.getByText('At most ¥12,000. Above ¥10,000 a second agent approves.').waitFor();
+  assert.equal(await first.page.getByLabel('Refund amount (yen)').inputValue(), '12000');
+  await first.page.getByRole('button', { name: 'Refund', exact: true }).click();
+  await first.page.getByRole('button', { name: 'Yes, refund' }).click();
+  await first.page.getByRole('status')
+    .filter({ hasText: /^Refund of ¥12,000 asked for by ito\..*, waiting for a second agent's approval\.$/ }).waitFor();
+  await first.page.getByRole('button', { name: 'Approve the refund of ¥12,000' }).click();
+  await first.page.getByRole('alert').filter({ hasText: 'Another agent must approve a refund you asked for.' }).waitFor();
+  await balance('¥8,000');
+
+  // A second agent approves it: posted once, the case closed.
+  const second = await newPage(browser);
+  await invitedAgent(second.page, 'mori');
+  await second.page.getByRole('link', { name: 'Support queue' }).click();
+  await turnOnTwoStep(second.page);
+  await second.page.goto(`${portal.baseUrl}/agent/case?id=${encodeURIComponent(id)}`);
+  await second.page.getByRole('button', { name: 'Approve the refund of ¥12,000' }).click();
+  await second.page.getByRole('status').filter({ hasText: '¥12,000 refunded on' }).waitFor();
+  await second.page.getByText('This case is closed.').waitFor();
+  await balance('¥20,000');
+  await customer.page.goto(`${portal.baseUrl}/wallet/dispute?id=${encodeURIComponent(id)}`);
+  await customer.page.getByRole('heading', { level: 1, name: 'Dispute' }).waitFor();
+  await customer.page.getByText('Refunded', { exact: true }).first().waitFor();
+
+  for (const p of [customer, first, second]) {
+    assert.deepEqual(p.problems, []);
+    await p.context.close();
+  }
 });
