@@ -3,9 +3,9 @@
 //!
 //! `cargo bench -p portal-server --bench identity` prints a table for the README.
 
-use portal_server::config::Config;
+mod common;
+
 use portal_server::identity::password;
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "violet-kettle-harbour-81-sprocket";
@@ -129,36 +129,21 @@ fn raw_argon2_per_core(duration: Duration, threads: usize) -> f64 {
 }
 
 async fn start_server() -> (String, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let env: HashMap<&str, String> = [
-        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
-        ("PORTAL_PUBLIC_URL", base.clone()),
-        (
-            "PORTAL_DIST_DIR",
-            dir.path().join("none").display().to_string(),
-        ),
-        ("PORTAL_THROTTLE_PER_ACCOUNT", "1000000".into()),
-        ("PORTAL_THROTTLE_PER_ADDRESS", "1000000".into()),
-        ("PORTAL_THROTTLE_GLOBAL", "1000000".into()),
-    ]
-    .into_iter()
-    .collect();
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let state = portal_server::AppState::new(config).await.unwrap();
+    let common::Server { base, state, dir } = common::start(
+        None,
+        &[
+            ("PORTAL_THROTTLE_PER_ACCOUNT", "1000000"),
+            ("PORTAL_THROTTLE_PER_ADDRESS", "1000000"),
+            ("PORTAL_THROTTLE_GLOBAL", "1000000"),
+        ],
+    )
+    .await;
     state.start_background().unwrap();
-    tokio::spawn(portal_server::serve(state, listener));
     (base, dir)
 }
 
 fn report(what: &str, samples: &mut [Duration]) {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
-    println!(
-        "{what}: n={} p50={:.2} ms p99={:.2} ms",
-        samples.len(),
-        at(0.50).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3
-    );
+    let n = samples.len();
+    let (p50, p99) = common::p50_p99(samples);
+    println!("{what}: n={n} p50={p50:.2} ms p99={p99:.2} ms");
 }

@@ -15,12 +15,13 @@
 //! `QUEUE_BENCH_KEEP=1` keeps the SQLite file (its path is printed) for EXPLAIN QUERY PLAN;
 //! `QUEUE_BENCH_ONLY=sqlite` or `=postgres` runs one backend.
 
-use portal_server::config::Config;
+mod common;
+
+use common::Rng;
 use portal_server::db::Db;
 use portal_server::identity::totp;
 use portal_server::wallet::cursor::{self, Key};
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The query string of the i-th request of a case.
 type QueryFor = Box<dyn Fn(usize) -> String>;
@@ -61,44 +62,14 @@ fn main() {
             size.cases, size.customers
         );
         let only = std::env::var("QUEUE_BENCH_ONLY").unwrap_or_default();
-        if only.is_empty() || only == "sqlite" {
-            run("SQLite", None, &size).await;
-        }
-        if only.is_empty() || only == "postgres" {
-            match std::env::var("PORTAL_TEST_DATABASE_URL") {
-                Ok(admin) => run("PostgreSQL", Some(admin), &size).await,
-                Err(_) => println!("PostgreSQL: skipped (PORTAL_TEST_DATABASE_URL is not set)"),
-            }
+        for (name, database_url) in common::backends(&only).await {
+            run(name, database_url, &size).await;
         }
     });
 }
 
-async fn run(name: &str, pg_admin: Option<String>, size: &Size) {
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = match pg_admin {
-        Some(admin) => fresh_postgres_database(&admin).await,
-        None => format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("portal.db").display()
-        ),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let env: HashMap<&str, String> = [
-        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
-        ("PORTAL_DATABASE_URL", database_url),
-        ("PORTAL_PUBLIC_URL", base.clone()),
-        (
-            "PORTAL_DIST_DIR",
-            dir.path().join("none").display().to_string(),
-        ),
-    ]
-    .into_iter()
-    .collect();
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let state = portal_server::AppState::new(config).await.unwrap();
-    tokio::spawn(portal_server::serve(state.clone(), listener));
-
+async fn run(name: &str, database_url: Option<String>, size: &Size) {
+    let common::Server { base, state, dir } = common::start(database_url, &[]).await;
     let (client, agent_id) = signed_in_agent(&state, &base).await;
     let started = Instant::now();
     let now = portal_server::clock::now();
@@ -252,7 +223,7 @@ async fn run(name: &str, pg_admin: Option<String>, size: &Size) {
         "every call is in the audit log: {entries} entries for {calls} calls"
     );
     if std::env::var_os("QUEUE_BENCH_KEEP").is_some() {
-        println!("agent {agent_id} in {}", env["PORTAL_DATABASE_URL"]);
+        println!("agent {agent_id} in {}", state.config.database_url);
         if name == "SQLite" {
             let kept = dir.keep();
             println!("kept {}", kept.join("portal.db").display());
@@ -279,7 +250,7 @@ async fn measure(
         get(client, base, path, &q).await;
         samples.push(t.elapsed());
     }
-    report(what, &mut samples);
+    common::report(what, &mut samples, BUDGET_MS);
 }
 
 /// An agent with two-step verification on, signed in: registered, enrolled as a customer would,
@@ -364,23 +335,6 @@ async fn get(client: &reqwest::Client, base: &str, path: &str, query: &str) {
         "{path}?{query}: {}",
         String::from_utf8_lossy(&body)
     );
-}
-
-/// A small deterministic generator, so every run fills the same store.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 /// Customers, 49 more agents, the cases and two weeks of hourly counts, written straight into
@@ -520,32 +474,4 @@ async fn fill(db: &Db, size: &Size, now: i64, me: &str) -> Vec<String> {
     }
     tx.commit().await.unwrap();
     others
-}
-
-async fn fresh_postgres_database(admin_url: &str) -> String {
-    use sqlx::Connection;
-    let name = format!("portal_bench_{}", hex::encode(rand::random::<[u8; 6]>()));
-    let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
-}
-
-fn report(what: &str, samples: &mut [Duration]) {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
-    let p99 = at(0.99).as_secs_f64() * 1e3;
-    println!(
-        "{what}: n={} p50={:.2} ms p99={p99:.2} ms{}",
-        samples.len(),
-        at(0.50).as_secs_f64() * 1e3,
-        if p99 < BUDGET_MS {
-            ""
-        } else {
-            "  OVER BUDGET (20 ms)"
-        }
-    );
 }

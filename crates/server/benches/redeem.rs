@@ -6,11 +6,11 @@
 //! `cargo bench -p portal-server --bench redeem` prints a table for the README;
 //! `scripts/with-postgres cargo bench -p portal-server --bench redeem` adds PostgreSQL.
 
+mod common;
+
 use portal_api::money::Currency;
-use portal_server::config::Config;
 use portal_server::wallet::ledger::{self, Entry, Leg, CARD_CLEARING, SYSTEM_OWNER, WALLET};
 use portal_server::wallet::{merchant, payment_code};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,7 +38,7 @@ fn main() {
         match std::env::var("PORTAL_TEST_DATABASE_URL") {
             Ok(admin) => {
                 println!("PostgreSQL:");
-                run(Some(fresh_postgres_database(&admin).await), scale).await;
+                run(Some(common::fresh_postgres_database(&admin).await), scale).await;
             }
             Err(_) => println!("PostgreSQL: skipped (PORTAL_TEST_DATABASE_URL is not set)"),
         }
@@ -47,7 +47,12 @@ fn main() {
 
 async fn run(database_url: Option<String>, scale: u32) {
     {
-        let (base, state, _dir) = start_server(database_url).await;
+        let common::Server {
+            base,
+            state,
+            dir: _dir,
+        } = common::start(database_url, &[]).await;
+        state.start_background().unwrap();
         let wallets = customers(&state).await;
         let duration = Duration::from_secs(6) / scale;
         for shape in [Shape::OneStore, Shape::StorePerTill] {
@@ -133,18 +138,6 @@ async fn run(database_url: Option<String>, scale: u32) {
             verification.entries, verification.postings
         );
     }
-}
-
-async fn fresh_postgres_database(admin_url: &str) -> String {
-    use sqlx::Connection;
-    let name = format!("portal_bench_{}", hex::encode(rand::random::<[u8; 6]>()));
-    let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
 }
 
 #[derive(Clone, Copy)]
@@ -240,43 +233,8 @@ async fn codes(
     codes
 }
 
-async fn start_server(
-    database_url: Option<String>,
-) -> (String, portal_server::AppState, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let database_url = database_url.unwrap_or_else(|| {
-        format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("portal.db").display()
-        )
-    });
-    let env: HashMap<&str, String> = [
-        ("PORTAL_DATABASE_URL", database_url),
-        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
-        ("PORTAL_PUBLIC_URL", base.clone()),
-        (
-            "PORTAL_DIST_DIR",
-            dir.path().join("none").display().to_string(),
-        ),
-    ]
-    .into_iter()
-    .collect();
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let state = portal_server::AppState::new(config).await.unwrap();
-    state.start_background().unwrap();
-    tokio::spawn(portal_server::serve(state.clone(), listener));
-    (base, state, dir)
-}
-
 fn report(what: &str, per_second: f64, samples: &mut [Duration]) {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
-    println!(
-        "redemptions, {what}: {per_second:.0}/s, n={} p50={:.2} ms p99={:.2} ms",
-        samples.len(),
-        at(0.50).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3
-    );
+    let n = samples.len();
+    let (p50, p99) = common::p50_p99(samples);
+    println!("redemptions, {what}: {per_second:.0}/s, n={n} p50={p50:.2} ms p99={p99:.2} ms");
 }
