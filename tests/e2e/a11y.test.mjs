@@ -2,14 +2,11 @@
 // desktop and phone widths: missing labels, bad contrast, broken ARIA and the like fail here.
 
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 
+import { axe } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PASSWORD = 'violet kettle harbour sprocket';
 
 let portal;
@@ -25,15 +22,6 @@ after(async () => {
   await portal?.stop();
 });
 
-/** Runs axe in the page (through the debugging protocol, which the page's CSP does not govern). */
-async function violations(page) {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
-
 // What each language calls the fields and buttons these checks use.
 const WORDS = {
   'en-US': { email: 'Email address', password: 'Password', signIn: 'Sign in', next: 'Continue', setUp: 'Set up two-step verification' },
@@ -45,7 +33,7 @@ test('the check itself fails on an unlabelled field', async () => {
   await page.goto(`${portal.baseUrl}/sign-in`);
   await page.getByRole('heading', { level: 1 }).waitFor();
   await page.evaluate(() => document.querySelector('main, body').append(document.createElement('input')));
-  assert.ok((await violations(page)).some((v) => v.startsWith('label:')), 'axe must report the unlabelled input');
+  assert.ok((await axe(page)).some((v) => v.startsWith('label:')), 'axe must report the unlabelled input');
 });
 
 for (const [locale, viewport] of [['en-US', { width: 1200, height: 900 }], ['ja-JP', { width: 375, height: 740 }]]) {
@@ -57,7 +45,7 @@ for (const [locale, viewport] of [['en-US', { width: 1200, height: 900 }], ['ja-
     const check = async (name) => {
       // The app has rendered once its h1 is there.
       await page.getByRole('heading', { level: 1 }).first().waitFor();
-      found[name] = await violations(page);
+      found[name] = await axe(page);
     };
 
     await page.goto(`${portal.baseUrl}/sign-in`);

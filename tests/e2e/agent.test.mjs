@@ -8,22 +8,25 @@
 // elements found by role and accessible name only.
 
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 
-import { PNG } from 'pngjs';
-
-import { confirmedCustomer, eventually, newPage, submitSignIn } from './customers.mjs';
+import {
+  addCardAndTopUp,
+  axe,
+  codeOnScreen,
+  confirmedCustomer,
+  createMerchant,
+  eventually,
+  newPage,
+  noisePng,
+  redeem,
+  submitSignIn,
+  totp,
+} from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
-
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 const PASSWORD = 'violet kettle harbour sprocket';
 const AGENT_PASSWORD = 'copper lantern meadow 62 quill';
-const APPROVED_CARD = '4242 4242 4242 4242';
 const STORE = 'Midnight Kiosk 真夜中';
 const QUESTION = 'Did anyone else have your phone that night?\nPlease say where you were. 🙏';
 const ANSWER = 'Nobody. I was at home\nin 大阪 — <b>not</b> at that store.';
@@ -35,9 +38,7 @@ let merchantKey;
 before(async () => {
   portal = await startPortal();
   browser = await launchBrowser();
-  const out = await portal.cli(['merchant', 'create', '--name', STORE]);
-  merchantKey = out.match(/API key:\s+(mk_\S+)/)?.[1];
-  assert.ok(merchantKey, `no API key in: ${out}`);
+  merchantKey = await createMerchant(portal, STORE);
 });
 
 after(async () => {
@@ -45,82 +46,12 @@ after(async () => {
   await portal?.stop();
 });
 
-/** RFC 4648 base32, as authenticator apps read the key. */
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
-    const v = alphabet.indexOf(c);
-    assert.ok(v >= 0, `not base32: ${c}`);
-    bits += v.toString(2).padStart(5, '0');
-  }
-  const bytes = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-/** RFC 6238 (SHA-1, 6 digits, 30 seconds), as an authenticator app computes it. */
-function totp(key, atMs = Date.now()) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
-  const mac = crypto.createHmac('sha1', base32Decode(key)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return String(value).padStart(6, '0');
-}
-
-async function axe(page) {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
-
-function noisePng(width, height) {
-  const png = new PNG({ width, height });
-  crypto.randomFillSync(png.data);
-  for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
-  return PNG.sync.write(png);
-}
-
-async function redeem(code, minor) {
-  const r = await fetch(`${portal.baseUrl}/api/merchant/redemptions`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${merchantKey}`,
-      'idempotency-key': `till-${Date.now()}-${Math.random()}`,
-    },
-    body: JSON.stringify({ code, amount: { minor, currency: 'JPY' } }),
-  });
-  assert.equal(r.status, 201, await r.text());
-}
-
-async function codeOnScreen(page) {
-  await page.goto(`${portal.baseUrl}/wallet/pay`);
-  const digits = page.getByRole('paragraph').filter({ hasText: /^Payment code:/ });
-  return (await digits.textContent()).replace(/\D/g, '');
-}
-
 /** A signed-in customer with a card and `yen` topped up. */
 async function customerWithMoney(page, name, yen) {
   const email = await confirmedCustomer(portal, name, PASSWORD);
   await submitSignIn(portal, page, email, PASSWORD);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
-  await page.goto(`${portal.baseUrl}/wallet/cards`);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByLabel('Card number').fill(APPROVED_CARD);
-  await page.getByLabel('Expiry month (MM)').fill('12');
-  await page.getByLabel('Expiry year (YYYY)').fill(String(new Date().getFullYear() + 3));
-  await page.getByLabel('Security code').fill('123');
-  await page.getByRole('button', { name: 'Add card' }).click();
-  await page.getByRole('status').filter({ hasText: 'Card added.' }).waitFor();
-  await page.goto(`${portal.baseUrl}/wallet/top-up`);
-  await page.getByLabel('Amount in yen').fill(yen);
-  await page.getByRole('button', { name: 'Top up' }).click();
-  await page.getByRole('status').filter({ hasText: `Topped up ¥${yen}.` }).waitFor();
+  await addCardAndTopUp(portal, page, PASSWORD, yen);
   return email;
 }
 
@@ -141,10 +72,10 @@ async function dispute(page, minor, details) {
 /** A customer who paid twice at the store and reported both payments with a screenshot. */
 async function customerWithReport(page) {
   const email = await customerWithMoney(page, 'yui', '5,000');
-  await redeem(await codeOnScreen(page), 1500);
-  await redeem(await codeOnScreen(page), 700);
+  await redeem(portal, merchantKey, await codeOnScreen(portal, page), 1500);
+  await redeem(portal, merchantKey, await codeOnScreen(portal, page), 700);
   // A dispute of another payment, so that the queue holds more than the report.
-  await redeem(await codeOnScreen(page), 300);
+  await redeem(portal, merchantKey, await codeOnScreen(portal, page), 300);
   assert.equal((await dispute(page, 300, 'Charged 300, the receipt says 30.')).status, 201);
 
   await page.goto(`${portal.baseUrl}/wallet/history`);
@@ -349,7 +280,7 @@ test('an admin reads the audit log on the page and downloads it as CSV', async (
 test('a refund above the four-eyes amount waits for a second agent; the agent who asked cannot approve it', async () => {
   const customer = await newPage(browser);
   await customerWithMoney(customer.page, 'ren', '20,000');
-  await redeem(await codeOnScreen(customer.page), 12000);
+  await redeem(portal, merchantKey, await codeOnScreen(portal, customer.page), 12000);
   const details = 'The till said ¥1,200.\nI was charged ¥12,000 — ten times. العربية';
   const { status, id } = await dispute(customer.page, 12000, details);
   assert.equal(status, 201);

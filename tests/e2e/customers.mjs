@@ -1,8 +1,20 @@
 // What several browser tests need: customers made through the API and the real mail, pages that
-// collect their own errors, and waiting without fixed sleeps.
+// collect their own errors, waiting without fixed sleeps, money in a wallet and a store's till,
+// an authenticator app's codes, screenshots to upload, and axe-core's accessibility check.
 
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { PNG } from 'pngjs';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// The simulated card network approves this one (crates/server: the simulated processor).
+const APPROVED_CARD = '4242 4242 4242 4242';
 
 /** Polls `check` (sync or async) until it returns something truthy; fails with `what`. */
 export async function eventually(what, check, timeoutMs = 15_000) {
@@ -63,4 +75,91 @@ export async function submitSignIn(portal, page, email, password) {
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Adds the approved card (after the password step-up) and tops up `yen`, through the pages. */
+export async function addCardAndTopUp(portal, page, password, yen) {
+  await page.goto(`${portal.baseUrl}/wallet/cards`);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByLabel('Card number').fill(APPROVED_CARD);
+  await page.getByLabel('Expiry month (MM)').fill('12');
+  await page.getByLabel('Expiry year (YYYY)').fill(String(new Date().getFullYear() + 3));
+  await page.getByLabel('Security code').fill('123');
+  await page.getByRole('button', { name: 'Add card' }).click();
+  await page.getByRole('status').filter({ hasText: 'Card added.' }).waitFor();
+  await page.goto(`${portal.baseUrl}/wallet/top-up`);
+  await page.getByLabel('Amount in yen').fill(yen);
+  await page.getByRole('button', { name: 'Top up' }).click();
+  await page.getByRole('status').filter({ hasText: `Topped up ¥${yen}.` }).waitFor();
+}
+
+/** A store made by the admin command; returns its merchant API key, as a till would hold it. */
+export async function createMerchant(portal, name) {
+  const out = await portal.cli(['merchant', 'create', '--name', name]);
+  const merchantKey = out.match(/API key:\s+(mk_\S+)/)?.[1];
+  assert.ok(merchantKey, `no API key in: ${out}`);
+  return merchantKey;
+}
+
+/** A store's till taking a payment of `minor` yen with the customer's code; it must succeed. */
+export async function redeem(portal, merchantKey, code, minor) {
+  const r = await fetch(`${portal.baseUrl}/api/merchant/redemptions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${merchantKey}`,
+      'idempotency-key': `till-${Date.now()}-${Math.random()}`,
+    },
+    body: JSON.stringify({ code, amount: { minor, currency: 'JPY' } }),
+  });
+  assert.equal(r.status, 201, await r.text());
+}
+
+/** The digits on the pay page, as a till would type them. */
+export async function codeOnScreen(portal, page) {
+  await page.goto(`${portal.baseUrl}/wallet/pay`);
+  const digits = page.getByRole('paragraph').filter({ hasText: /^Payment code:/ });
+  return (await digits.textContent()).replace(/\D/g, '');
+}
+
+/** RFC 4648 base32, as authenticator apps read the key. */
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    assert.ok(v >= 0, `not base32: ${c}`);
+    bits += v.toString(2).padStart(5, '0');
+  }
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/** RFC 6238 (SHA-1, 6 digits, 30 seconds, as the otpauth URI names), as an authenticator app computes it. */
+export function totp(key, atMs = Date.now()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
+  const mac = crypto.createHmac('sha1', base32Decode(key)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, '0');
+}
+
+/** A PNG of noise (so it does not compress to nothing and its upload takes a moment). */
+export function noisePng(width, height) {
+  const png = new PNG({ width, height });
+  crypto.randomFillSync(png.data);
+  for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
+  return PNG.sync.write(png);
+}
+
+/** The page's WCAG 2.1 A and AA violations found by axe-core, one line each (the page's CSP does not block it). */
+export async function axe(page) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }

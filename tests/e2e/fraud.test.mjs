@@ -7,21 +7,23 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import crypto from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 
-import { PNG } from 'pngjs';
-
-import { confirmedCustomer, eventually, newPage, submitSignIn } from './customers.mjs';
+import {
+  addCardAndTopUp,
+  axe,
+  codeOnScreen,
+  confirmedCustomer,
+  createMerchant,
+  eventually,
+  newPage,
+  noisePng,
+  redeem,
+  submitSignIn,
+} from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-
 const PASSWORD = 'violet kettle harbour sprocket';
-const APPROVED_CARD = '4242 4242 4242 4242';
 const STORE = 'Night Owl Mart 夜ふくろう';
 const DESCRIPTION =
   'Two payments I never made.\nI was asleep 😴 at 3 a.m. and my phone was beside me.\n\n' +
@@ -36,43 +38,13 @@ let merchantKey;
 before(async () => {
   portal = await startPortal();
   browser = await launchBrowser();
-  const out = await portal.cli(['merchant', 'create', '--name', STORE]);
-  merchantKey = out.match(/API key:\s+(mk_\S+)/)?.[1];
-  assert.ok(merchantKey, `no API key in: ${out}`);
+  merchantKey = await createMerchant(portal, STORE);
 });
 
 after(async () => {
   await browser?.close();
   await portal?.stop();
 });
-
-/** A PNG of noise (so it does not compress to nothing and its upload takes a moment). */
-function noisePng(width, height) {
-  const png = new PNG({ width, height });
-  crypto.randomFillSync(png.data);
-  for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
-  return PNG.sync.write(png);
-}
-
-async function redeem(code, minor) {
-  const r = await fetch(`${portal.baseUrl}/api/merchant/redemptions`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${merchantKey}`,
-      'idempotency-key': `till-${Date.now()}-${Math.random()}`,
-    },
-    body: JSON.stringify({ code, amount: { minor, currency: 'JPY' } }),
-  });
-  assert.equal(r.status, 201, await r.text());
-}
-
-/** The digits on the pay page, as a till would type them. */
-async function codeOnScreen(page) {
-  await page.goto(`${portal.baseUrl}/wallet/pay`);
-  const digits = page.getByRole('paragraph').filter({ hasText: /^Payment code:/ });
-  return (await digits.textContent()).replace(/\D/g, '');
-}
 
 /** Name -> SHA-256 of every file in a ZIP (Python's zipfile: no new dependency). */
 function zipHashes(file) {
@@ -85,14 +57,6 @@ function zipHashes(file) {
     file,
   ]);
   return JSON.parse(out);
-}
-
-async function axe(page) {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
 /** Waits until the upload's progress bar (named after the file) is full and says so. */
@@ -110,25 +74,13 @@ test('report two payments as fraud with screenshots: the wallet freezes, the his
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
 
   // Money in (a card after step-up, a top-up), then two payments at a store.
-  await page.goto(`${portal.baseUrl}/wallet/cards`);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByLabel('Card number').fill(APPROVED_CARD);
-  await page.getByLabel('Expiry month (MM)').fill('12');
-  await page.getByLabel('Expiry year (YYYY)').fill(String(new Date().getFullYear() + 3));
-  await page.getByLabel('Security code').fill('123');
-  await page.getByRole('button', { name: 'Add card' }).click();
-  await page.getByRole('status').filter({ hasText: 'Card added.' }).waitFor();
-  await page.goto(`${portal.baseUrl}/wallet/top-up`);
-  await page.getByLabel('Amount in yen').fill('5,000');
-  await page.getByRole('button', { name: 'Top up' }).click();
-  await page.getByRole('status').filter({ hasText: 'Topped up ¥5,000.' }).waitFor();
-  const first = await codeOnScreen(page);
-  await redeem(first, 1280);
+  await addCardAndTopUp(portal, page, PASSWORD, '5,000');
+  const first = await codeOnScreen(portal, page);
+  await redeem(portal, merchantKey, first, 1280);
   // A fresh page load fetches a fresh code (and voids the one before).
-  const second = await codeOnScreen(page);
+  const second = await codeOnScreen(portal, page);
   assert.notEqual(second, first);
-  await redeem(second, 640);
+  await redeem(portal, merchantKey, second, 640);
 
   // A transaction's page offers a report with that transaction ticked.
   await page.goto(`${portal.baseUrl}/wallet/history`);

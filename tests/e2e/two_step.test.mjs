@@ -1,16 +1,15 @@
 // Two-step verification and account recovery (THREATS.md T2, T3, T5), in real Chromium against
 // the real server and a real SMTP server. The TOTP codes come from the key the page shows, through
-// an RFC 6238 implementation written here (node:crypto), not from the server's code.
+// an RFC 6238 implementation written for the tests (customers.mjs), not from the server's code.
 // Elements are found by role and accessible name only.
 
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
-import { confirmedCustomer as confirmed, newPage as pageIn, submitSignIn } from './customers.mjs';
+import { confirmedCustomer as confirmed, newPage as pageIn, submitSignIn, totp } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
 const PASSWORD = 'violet kettle harbour sprocket';
@@ -29,31 +28,7 @@ after(async () => {
   await portal?.stop();
 });
 
-/** RFC 4648 base32, as authenticator apps read the key. */
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
-    const v = alphabet.indexOf(c);
-    assert.ok(v >= 0, `not base32: ${c}`);
-    bits += v.toString(2).padStart(5, '0');
-  }
-  const bytes = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-/** RFC 6238 with the parameters the otpauth URI names: SHA-1, 6 digits, 30 seconds. */
-function totp(key, atMs = Date.now()) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
-  const mac = crypto.createHmac('sha1', base32Decode(key)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return String(value).padStart(6, '0');
-}
-
-test('the RFC 6238 helper of this test matches the RFC (Appendix B, SHA-1)', () => {
+test('the RFC 6238 helper of these tests matches the RFC (Appendix B, SHA-1)', () => {
   // The RFC's key is the ASCII "12345678901234567890"; its 8-digit values end in these 6 digits.
   const key = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
   assert.equal(totp(key, 59_000), '287082');

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
-import { confirmedCustomer, newPage, submitSignIn } from './customers.mjs';
+import { confirmedCustomer, createMerchant, newPage, submitSignIn } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
 const PASSWORD = 'violet kettle harbour sprocket';
@@ -26,9 +26,7 @@ let merchantKey;
 before(async () => {
   portal = await startPortal();
   browser = await launchBrowser();
-  const out = await portal.cli(['merchant', 'create', '--name', 'Kissa Midori 喫茶みどり']);
-  merchantKey = out.match(/API key:\s+(mk_\S+)/)?.[1];
-  assert.ok(merchantKey, `no API key in: ${out}`);
+  merchantKey = await createMerchant(portal, 'Kissa Midori 喫茶みどり');
 });
 
 after(async () => {
