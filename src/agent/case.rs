@@ -419,6 +419,33 @@ fn WriteForm(
     }
 }
 
+/// "Are you sure?" before an action that moves money or lets it move: the question, yes and
+/// cancel. Focus goes to `id`, the yes button, when it appears.
+#[component]
+fn Confirm(
+    id: &'static str,
+    question: Signal<String>,
+    yes: AgentMsg,
+    working: AgentMsg,
+    busy: RwSignal<bool>,
+    on_yes: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let text_id = format!("{id}-text");
+    let labelled_by = text_id.clone();
+    let (yes, working) = (t(yes), t(working));
+    view! {
+        <div class="confirm" role="group" aria-labelledby=labelled_by>
+            <p id=text_id>{question}</p>
+            <button id=id type="button" class="primary" on:click=move |_| on_yes.run(()) disabled=move || busy.get()>
+                {move || if busy.get() { working() } else { yes() }}
+            </button>
+            " "
+            <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>{t(AgentMsg::Cancel)}</button>
+        </div>
+    }
+}
+
 /// The refund: asked for (with a confirmation), waiting for a second agent, or posted.
 #[component]
 fn RefundPanel(case: Case, id: StoredValue<String>, amount: Money) -> impl IntoView {
@@ -534,18 +561,14 @@ fn RefundPanel(case: Case, id: StoredValue<String>, amount: Money) -> impl IntoV
                         let email = email.clone();
                         move || confirming.get().map(|m| {
                             let email = email.clone();
+                            let question = Signal::derive(move || fill(
+                                AgentMsg::ConfirmRefund.text(locale.get()),
+                                &[("amount", &m.format(locale.get())), ("customer", &email)],
+                            ));
                             view! {
-                                <div class="confirm" role="group" aria-labelledby="confirm-refund-text">
-                                    <p id="confirm-refund-text">{move || fill(
-                                        AgentMsg::ConfirmRefund.text(locale.get()),
-                                        &[("amount", &m.format(locale.get())), ("customer", &email)],
-                                    )}</p>
-                                    <button id="confirm-refund" type="button" class="primary" on:click=confirm disabled=move || busy.get()>
-                                        {move || if busy.get() { t(AgentMsg::Refunding)() } else { t(AgentMsg::ConfirmRefundButton)() }}
-                                    </button>
-                                    " "
-                                    <button type="button" class="secondary" on:click=move |_| confirming.set(None)>{t(AgentMsg::Cancel)}</button>
-                                </div>
+                                <Confirm id="confirm-refund" question yes=AgentMsg::ConfirmRefundButton
+                                    working=AgentMsg::Refunding busy on_yes=Callback::new(confirm)
+                                    on_cancel=Callback::new(move |_| confirming.set(None)) />
                             }
                         })
                     }
@@ -599,15 +622,13 @@ fn Unfreeze(case: Case, id: StoredValue<String>) -> impl IntoView {
         })}
         {move || (frozen() && confirming.get()).then(|| {
             let email = email.clone();
+            let question = Signal::derive(move || {
+                fill(AgentMsg::ConfirmUnfreeze.text(locale.get()), &[("customer", &email)])
+            });
             view! {
-                <div class="confirm" role="group" aria-labelledby="confirm-unfreeze-text">
-                    <p id="confirm-unfreeze-text">{move || fill(AgentMsg::ConfirmUnfreeze.text(locale.get()), &[("customer", &email)])}</p>
-                    <button id="confirm-unfreeze" type="button" class="primary" on:click=confirm disabled=move || busy.get()>
-                        {move || if busy.get() { t(AgentMsg::Lifting)() } else { t(AgentMsg::ConfirmUnfreezeButton)() }}
-                    </button>
-                    " "
-                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>{t(AgentMsg::Cancel)}</button>
-                </div>
+                <Confirm id="confirm-unfreeze" question yes=AgentMsg::ConfirmUnfreezeButton
+                    working=AgentMsg::Lifting busy on_yes=Callback::new(confirm)
+                    on_cancel=Callback::new(move |_| confirming.set(false)) />
             }
         })}
     }
