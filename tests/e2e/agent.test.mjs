@@ -8,7 +8,10 @@
 // elements found by role and accessible name only.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
   addCardAndTopUp,
@@ -327,4 +330,46 @@ test('a refund above the four-eyes amount waits for a second agent; the agent wh
     assert.deepEqual(p.problems, []);
     await p.context.close();
   }
+});
+
+test('the chart marks the current hour when new cases are well above the usual level, and says so', async () => {
+  const { page, context, problems } = await newPage(browser);
+  await invitedAgent(page, 'abe');
+  await page.getByRole('link', { name: 'Support queue' }).click();
+  await turnOnTwoStep(page);
+  const chart = page.getByRole('img', { name: /New disputes and fraud reports per hour over the last 7 days/ });
+  await page.goto(`${portal.baseUrl}/agent`);
+  await chart.waitFor();
+  assert.equal(await page.getByRole('alert').filter({ hasText: /^Spike:/ }).count(), 0);
+  assert.equal(await chart.locator('rect.spike').count(), 0);
+
+  // Twenty fraud reports in this hour, counted where the server counts them (a quiet week
+  // before it): written into the store, as making twenty reports through the pages would take
+  // minutes.
+  // Not in an hour's last half minute, so that "this hour" is still this hour on the page.
+  const intoHour = (Date.now() / 1000) % 3600;
+  if (intoHour > 3570) await sleep((3601 - intoHour) * 1000);
+  const hour = Math.floor(Date.now() / 1000 / 3600) * 3600;
+  execFileSync('python3', [
+    '-c',
+    'import sqlite3, sys\n' +
+      'db = sqlite3.connect(sys.argv[1])\n' +
+      'db.execute("INSERT INTO event_counts (hour, kind, count) VALUES (?, \'fraud_report\', 20) "\n' +
+      '           "ON CONFLICT (hour, kind) DO UPDATE SET count = count + 20", (int(sys.argv[2]),))\n' +
+      'db.commit()',
+    path.join(portal.dataDir, 'portal.db'),
+    String(hour),
+  ]);
+  await page.reload();
+  await page.getByRole('alert')
+    .filter({ hasText: /^Spike: 2\d new cases this hour, against a usual [\d.]+ per hour\. Look for a common cause\.$/ })
+    .waitFor();
+  assert.equal(await chart.locator('rect.spike').count(), 1);
+  assert.match(await chart.getAttribute('aria-label'), /[\d.]+ per hour, 2\d so far this hour/);
+  // The same counts as a table, the current hour first.
+  await page.getByText('Show the counts as a table').click();
+  const first = page.getByRole('table', { name: /New disputes and fraud reports per hour/ }).getByRole('row').nth(1);
+  assert.match(await first.getByRole('cell').nth(1).textContent(), /^2\d$/);
+  assert.deepEqual(problems, []);
+  await context.close();
 });
