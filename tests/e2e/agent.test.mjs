@@ -4,7 +4,8 @@
 // the customer for more; the customer answers on the report page; the agent refunds and lifts
 // the freeze, and the customer's timeline shows both. An admin reads the audit log and its CSV;
 // a customer cannot open the console. A refund above the four-eyes amount waits, the agent who
-// asked cannot approve it (the page says why), a second agent does. Real Chromium, the real server, a real SMTP server;
+// asked cannot approve it (the page says why), a second agent does. A spike of new cases in the
+// current hour is marked on the chart and said in words. Real Chromium, the real server, a real SMTP server;
 // elements found by role and accessible name only.
 
 import assert from 'node:assert/strict';
