@@ -20,6 +20,7 @@ on_both_backends!(
     an_agent_works_a_fraud_report_and_every_view_and_action_is_audited,
     a_large_refund_needs_a_second_agent_and_no_agent_acts_on_their_own_case,
     a_refund_is_posted_once_however_often_it_is_asked_for,
+    a_refund_outside_the_amount_in_question_is_refused_and_moves_nothing,
     the_audit_log_cannot_be_changed_and_a_change_is_found,
     a_new_agent_chooses_a_password_by_mail_and_must_turn_on_two_step,
     the_queue_filters_sorts_and_pages_without_gaps,
@@ -615,6 +616,55 @@ async fn a_large_refund_needs_a_second_agent_and_no_agent_acts_on_their_own_case
     }
     let (status, _) = get(&app, &first, &format!("/api/agent/cases/{own_case}")).await;
     assert_eq!(status, StatusCode::OK, "another agent may");
+}
+
+/// The case page refuses these at the field; the server refuses them again, called directly.
+async fn a_refund_outside_the_amount_in_question_is_refused_and_moves_nothing(app: TestApp) {
+    let case = disputed_payment(&app, "bounds", 3_000).await;
+    let agent = staff(&app, "careful", Role::Agent, true).await;
+    let balance = app.balance().await;
+    let path = format!("/api/agent/cases/{case}/refund");
+    for amount in [
+        yen(0),
+        yen(-500),
+        yen(3_001),
+        yen(i64::MAX),
+        json!({"minor": 3_000, "currency": "USD"}),
+    ] {
+        let (status, answer) = post(&app, &agent, &path, json!({ "amount": amount })).await;
+        assert_eq!(
+            (
+                status,
+                error_code(&answer),
+                answer["error"]["field"].as_str()
+            ),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "amount_invalid",
+                Some("amount")
+            ),
+            "{amount}"
+        );
+    }
+    for body in [
+        json!({"amount": {"minor": "3000", "currency": "JPY"}}),
+        json!({"amount": 3000}),
+        json!({}),
+    ] {
+        let (status, _) = post(&app, &agent, &path, body.clone()).await;
+        assert!(status.is_client_error(), "{body}: {status}");
+    }
+    assert_eq!(app.balance().await, balance);
+    let refunds = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM case_refunds WHERE case_id = '{case}'"
+        ))
+        .await;
+    assert_eq!(refunds, 0);
+    // The whole amount is still there to refund.
+    let (status, answer) = post(&app, &agent, &path, json!({"amount": yen(3_000)})).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(app.balance().await, balance + 3_000);
 }
 
 async fn a_refund_is_posted_once_however_often_it_is_asked_for(app: TestApp) {
