@@ -444,16 +444,27 @@ async fn request_info(conn: &mut AnyConnection, at: &At<'_>, text: &str) -> Done
     if !at.open {
         return Err(closed());
     }
-    let now = crate::clock::now();
-    set_status(
+    answer(
         conn,
-        at.found,
+        at,
         DisputeStatus::MoreInfoNeeded,
-        Some(text.to_owned()),
-        now,
+        text,
+        &CaseUpdate::MoreInfo(text),
     )
-    .await?;
-    tell_customer(at.state, conn, at.found, &CaseUpdate::MoreInfo(text)).await?;
+    .await
+}
+
+/// Moves the case to `status` with `text` on the customer's timeline, and mails them `update`.
+async fn answer(
+    conn: &mut AnyConnection,
+    at: &At<'_>,
+    status: DisputeStatus,
+    text: &str,
+    update: &CaseUpdate<'_>,
+) -> Done {
+    let now = crate::clock::now();
+    set_status(conn, at.found, status, Some(text.to_owned()), now).await?;
+    tell_customer(at.state, conn, at.found, update).await?;
     Ok((
         StatusCode::OK,
         serde_json::json!({ "chars": text.chars().count() }),
@@ -492,20 +503,14 @@ async fn decline(conn: &mut AnyConnection, at: &At<'_>, text: &str) -> Done {
     if refund_row(conn, &at.found.summary.id).await?.is_some() {
         return Err(refund_exists());
     }
-    let now = crate::clock::now();
-    set_status(
+    answer(
         conn,
-        at.found,
+        at,
         DisputeStatus::Declined,
-        Some(text.to_owned()),
-        now,
+        text,
+        &CaseUpdate::Declined(text),
     )
-    .await?;
-    tell_customer(at.state, conn, at.found, &CaseUpdate::Declined(text)).await?;
-    Ok((
-        StatusCode::OK,
-        serde_json::json!({ "chars": text.chars().count() }),
-    ))
+    .await
 }
 
 /// Refunds the customer: at most the amount in question, once per case, ever. Up to the
