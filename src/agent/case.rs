@@ -259,34 +259,55 @@ fn TimelineItem(e: TimelineEntry) -> impl IntoView {
     }
 }
 
-/// Runs an action on the case: `busy` while it runs, the answer replaces the case, a failure is
-/// announced in `problem` and focus goes to `alert`.
-fn act<F>(
+/// An action on the case from one part of the page, with its own busy state and its own
+/// announced failure (`alert` is the id of the element that announces it).
+#[derive(Clone, Copy)]
+struct Action {
     case: Case,
+    id: StoredValue<String>,
     busy: RwSignal<bool>,
     problem: RwSignal<Option<Problem>>,
     alert: &'static str,
-    call: F,
-    done: impl FnOnce() + 'static,
-) where
-    F: std::future::Future<Output = Result<CaseDetail, ApiError>> + 'static,
-{
-    busy.set(true);
-    problem.set(None);
-    spawn_local(async move {
-        let result = call.await;
-        busy.try_set(false);
-        match result {
-            Ok(updated) => {
-                case.set(Some(updated));
-                done();
-            }
-            Err(e) => {
-                signed_out_or(&e, problem);
-                focus_soon(alert);
-            }
+}
+
+impl Action {
+    fn new(case: Case, id: StoredValue<String>, alert: &'static str) -> Self {
+        Self {
+            case,
+            id,
+            busy: RwSignal::new(false),
+            problem: RwSignal::new(None),
+            alert,
         }
-    });
+    }
+
+    /// Calls the API with the case's id, unless a call is already under way: the answer
+    /// replaces the case and `done` runs; a failure is announced and focused.
+    fn run<F>(self, call: impl FnOnce(String) -> F, done: impl FnOnce() + 'static)
+    where
+        F: std::future::Future<Output = Result<CaseDetail, ApiError>> + 'static,
+    {
+        if self.busy.get_untracked() {
+            return;
+        }
+        self.busy.set(true);
+        self.problem.set(None);
+        let call = call(self.id.get_value());
+        spawn_local(async move {
+            let result = call.await;
+            self.busy.try_set(false);
+            match result {
+                Ok(updated) => {
+                    self.case.set(Some(updated));
+                    done();
+                }
+                Err(e) => {
+                    signed_out_or(&e, self.problem);
+                    focus_soon(self.alert);
+                }
+            }
+        });
+    }
 }
 
 /// An action's announced failure.
@@ -303,19 +324,11 @@ fn ActionAlert(id: &'static str, problem: RwSignal<Option<Problem>>) -> impl Int
 /// Take the case, or release it when it is this agent's.
 #[component]
 fn ClaimButton(case: Case, id: StoredValue<String>, mine: bool) -> impl IntoView {
-    let busy = RwSignal::new(false);
-    let problem = RwSignal::new(None::<Problem>);
+    let action = Action::new(case, id, "claim-alert");
+    let Action { busy, problem, .. } = action;
     let run = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        let key = id.get_value();
-        act(
-            case,
-            busy,
-            problem,
-            "claim-alert",
-            async move {
+        action.run(
+            move |key| async move {
                 if mine {
                     super::api::unassign(&key).await
                 } else {
@@ -351,8 +364,6 @@ fn WriteForm(
     let locale = use_locale();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<Problem>);
-    let problem = RwSignal::new(None::<Problem>);
-    let busy = RwSignal::new(false);
     let finished = RwSignal::new(false);
     let hint = Signal::derive(move || {
         fill(
@@ -380,6 +391,8 @@ fn WriteForm(
         Written::RequestInfo => "question-status",
         Written::Decline => "decline-status",
     };
+    let action = Action::new(case, id, alert);
+    let Action { busy, problem, .. } = action;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -393,13 +406,8 @@ fn WriteForm(
             return focus_soon(field);
         }
         error.set(None);
-        let key = id.get_value();
-        act(
-            case,
-            busy,
-            problem,
-            alert,
-            async move { super::api::write(&key, what, request.text).await },
+        action.run(
+            move |key| async move { super::api::write(&key, what, request.text).await },
             move || {
                 text.set(String::new());
                 finished.set(true);
@@ -452,8 +460,8 @@ fn RefundPanel(case: Case, id: StoredValue<String>, amount: Money) -> impl IntoV
     let locale = use_locale();
     let typed = RwSignal::new(yen_text(amount));
     let error = RwSignal::new(None::<Problem>);
-    let problem = RwSignal::new(None::<Problem>);
-    let busy = RwSignal::new(false);
+    let action = Action::new(case, id, "refund-alert");
+    let Action { busy, problem, .. } = action;
     let confirming = RwSignal::new(None::<Money>);
     let refund = move || case.with(|c| c.as_ref().and_then(|c| c.refund.clone()));
     let is_open = move || case.with(|c| c.as_ref().is_some_and(|c| c.summary.status.is_open()));
@@ -490,16 +498,8 @@ fn RefundPanel(case: Case, id: StoredValue<String>, amount: Money) -> impl IntoV
         let Some(m) = confirming.get_untracked() else {
             return;
         };
-        if busy.get_untracked() {
-            return;
-        }
-        let key = id.get_value();
-        act(
-            case,
-            busy,
-            problem,
-            "refund-alert",
-            async move { super::api::refund(&key, m).await },
+        action.run(
+            move |key| async move { super::api::refund(&key, m).await },
             move || {
                 confirming.set(None);
                 focus_soon("refund-status");
@@ -507,16 +507,8 @@ fn RefundPanel(case: Case, id: StoredValue<String>, amount: Money) -> impl IntoV
         );
     };
     let approve = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        let key = id.get_value();
-        act(
-            case,
-            busy,
-            problem,
-            "refund-alert",
-            async move { super::api::approve_refund(&key).await },
+        action.run(
+            move |key| async move { super::api::approve_refund(&key).await },
             || {
                 focus_soon("refund-status");
             },
@@ -583,8 +575,8 @@ fn RefundPanel(case: Case, id: StoredValue<String>, amount: Money) -> impl IntoV
 #[component]
 fn Unfreeze(case: Case, id: StoredValue<String>) -> impl IntoView {
     let locale = use_locale();
-    let problem = RwSignal::new(None::<Problem>);
-    let busy = RwSignal::new(false);
+    let action = Action::new(case, id, "unfreeze-alert");
+    let Action { busy, problem, .. } = action;
     let confirming = RwSignal::new(false);
     let lifted = RwSignal::new(false);
     let frozen = move || case.with(|c| c.as_ref().is_some_and(|c| c.customer.freeze.is_some()));
@@ -592,16 +584,8 @@ fn Unfreeze(case: Case, id: StoredValue<String>) -> impl IntoView {
         .with_untracked(|c| c.as_ref().map(|c| c.customer.email.clone()))
         .unwrap_or_default();
     let confirm = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        let key = id.get_value();
-        act(
-            case,
-            busy,
-            problem,
-            "unfreeze-alert",
-            async move { super::api::unfreeze(&key).await },
+        action.run(
+            move |key| async move { super::api::unfreeze(&key).await },
             move || {
                 confirming.set(false);
                 lifted.set(true);
