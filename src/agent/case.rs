@@ -361,26 +361,11 @@ fn WriteForm(
     busy_label: AgentMsg,
     done: AgentMsg,
 ) -> impl IntoView {
-    let locale = use_locale();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<Problem>);
     let finished = RwSignal::new(false);
-    let hint = Signal::derive(move || {
-        fill(
-            AgentMsg::TextHint.text(locale.get()),
-            &[(
-                "max",
-                &format_count(CASE_TEXT_MAX_CHARS as u64, locale.get()),
-            )],
-        )
-    });
-    let left = Signal::derive(move || {
-        let left = CASE_TEXT_MAX_CHARS as i64 - text.with(|v| v.chars().count()) as i64;
-        fill(
-            AgentMsg::CharactersLeft.text(locale.get()),
-            &[("count", &left.to_string())],
-        )
-    });
+    let (hint, left) =
+        crate::wallet::text_hint_and_count(text, CASE_TEXT_MAX_CHARS, AgentMsg::TextHint);
     let alert: &'static str = match what {
         Written::Note => "note-alert",
         Written::RequestInfo => "question-alert",

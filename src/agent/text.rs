@@ -125,7 +125,6 @@ catalogue! {
     Adding => ("Adding…", "追加しています…"),
     NoteAdded => ("Note added.", "メモを追加しました。"),
     TextHint => ("Up to {max} characters.", "{max}文字まで。"),
-    CharactersLeft => ("{count} characters left", "残り{count}文字"),
 
     // Actions
     ActionsHeading => ("Actions", "対応"),

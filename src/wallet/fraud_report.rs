@@ -275,7 +275,8 @@ fn AddEvidence(report: RwSignal<Option<FraudReport>>) -> impl IntoView {
     let done = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let uploads = Uploads::new();
-    let (hint, left) = super::text_hint_and_count(note, REPORT_TEXT_MAX_CHARS);
+    let (hint, left) =
+        super::text_hint_and_count(note, REPORT_TEXT_MAX_CHARS, WalletMsg::DetailsHint);
 
     let send = Callback::new(move |_| {
         uploads.lock(true);

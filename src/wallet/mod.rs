@@ -26,15 +26,17 @@ use crate::locale::{format_count, use_locale};
 use crate::router::Page;
 use text::WalletMsg;
 
-/// A free-text box's "up to {max} characters" hint and its live count of what is left.
-pub fn text_hint_and_count(
+/// A free-text box's hint (`hint`, which names the `{max}` characters) and its live count of
+/// what is left.
+pub fn text_hint_and_count<H: Text + Send + Sync + 'static>(
     value: RwSignal<String>,
     max: usize,
+    hint: H,
 ) -> (Signal<String>, Signal<String>) {
     let locale = use_locale();
     let hint = Signal::derive(move || {
         fill(
-            WalletMsg::DetailsHint.text(locale.get()),
+            hint.text(locale.get()),
             &[("max", &format_count(max as u64, locale.get()))],
         )
     });

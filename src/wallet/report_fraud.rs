@@ -134,7 +134,8 @@ fn ReportForm(preselected: Option<String>) -> impl IntoView {
         }
     };
 
-    let (hint, left) = super::text_hint_and_count(description, REPORT_TEXT_MAX_CHARS);
+    let (hint, left) =
+        super::text_hint_and_count(description, REPORT_TEXT_MAX_CHARS, WalletMsg::DetailsHint);
 
     let send = Callback::new(move |_| {
         uploads.lock(true);

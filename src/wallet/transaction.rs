@@ -117,7 +117,8 @@ fn DisputeForm(transaction_id: String) -> impl IntoView {
     let busy = RwSignal::new(false);
     let uploads = Uploads::new();
     let transaction_id = StoredValue::new(transaction_id);
-    let (hint, left) = super::text_hint_and_count(details, DISPUTE_DETAILS_MAX_CHARS);
+    let (hint, left) =
+        super::text_hint_and_count(details, DISPUTE_DETAILS_MAX_CHARS, WalletMsg::DetailsHint);
 
     let send = Callback::new(move |_| {
         uploads.lock(true);
