@@ -38,6 +38,7 @@ fn EmailChange(me: Me, step_up: StepUp) -> impl IntoView {
                 <dd class="email">{me.email.clone()}</dd>
             </div>
         </dl>
+        <p class="muted">{t(AccountMsg::EmailChangeSignsOut)}</p>
         <p id="email-status" role="status" tabindex="-1" class:success=move || sent.get()>
             {move || pending.get().map(|address| {
                 let msg = if sent.get() { AccountMsg::EmailChangeSent } else { AccountMsg::PendingEmail };

@@ -67,8 +67,8 @@ catalogue! {
     TwoStepOn => ("On", "有効"),
     TwoStepOff => ("Off", "無効"),
     TwoStepExplain => (
-        "With two-step verification, signing in needs a code from an app on your phone as well as your password, so a stolen password alone cannot open your wallet.",
-        "2段階認証を有効にすると、ログインにはパスワードに加えてスマートフォンのアプリに表示されるコードが必要になります。パスワードが盗まれても、それだけではウォレットを開けません。"
+        "With two-step verification, signing in needs a code from an app on your phone as well as your password, so a stolen password alone cannot open your wallet. Turning it on signs out every other device.",
+        "2段階認証を有効にすると、ログインにはパスワードに加えてスマートフォンのアプリに表示されるコードが必要になります。パスワードが盗まれても、それだけではウォレットを開けません。有効にすると、ほかのすべてのデバイスはログアウトされます。"
     ),
     SetUpButton => ("Set up two-step verification", "2段階認証を設定する"),
     Starting => ("Starting…", "準備しています…"),
@@ -108,8 +108,8 @@ catalogue! {
     ),
     TurnOffHeading => ("Turn off two-step verification", "2段階認証を無効にする"),
     TurnOffExplain => (
-        "Needs your password and a current code. Afterwards, a stolen password is enough to sign in.",
-        "パスワードと現在のコードが必要です。無効にすると、パスワードだけでログインできるようになります。"
+        "Needs your password and a current code. Afterwards, a stolen password is enough to sign in. Every other device is signed out.",
+        "パスワードと現在のコードが必要です。無効にすると、パスワードだけでログインできるようになります。ほかのすべてのデバイスはログアウトされます。"
     ),
     TurnOffButton => ("Turn off", "無効にする"),
     TurningOff => ("Turning off…", "無効にしています…"),
@@ -140,6 +140,10 @@ catalogue! {
         "{email} 宛てにリンクをお送りしました。リンクを開くとアドレスが変更されます。それまでは現在のアドレスをお使いください。"
     ),
     PendingEmail => ("Waiting for confirmation: {email}", "確認待ち: {email}"),
+    EmailChangeSignsOut => (
+        "When the change is made, every device except the browser where you open the link is signed out.",
+        "変更が完了すると、リンクを開いたブラウザ以外のすべてのデバイスはログアウトされます。"
+    ),
 }
 
 #[cfg(test)]

@@ -198,7 +198,8 @@ fn create_agent(email: &str, role: Role) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Ok(Made::Promoted { id }) => {
-                println!("{what}: {email} ({id}), an existing account, now signed out everywhere");
+                println!("{what}: {email} ({id}), an existing account: its password, second factors and sessions are gone");
+                println!("A link to choose a new password is in the outbox for {email}; the running server sends it.");
                 println!("They must turn on two-step verification before the console shows any case.");
                 ExitCode::SUCCESS
             }

@@ -20,6 +20,8 @@ on_both_backends!(
     change_requests_are_limited,
     with_2fa_the_step_up_is_a_code,
     bad_input_to_the_email_change_endpoints_is_a_clean_4xx,
+    a_password_reset_or_change_or_two_step_cancels_a_pending_change,
+    a_changed_address_ends_every_other_session,
 );
 
 fn confirm_token_in(body: &str) -> Option<String> {
@@ -133,19 +135,21 @@ async fn the_link_goes_only_to_the_new_address_and_the_old_one_is_told(app: Test
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(common::read(r).await.1, json!({"status": "email_changed"}));
-    let (_, me) = app.get("/api/me").await;
-    assert_eq!(me["email"], new);
-    assert_eq!(me["email_verified"], true);
-    assert!(me["pending_email"].is_null());
+    // Every session but the one the link was opened in (here none) has ended.
+    assert_eq!(app.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
     let changed = app
         .mail_with_subject(&old, "email address was changed")
         .await;
     assert!(changed.body.contains(&masked), "{}", changed.body);
-    assert_eq!(app.sign_in(&new, STRONG_PASSWORD).await.0, StatusCode::OK);
     assert_eq!(
         app.sign_in(&old, STRONG_PASSWORD).await.0,
         StatusCode::UNAUTHORIZED
     );
+    assert_eq!(app.sign_in(&new, STRONG_PASSWORD).await.0, StatusCode::OK);
+    let (_, me) = app.get("/api/me").await;
+    assert_eq!(me["email"], new);
+    assert_eq!(me["email_verified"], true);
+    assert!(me["pending_email"].is_null());
     // A reset now goes to the new address.
     let (status, _) = app.post("/api/password-reset", json!({"email": new})).await;
     assert_eq!(status, StatusCode::ACCEPTED);
@@ -409,10 +413,10 @@ async fn with_2fa_the_step_up_is_a_code(app: TestApp) {
     );
     let (status, _) = request_change(&app, &new).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = app
+    let (status, body) = app
         .post("/api/me/step-up", json!({"code": phone.next_code().await}))
         .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (status, _) = request_change(&app, &new).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let token = link_sent_to(&app, &new).await;
@@ -573,4 +577,86 @@ async fn bad_input_to_the_email_change_endpoints_is_a_clean_4xx(app: TestApp) {
     let (_, me) = app.get("/api/me").await;
     assert_eq!(me["email"], email);
     assert!(me["pending_email"].is_null());
+}
+
+/// Someone who knows the password asks to move the account to their own address; the owner,
+/// alerted, resets or changes the password or turns on two-step verification. The thief's
+/// confirmation link must not work afterwards.
+async fn a_password_reset_or_change_or_two_step_cancels_a_pending_change(app: TestApp) {
+    for defence in ["reset", "change", "two-step"] {
+        let email = unique_email(&format!("owner-{defence}"));
+        app.signed_in_customer(&email, STRONG_PASSWORD).await;
+        let thief = app.another_browser();
+        let (status, _) = thief.sign_in(&email, STRONG_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK);
+        thief.step_up_with_password().await;
+        let theirs = unique_email(&format!("thief-{defence}"));
+        let (status, _) = request_change(&thief, &theirs).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let token = link_sent_to(&app, &theirs).await;
+
+        match defence {
+            "reset" => {
+                let (status, _) = app
+                    .post("/api/password-reset", json!({"email": email}))
+                    .await;
+                assert_eq!(status, StatusCode::ACCEPTED);
+                let mail = app.mail_with_subject(&email, "Reset your").await;
+                let reset = common::mailbox::link_token(&mail.body, "/reset-password").unwrap();
+                let (status, body) = app
+                    .post(
+                        "/api/password-reset/complete",
+                        json!({"token": reset, "new_password": format!("{STRONG_PASSWORD}-new")}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+            }
+            "change" => {
+                app.step_up_with_password().await;
+                let (status, body) = app
+                    .post(
+                        "/api/me/password",
+                        json!({"current_password": STRONG_PASSWORD, "new_password": format!("{STRONG_PASSWORD}-new")}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+            }
+            _ => {
+                app.enrol().await;
+            }
+        }
+        let (status, body) = confirm(&app, &token).await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (StatusCode::BAD_REQUEST, "token_invalid"),
+            "{defence}: {body}"
+        );
+        assert_eq!(
+            app.account_column::<String>(&email, "email").await,
+            email,
+            "{defence}"
+        );
+    }
+}
+
+async fn a_changed_address_ends_every_other_session(app: TestApp) {
+    let email = unique_email("moving");
+    app.signed_in_customer(&email, STRONG_PASSWORD).await;
+    let laptop = app.another_browser();
+    assert_eq!(
+        laptop.sign_in(&email, STRONG_PASSWORD).await.0,
+        StatusCode::OK
+    );
+    app.step_up_with_password().await;
+    let new = unique_email("moved");
+    assert_eq!(request_change(&app, &new).await.0, StatusCode::ACCEPTED);
+    let token = link_sent_to(&app, &new).await;
+    // Opened in the browser that asked: that session stays, every other one ends.
+    assert_eq!(confirm(&app, &token).await.0, StatusCode::OK);
+    let (status, me) = app.get("/api/me").await;
+    assert_eq!(
+        (status, me["email"].as_str()),
+        (StatusCode::OK, Some(new.as_str()))
+    );
+    assert_eq!(laptop.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
 }

@@ -24,6 +24,7 @@ on_both_backends!(
     sensitive_changes_need_a_step_up,
     bad_input_to_the_second_factor_endpoints_is_a_clean_4xx,
     the_security_mails_are_in_the_customers_language,
+    turning_2fa_on_or_off_ends_every_other_session,
 );
 
 async fn step_up_until(app: &TestApp) -> Option<i64> {
@@ -820,4 +821,46 @@ async fn the_security_mails_are_in_the_customers_language(app: TestApp) {
         .all_for(&email)
         .iter()
         .all(|m| !m.subject.contains("Two-step") && !m.subject.contains("recovery code")));
+}
+
+/// A browser signed in before two-step verification changed proves itself again; the one that
+/// made the change stays signed in.
+async fn turning_2fa_on_or_off_ends_every_other_session(app: TestApp) {
+    let email = unique_email("two-step-sessions");
+    app.signed_in_customer(&email, STRONG_PASSWORD).await;
+    let laptop = app.another_browser();
+    assert_eq!(
+        laptop.sign_in(&email, STRONG_PASSWORD).await.0,
+        StatusCode::OK
+    );
+    let (mut phone, _) = app.enrol().await;
+    assert_eq!(app.get("/api/me").await.0, StatusCode::OK);
+    assert_eq!(
+        laptop.get("/api/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "turning it on ended the other session"
+    );
+
+    let (status, _) = laptop.sign_in(&email, STRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _) = laptop
+        .post(
+            "/api/sign-in/second-factor",
+            json!({"code": phone.next_code().await}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .post(
+            "/api/me/totp/disable",
+            json!({"password": STRONG_PASSWORD, "code": phone.next_code().await}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.get("/api/me").await.0, StatusCode::OK);
+    assert_eq!(
+        laptop.get("/api/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "turning it off ended the other session"
+    );
 }

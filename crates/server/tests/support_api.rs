@@ -7,7 +7,8 @@ mod common;
 #[path = "common/evidence.rs"]
 mod fixtures;
 
-use common::factor::{post_with, Authenticator};
+use common::factor::{get_with, post_with};
+use common::mailbox::link_token;
 use common::wallet::{new_key, yen};
 use common::{error_code, read, unique_email, TestApp, STRONG_PASSWORD};
 use portal_api::agent::Role;
@@ -23,6 +24,7 @@ on_both_backends!(
     a_refund_outside_the_amount_in_question_is_refused_and_moves_nothing,
     the_audit_log_cannot_be_changed_and_a_change_is_found,
     a_new_agent_chooses_a_password_by_mail_and_must_turn_on_two_step,
+    promoting_an_account_leaves_its_registrant_no_way_in,
     the_queue_filters_sorts_and_pages_without_gaps,
     the_counts_show_each_kind_of_event_and_flag_a_spike,
     an_agents_session_ends_sooner_than_a_customers,
@@ -36,53 +38,39 @@ struct Staff {
 
 async fn staff(app: &TestApp, tag: &str, role: Role, two_step: bool) -> Staff {
     let email = unique_email(tag);
-    let browser = app.new_client();
-    let mut authenticator: Option<Authenticator> = None;
-    if two_step {
-        let (a, _) = app.customer_with_2fa_on(&browser, &email).await;
-        authenticator = Some(a);
-    } else {
-        let (status, _) = post_with(
-            app,
-            &browser,
-            "/api/register",
-            json!({"email": email, "password": STRONG_PASSWORD}),
-        )
-        .await;
-        assert_eq!(status, StatusCode::ACCEPTED);
-        let token = app.mailbox.verification_token(&email).await;
-        let (status, _) =
-            post_with(app, &browser, "/api/verify-email", json!({"token": token})).await;
-        assert_eq!(status, StatusCode::OK);
-    }
     let made = agent::create(&app.state, &email, role).await.unwrap();
-    let agent::Made::Promoted { id } = made else {
-        panic!("an existing account is promoted: {made:?}")
+    let agent::Made::New { id } = made else {
+        panic!("a new account: {made:?}")
     };
-    // Promotion signed the account out everywhere: sign in again, as staff.
     let client = app.new_client();
+    accept_invitation(app, &client, &email).await;
+    if two_step {
+        app.enrol_on(&client).await;
+    }
+    Staff { id, client }
+}
+
+/// Chooses the password with the link of the latest invitation to `email`, and signs in with it
+/// in `browser`: the one way into a staff account.
+async fn accept_invitation(app: &TestApp, browser: &Client, email: &str) {
+    let mail = app.mail_with_subject(email, "support account").await;
+    let token = link_token(&mail.body, "/reset-password").expect("a link in the invitation");
     let (status, body) = post_with(
         app,
-        &client,
+        browser,
+        "/api/password-reset/complete",
+        json!({"token": token, "new_password": STRONG_PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = post_with(
+        app,
+        browser,
         "/api/sign-in",
         json!({"email": email, "password": STRONG_PASSWORD}),
     )
     .await;
-    if let Some(mut a) = authenticator {
-        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-        let code = a.next_code().await;
-        let (status, body) = post_with(
-            app,
-            &client,
-            "/api/sign-in/second-factor",
-            json!({"code": code}),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-    } else {
-        assert_eq!(status, StatusCode::OK, "{body}");
-    }
-    Staff { id, client }
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 async fn call(
@@ -591,14 +579,7 @@ async fn a_large_refund_needs_a_second_agent_and_no_agent_acts_on_their_own_case
     agent::create(&app.state, &owner_email, Role::Agent)
         .await
         .unwrap();
-    let (status, _) = post_with(
-        &own,
-        &own.client,
-        "/api/sign-in",
-        json!({"email": owner_email, "password": STRONG_PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    accept_invitation(&own, &own.client, &owner_email).await;
     own.enrol().await;
     let me = Staff {
         id: String::new(),
@@ -758,23 +739,7 @@ async fn a_new_agent_chooses_a_password_by_mail_and_must_turn_on_two_step(app: T
         StatusCode::UNAUTHORIZED,
         "no password until they choose one"
     );
-    let mail = app.mail_with_subject(&email, "support account").await;
-    let start = mail
-        .body
-        .find("/reset-password?token=")
-        .expect("a link in the invitation")
-        + "/reset-password?token=".len();
-    let token: String = mail.body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    let (status, body) = app
-        .post(
-            "/api/password-reset/complete",
-            json!({"token": token, "new_password": STRONG_PASSWORD}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    accept_invitation(&app, &app.client, &email).await;
     let (status, me) = app.sign_in(&email, STRONG_PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{me}");
     assert_eq!(me["role"], "agent");
@@ -1192,7 +1157,8 @@ async fn the_cli_makes_agents_and_checks_the_audit_log() {
     let (code, out) = run(&["audit", "verify"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("0 entries, chain intact"), "{out}");
-    // The invitation waits in the outbox for the running server.
+    // The invitations wait in the outbox for the running server: one for the new account and
+    // one for its promotion to admin (which voids the first link).
     let db = portal_server::db::Db::connect(&format!(
         "sqlite://{}?mode=rwc",
         dir.path().join("portal.db").display()
@@ -1203,5 +1169,97 @@ async fn the_cli_makes_agents_and_checks_the_audit_log() {
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(n, 2);
+}
+
+/// Someone registers an address they expect to become staff's, verified or not, and keeps every
+/// way in they can: a session, two-step verification with recovery codes, a reset link, a
+/// pending change of address to their own. Once an admin makes the address an agent, none of it
+/// opens the account; only the invitation mailed to the address does.
+async fn promoting_an_account_leaves_its_registrant_no_way_in(app: TestApp) {
+    let email = unique_email("future-staff");
+    let squatter = app.another_browser();
+    let (_, recovery_codes) = squatter.customer_with_2fa(&email).await;
+    let (status, _) = squatter
+        .post("/api/password-reset", json!({"email": email}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let reset_link = app.mail_with_subject(&email, "eset").await;
+    let reset_token = link_token(&reset_link.body, "/reset-password").unwrap();
+    let theirs = unique_email("squatter-own");
+    let (status, body) = squatter
+        .post("/api/me/step-up", json!({"code": recovery_codes[0]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = squatter
+        .post("/api/me/email", json!({"new_email": theirs}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let change = app.mailbox.wait_for(&theirs, 1).await.pop().unwrap();
+    let change_token = link_token(&change.body, "/confirm-email").unwrap();
+    // Registered and never verified: a second way to hold an address in advance.
+    let unverified = unique_email("future-staff-unverified");
+    let (status, _) = app.register(&unverified, STRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    for address in [&email, &unverified] {
+        let made = agent::create(&app.state, address, Role::Agent)
+            .await
+            .unwrap();
+        assert!(matches!(made, agent::Made::Promoted { .. }), "{made:?}");
+    }
+
+    let (status, _) = squatter.get("/api/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "their session ended");
+    for address in [&email, &unverified] {
+        let (status, body) = post_with(
+            &app,
+            &app.new_client(),
+            "/api/sign-in",
+            json!({"email": address, "password": STRONG_PASSWORD}),
+        )
+        .await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            "{address}: their password is gone"
+        );
+    }
+    let (status, body) = app
+        .post(
+            "/api/password-reset/complete",
+            json!({"token": reset_token, "new_password": STRONG_PASSWORD, "code": recovery_codes[1]}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "token_invalid"),
+        "their reset link is void: {body}"
+    );
+    let (status, body) = app
+        .post("/api/email-change/confirm", json!({"token": change_token}))
+        .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "token_invalid"),
+        "their change of address is void: {body}"
+    );
+    assert_eq!(
+        app.account_column::<String>(&email, "email").await,
+        email,
+        "the address is the one the admin named"
+    );
+
+    // The invitation opens it, with no second step of theirs: their authenticator and recovery
+    // codes are gone with the password.
+    for address in [&email, &unverified] {
+        let staff = app.new_client();
+        accept_invitation(&app, &staff, address).await;
+        let (status, me) = get_with(&app, &staff, "/api/me").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(me["role"], "agent");
+        assert_eq!(me["totp_enabled"], false, "{me}");
+        assert_eq!(me["recovery_codes_left"], 0, "{me}");
+        assert!(me["email_verified"].as_bool().unwrap(), "{me}");
+    }
 }

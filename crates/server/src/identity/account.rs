@@ -133,3 +133,38 @@ pub async fn set_password_hash(db: &Db, account_id: &str, phc: &str) -> ApiResul
         .await?;
     Ok(())
 }
+
+/// Takes away every way into the account that exists: the password (replaced by `unusable`, a
+/// hash of a secret nobody holds), two-step verification and its recovery codes, sessions, sign-ins
+/// half done, reset and verification links and pending email changes. For an account made staff:
+/// whoever registered the address before may hold any of these, and only what the admin hands
+/// out (the invitation) may open it now.
+pub async fn revoke_every_credential(
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+    unusable: &str,
+) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE accounts SET password_hash = $1, totp_secret = NULL, totp_pending_secret = NULL,
+             totp_enabled_at = NULL, totp_last_used_step = NULL
+         WHERE id = $2",
+    )
+    .bind(unusable)
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    for table in [
+        "recovery_codes",
+        "sessions",
+        "pending_sign_ins",
+        "password_resets",
+        "email_verifications",
+        "email_changes",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE account_id = $1"))
+            .bind(account_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

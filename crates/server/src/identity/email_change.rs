@@ -38,6 +38,17 @@ pub async fn pending_address(db: &Db, account_id: &str, now: i64) -> ApiResult<O
     Ok(row.map(|(email,)| email))
 }
 
+/// Voids every change of address the account has asked for and not confirmed, in the caller's
+/// transaction: after the password or the second factor changes, a change asked for with the
+/// old proof must not go through.
+pub async fn cancel_pending(conn: &mut sqlx::AnyConnection, account_id: &str) -> ApiResult<()> {
+    sqlx::query("DELETE FROM email_changes WHERE account_id = $1 AND used_at IS NULL")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 fn token_invalid() -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
@@ -98,10 +109,7 @@ pub async fn email_change(
     let t = token::new();
     let mut tx = state.db.pool.begin().await?;
     // A newer request voids every older one.
-    sqlx::query("DELETE FROM email_changes WHERE account_id = $1 AND used_at IS NULL")
-        .bind(&account.id)
-        .execute(&mut *tx)
-        .await?;
+    cancel_pending(&mut tx, &account.id).await?;
     sqlx::query(
         "INSERT INTO email_changes (token_hash, account_id, new_email, new_email_key, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -151,7 +159,7 @@ pub async fn email_change(
 #[utoipa::path(post, path = "/api/email-change/confirm", operation_id = "email_change_confirm", tag = "identity",
     request_body = EmailChangeConfirm,
     responses(
-        (status = 200, description = "The new address is the account's, verified; the old one was told", body = StatusResponse),
+        (status = 200, description = "The new address is the account's, verified; the old one was told; every session but the one this request came with (if any) is ended", body = StatusResponse),
         (status = 400, description = "Unknown, used, replaced or expired token, or the address has meanwhile been taken (`token_invalid`), or malformed JSON", body = ErrorBody),
     ))]
 pub async fn email_change_confirm(
@@ -206,6 +214,9 @@ pub async fn email_change_confirm(
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(token_invalid()),
         Err(e) => return Err(e.into()),
     }
+    // Every other browser signed in to the account proves itself again, with the new address.
+    let keep = super::session::id_in_request(&mut tx, &state, &headers, &account_id).await?;
+    super::session::end_others(&mut tx, &account_id, keep.as_deref()).await?;
     // Links that were mailed to the old address, or that prove it, have no business staying live.
     for table in ["email_verifications", "password_resets"] {
         sqlx::query(&format!(

@@ -130,9 +130,7 @@ pub async fn sign_in_second_factor(
     let email_key = account.email_key();
     let device = device::recognised(&state, &headers, &email_key);
     let keys = sign_in_keys(&state, &client, &email_key, device.as_deref());
-    for (key, limit) in &keys {
-        throttle::check(&state.db, &window, key, *limit, now).await?;
-    }
+    let slots = throttle::reserve(&state.db, &window, &keys, now).await?;
 
     let proof = second_factor::judge(&state, &account, &req.code).await?;
     let accepted = match &proof {
@@ -175,14 +173,16 @@ pub async fn sign_in_second_factor(
                 .execute(&state.db.pool)
                 .await?;
         }
+        // A code that could never be right (wrong length, letters) costs no guess.
         if second_factor::is_plausible(&req.code) {
-            for (key, _) in &keys {
-                throttle::hit(&state.db, &window, key, now).await?;
-            }
+            slots.keep();
+        } else {
+            slots.give_back().await?;
         }
         return Err(second_factor::code_invalid());
     }
 
+    slots.give_back().await?;
     throttle::clear(&state.db, &keys[0].0).await?;
     let mut response = complete_sign_in(&state, &client, &account, device.is_some()).await?;
     response.headers_mut().append(

@@ -22,7 +22,7 @@ use portal_api::error::{ErrorBody, ErrorCode};
 const VALID_SECS: i64 = 30 * 60;
 const INVITE_VALID_SECS: i64 = 24 * 3600;
 /// Reset mails one address may be sent per throttle window, so the form cannot flood a mailbox.
-const MAILS_PER_WINDOW: i64 = 3;
+const MAILS_PER_WINDOW: u32 = 3;
 
 fn status(s: &str) -> axum::Json<StatusResponse> {
     axum::Json(StatusResponse { status: s.into() })
@@ -57,7 +57,7 @@ pub async fn password_reset_request(
     let found = account::find_for_sign_in(&state.db, &email_key).await?;
     if let Some((account, _)) = found.filter(|(a, _)| a.email_verified_at.is_some()) {
         let by_account = format!("reset:account:{}", account.id);
-        if throttle::hit(&state.db, &window, &by_account, now).await? <= MAILS_PER_WINDOW {
+        if throttle::try_take(&state.db, &window, &by_account, MAILS_PER_WINDOW, now).await? {
             issue(&state, &account, now).await?;
         }
     }
@@ -66,17 +66,26 @@ pub async fn password_reset_request(
 
 async fn issue(state: &AppState, account: &Account, now: i64) -> ApiResult<()> {
     crate::support::stats::count_now(&state.db, crate::support::stats::PASSWORD_RESET).await;
-    issue_link(state, account, now, VALID_SECS, |link| {
+    let mut tx = state.db.pool.begin().await?;
+    issue_link(state, &mut tx, account, now, VALID_SECS, |link| {
         // To the address on file, whatever the request said.
         templates::password_reset(account.locale(), &account.email, link)
     })
-    .await
+    .await?;
+    tx.commit().await?;
+    state.outbox.wake();
+    Ok(())
 }
 
-/// Mails a new agent the link to choose their first password (`portal-server agent create`).
-/// The same one-use link as a reset, valid for a day.
-pub async fn invite_agent(state: &AppState, account: &Account, now: i64) -> ApiResult<()> {
-    issue_link(state, account, now, INVITE_VALID_SECS, |link| {
+/// Mails a new agent the link to choose their first password (`portal-server agent create`),
+/// in the caller's transaction: the same one-use link as a reset, valid for a day.
+pub async fn invite_agent(
+    state: &AppState,
+    tx: &mut sqlx::AnyConnection,
+    account: &Account,
+    now: i64,
+) -> ApiResult<()> {
+    issue_link(state, tx, account, now, INVITE_VALID_SECS, |link| {
         templates::agent_invite(account.locale(), &account.email, link)
     })
     .await
@@ -84,13 +93,13 @@ pub async fn invite_agent(state: &AppState, account: &Account, now: i64) -> ApiR
 
 async fn issue_link(
     state: &AppState,
+    tx: &mut sqlx::AnyConnection,
     account: &Account,
     now: i64,
     valid_secs: i64,
     mail: impl FnOnce(&str) -> crate::mail::Mail,
 ) -> ApiResult<()> {
     let t = token::new();
-    let mut tx = state.db.pool.begin().await?;
     // A newer link voids every older one.
     sqlx::query("DELETE FROM password_resets WHERE account_id = $1")
         .bind(&account.id)
@@ -107,9 +116,7 @@ async fn issue_link(
         "{}/reset-password?token={}",
         state.config.public_url.base, t.secret
     );
-    state.outbox.queue(&mut tx, &mail(&link)).await?;
-    tx.commit().await?;
-    state.outbox.wake();
+    state.outbox.queue(tx, &mail(&link)).await?;
     Ok(())
 }
 
@@ -168,10 +175,7 @@ pub async fn password_reset_complete(
     let code = match (account.totp_enabled(), req.code.as_deref()) {
         (false, _) => None,
         (true, None) => return Err(second_factor::second_factor_required()),
-        (true, Some(code)) => {
-            second_factor::check_throttle(&state, &account.id).await?;
-            Some(code)
-        }
+        (true, Some(code)) => Some(code),
     };
     let new_password = password::check_new(
         &req.new_password,
@@ -182,10 +186,13 @@ pub async fn password_reset_complete(
     .await
     .map_err(|e| rename_field(e, "new_password"))?;
     let proof = match code {
-        Some(code) => match second_factor::judge(&state, &account, code).await? {
-            Some(proof) => Some((proof, code)),
-            None => return Err(second_factor::refuse(&state, &account.id, code).await),
-        },
+        Some(code) => {
+            let slots = second_factor::reserve(&state, &account.id).await?;
+            match second_factor::judge(&state, &account, code).await? {
+                Some(proof) => Some((proof, code, slots)),
+                None => return Err(second_factor::refuse(slots, code).await),
+            }
+        }
         None => None,
     };
     let phc = state.hasher.hash(new_password.as_str()).await?;
@@ -202,14 +209,20 @@ pub async fn password_reset_complete(
     if spent != 1 {
         return Err(token_invalid());
     }
-    if let Some((proof, code)) = &proof {
-        if !second_factor::spend(&state, &mut tx, &account, proof).await? {
+    let mut slots = None;
+    if let Some((proof, code, taken)) = proof {
+        if !second_factor::spend(&state, &mut tx, &account, &proof).await? {
             drop(tx);
-            return Err(second_factor::refuse(&state, &account.id, code).await);
+            return Err(second_factor::refuse(taken, code).await);
         }
+        slots = Some(taken);
     }
     set_password_and_end_sessions(&state, &mut tx, &account, &phc, None).await?;
     tx.commit().await?;
+    // After the commit: on SQLite a write before it would wait for this transaction's lock.
+    if let Some(slots) = slots {
+        slots.give_back().await?;
+    }
     state.outbox.wake();
     Ok(status("password_reset"))
 }
@@ -233,11 +246,10 @@ pub async fn password_change(
     let now = crate::clock::now();
     let window = Window::of(&state);
     let key = format!("password-change:{}", me.account.id);
-    throttle::check(
+    let slots = throttle::reserve(
         &state.db,
         &window,
-        &key,
-        state.config.throttle.per_account,
+        &[(key, state.config.throttle.per_account)],
         now,
     )
     .await?;
@@ -251,7 +263,7 @@ pub async fn password_change(
         .verify(&req.current_password, Some(&current_phc))
         .await?
     {
-        throttle::hit(&state.db, &window, &key, now).await?;
+        slots.keep();
         return Err(ApiError {
             field: Some("current_password"),
             ..ApiError::new(
@@ -261,6 +273,7 @@ pub async fn password_change(
             )
         });
     }
+    slots.give_back().await?;
     let new_password = password::check_new(
         &req.new_password,
         &me.account.email,
@@ -277,7 +290,8 @@ pub async fn password_change(
     Ok(status("password_changed"))
 }
 
-/// Stores the new hash, ends every session but `keep`, voids reset links, and queues the mail
+/// Stores the new hash, ends every session but `keep`, cancels pending email changes, voids
+/// reset links, and queues the mail
 /// that tells the customer, all in the caller's transaction.
 async fn set_password_and_end_sessions(
     state: &AppState,
@@ -291,11 +305,9 @@ async fn set_password_and_end_sessions(
         .bind(&account.id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND (id IS NULL OR id <> $2)")
-        .bind(&account.id)
-        .bind(keep.unwrap_or(""))
-        .execute(&mut *tx)
-        .await?;
+    super::session::end_others(tx, &account.id, keep).await?;
+    // Someone who knew the old password may have asked to move the account to their address.
+    super::email_change::cancel_pending(tx, &account.id).await?;
     sqlx::query("DELETE FROM password_resets WHERE account_id = $1 AND used_at IS NULL")
         .bind(&account.id)
         .execute(&mut *tx)

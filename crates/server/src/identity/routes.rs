@@ -190,9 +190,7 @@ pub async fn sign_in(
     // A remembered device is counted on its own, so failures from elsewhere cannot lock it out.
     let device = device::recognised(&state, &headers, &email_key);
     let keys = sign_in_keys(&state, &client, &email_key, device.as_deref());
-    for (key, limit) in &keys {
-        throttle::check(&state.db, &window, key, *limit, now).await?;
-    }
+    let slots = throttle::reserve(&state.db, &window, &keys, now).await?;
 
     let found = account::find_for_sign_in(&state.db, &email_key).await?;
     let matched = state
@@ -200,9 +198,7 @@ pub async fn sign_in(
         .verify(&req.password, found.as_ref().map(|(_, h)| h.as_str()))
         .await?;
     let Some((account, phc)) = found.filter(|_| matched) else {
-        for (key, _) in &keys {
-            throttle::hit(&state.db, &window, key, now).await?;
-        }
+        slots.keep();
         crate::support::stats::count_now(&state.db, crate::support::stats::SIGN_IN_FAILURE).await;
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -214,6 +210,7 @@ pub async fn sign_in(
         let rehashed = state.hasher.hash(&req.password).await?;
         account::set_password_hash(&state.db, &account.id, &rehashed).await?;
     }
+    slots.give_back().await?;
     if account.totp_enabled() {
         // Half way: the failure counters are not cleared (a right password must not buy more
         // guesses at the code) and outstanding reset links stay until the sign-in completes.

@@ -7,7 +7,7 @@
 
 use super::account::Account;
 use super::recovery;
-use super::throttle::{self, Window};
+use super::throttle::{self, Slots, Window};
 use super::totp::{self, Secret};
 use crate::http::error::{ApiError, ApiResult};
 use crate::mail::templates;
@@ -169,36 +169,20 @@ pub async fn spend(
     }
 }
 
-/// 429 once the account's re-authentication failures reach the per-account limit.
-pub async fn check_throttle(state: &AppState, account_id: &str) -> ApiResult<()> {
-    throttle::check(
-        &state.db,
-        &Window::of(state),
-        &throttle_key(account_id),
-        state.config.throttle.per_account,
-        crate::clock::now(),
-    )
-    .await
+/// Takes one of the account's re-authentication slots (the per-account limit) before a
+/// password or code is checked, or answers 429; see [`throttle::reserve`].
+pub async fn reserve(state: &AppState, account_id: &str) -> ApiResult<Slots> {
+    let key = (throttle_key(account_id), state.config.throttle.per_account);
+    throttle::reserve(&state.db, &Window::of(state), &[key], crate::clock::now()).await
 }
 
-/// Counts a failed re-authentication against the account.
-pub async fn count_failure(state: &AppState, account_id: &str) -> ApiResult<()> {
-    throttle::hit(
-        &state.db,
-        &Window::of(state),
-        &throttle_key(account_id),
-        crate::clock::now(),
-    )
-    .await?;
-    Ok(())
-}
-
-/// The answer to a wrong code: counted when it could have been right, then 401 `code_invalid`.
-pub async fn refuse(state: &AppState, account_id: &str, code: &str) -> ApiError {
+/// The answer to a wrong code: its slot stays taken when the code could have been right, then
+/// 401 `code_invalid`.
+pub async fn refuse(slots: Slots, code: &str) -> ApiError {
     if is_plausible(code) {
-        if let Err(e) = count_failure(state, account_id).await {
-            return e;
-        }
+        slots.keep();
+    } else if let Err(e) = slots.give_back().await {
+        return e;
     }
     code_invalid()
 }

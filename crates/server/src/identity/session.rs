@@ -106,6 +106,42 @@ pub async fn delete(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     Ok(())
 }
 
+/// Ends every session of the account except `keep` (the one that made the change), in the
+/// caller's transaction. Called after every change to what proves the account (password, two-step
+/// verification, email address): a browser signed in before the change must prove itself again.
+pub async fn end_others(
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+    keep: Option<&str>,
+) -> ApiResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND (id IS NULL OR id <> $2)")
+        .bind(account_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The public id of the account's session that came with this request, if one did: for a
+/// change made from a link, which needs no session, but keeps the one it was opened in.
+pub async fn id_in_request(
+    conn: &mut sqlx::AnyConnection,
+    state: &AppState,
+    headers: &HeaderMap,
+    account_id: &str,
+) -> ApiResult<Option<String>> {
+    let Some(secret) = token_from(headers, cookie_name(state)) else {
+        return Ok(None);
+    };
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM sessions WHERE token_hash = $1 AND account_id = $2")
+            .bind(token::hash(&secret))
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(|(id,)| id))
+}
+
 /// The signed-in customer; extracting it answers 401 `not_signed_in` when there is none.
 pub struct SignedIn {
     pub account: Account,

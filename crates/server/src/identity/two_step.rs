@@ -45,15 +45,9 @@ fn totp_not_enabled() -> ApiError {
     )
 }
 
-/// Whether `password` is the account's password; a wrong one counts against the account's
-/// re-authentication throttle.
 async fn password_is_right(state: &AppState, account_id: &str, password: &str) -> ApiResult<bool> {
     let phc = account::password_hash(&state.db, account_id).await?;
-    let right = state.hasher.verify(password, Some(&phc)).await?;
-    if !right {
-        second_factor::count_failure(state, account_id).await?;
-    }
-    Ok(right)
+    state.hasher.verify(password, Some(&phc)).await
 }
 
 /// Prove it is still you, so this session may make sensitive changes for the next
@@ -74,22 +68,24 @@ pub async fn step_up(
 ) -> ApiResult<axum::Json<StepUpAnswer>> {
     let account = &me.account;
     let now = crate::clock::now();
-    let mut tx = if account.totp_enabled() {
+    // The throttle's slot is given back only after the commit: on SQLite another write
+    // before it would wait for this transaction's lock.
+    let (mut tx, slots) = if account.totp_enabled() {
         // T9: once there is a second factor, the login password is never the step-up.
         let code = req
             .code
             .as_deref()
             .ok_or_else(second_factor::second_factor_required)?;
-        second_factor::check_throttle(&state, &account.id).await?;
+        let slots = second_factor::reserve(&state, &account.id).await?;
         let Some(proof) = second_factor::judge(&state, account, code).await? else {
-            return Err(second_factor::refuse(&state, &account.id, code).await);
+            return Err(second_factor::refuse(slots, code).await);
         };
         let mut tx = state.db.pool.begin().await?;
         if !second_factor::spend(&state, &mut tx, account, &proof).await? {
             drop(tx);
-            return Err(second_factor::refuse(&state, &account.id, code).await);
+            return Err(second_factor::refuse(slots, code).await);
         }
-        tx
+        (tx, slots)
     } else {
         let password = req.password.as_deref().ok_or_else(|| ApiError {
             field: Some("password"),
@@ -99,11 +95,12 @@ pub async fn step_up(
                 "Give your password to confirm it is you.",
             )
         })?;
-        second_factor::check_throttle(&state, &account.id).await?;
+        let slots = second_factor::reserve(&state, &account.id).await?;
         if !password_is_right(&state, &account.id, password).await? {
+            slots.keep();
             return Err(wrong_password());
         }
-        state.db.pool.begin().await?
+        (state.db.pool.begin().await?, slots)
     };
     sqlx::query("UPDATE sessions SET stepped_up_at = $1 WHERE id = $2")
         .bind(now)
@@ -111,6 +108,7 @@ pub async fn step_up(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    slots.give_back().await?;
     state.outbox.wake();
     Ok(axum::Json(StepUpAnswer {
         valid_until: now + state.config.step_up.as_secs() as i64,
@@ -183,7 +181,7 @@ async fn replace_recovery_codes(
 #[utoipa::path(post, path = "/api/me/totp/confirm", operation_id = "totp_enroll_confirm", tag = "identity",
     request_body = CodeRequest,
     responses(
-        (status = 200, description = "Two-step verification is on; the recovery codes, shown once", body = RecoveryCodes),
+        (status = 200, description = "Two-step verification is on; the recovery codes, shown once; every other session and any pending email change are ended", body = RecoveryCodes),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Not signed in, or the code is not one from the new secret (`code_invalid`)", body = ErrorBody),
         (status = 403, description = "Step up first (`step_up_required`)", body = ErrorBody),
@@ -200,7 +198,7 @@ pub async fn totp_enroll_confirm(
     if account.totp_enabled() {
         return Err(totp_already_enabled());
     }
-    second_factor::check_throttle(&state, &account.id).await?;
+    let slots = second_factor::reserve(&state, &account.id).await?;
     let (pending,): (Option<String>,) =
         sqlx::query_as("SELECT totp_pending_secret FROM accounts WHERE id = $1")
             .bind(&account.id)
@@ -211,8 +209,9 @@ pub async fn totp_enroll_confirm(
         totp::verify(&secret, &req.code, crate::clock::now(), None)
     });
     let (Some(sealed), Some(step)) = (pending, step) else {
-        return Err(second_factor::refuse(&state, &account.id, &req.code).await);
+        return Err(second_factor::refuse(slots, &req.code).await);
     };
+    slots.give_back().await?;
     let now = crate::clock::now();
     let mut tx = state.db.pool.begin().await?;
     // Only the secret this code came from becomes the factor, and only once: a concurrent
@@ -232,6 +231,8 @@ pub async fn totp_enroll_confirm(
     if activated != 1 {
         return Err(code_invalid());
     }
+    super::session::end_others(&mut tx, &account.id, Some(&me.session_id)).await?;
+    super::email_change::cancel_pending(&mut tx, &account.id).await?;
     let codes = replace_recovery_codes(&state, &mut tx, &account.id).await?;
     let link = format!("{}/sign-in", state.config.public_url.base);
     let mail = templates::totp_enabled(account.locale(), &account.email, codes.len(), &link);
@@ -245,7 +246,7 @@ pub async fn totp_enroll_confirm(
 #[utoipa::path(post, path = "/api/me/totp/disable", operation_id = "totp_disable", tag = "identity",
     request_body = TotpDisableRequest,
     responses(
-        (status = 200, description = "Off; the secret and the recovery codes are deleted", body = StatusResponse),
+        (status = 200, description = "Off; the secret and the recovery codes are deleted; every other session is ended", body = StatusResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Not signed in, wrong password (`invalid_credentials`) or wrong code (`code_invalid`)", body = ErrorBody),
         (status = 409, description = "Two-step verification is not on (`totp_not_enabled`)", body = ErrorBody),
@@ -260,23 +261,26 @@ pub async fn totp_disable(
     if !account.totp_enabled() {
         return Err(totp_not_enabled());
     }
-    second_factor::check_throttle(&state, &account.id).await?;
+    let slots = second_factor::reserve(&state, &account.id).await?;
     if !password_is_right(&state, &account.id, &req.password).await? {
+        slots.keep();
         return Err(wrong_password());
     }
     let Some(proof) = second_factor::judge(&state, account, &req.code).await? else {
-        return Err(second_factor::refuse(&state, &account.id, &req.code).await);
+        return Err(second_factor::refuse(slots, &req.code).await);
     };
     let mut tx = state.db.pool.begin().await?;
     if !second_factor::spend(&state, &mut tx, account, &proof).await? {
         drop(tx);
-        return Err(second_factor::refuse(&state, &account.id, &req.code).await);
+        return Err(second_factor::refuse(slots, &req.code).await);
     }
     turn_off(&mut tx, &account.id).await?;
+    super::session::end_others(&mut tx, &account.id, Some(&me.session_id)).await?;
     let link = format!("{}/sign-in", state.config.public_url.base);
     let mail = templates::totp_disabled(account.locale(), &account.email, &link);
     state.outbox.queue(&mut tx, &mail).await?;
     tx.commit().await?;
+    slots.give_back().await?;
     state.outbox.wake();
     Ok(axum::Json(StatusResponse {
         status: "totp_disabled".into(),

@@ -4,7 +4,7 @@
 use super::audit;
 use crate::http::client::Client;
 use crate::http::error::ApiError;
-use crate::identity::account::Account;
+use crate::identity::account::{self, Account};
 use crate::identity::session::SignedIn;
 use crate::identity::{reset, token};
 use crate::AppState;
@@ -83,71 +83,83 @@ pub fn not_permitted() -> ApiError {
 pub enum Made {
     /// A new account; a link to choose its password was mailed.
     New { id: String },
-    /// An existing account was given the role; its sessions ended, so its next ones are an
-    /// agent's (shorter).
+    /// An existing account was given the role. Its password, second factors and sessions were
+    /// taken away and, as for a new account, a link to choose a password was mailed.
     Promoted { id: String },
 }
 
-/// Makes `email` an agent (or an admin), for `portal-server agent create`.
+/// Makes `email` an agent (or an admin), for `portal-server agent create`. Either way the only
+/// way into the account afterwards is the invitation mailed to the address.
 pub async fn create(state: &AppState, email: &str, role: Role) -> Result<Made, String> {
+    let db_error = |e: sqlx::Error| format!("database: {e}");
+    let api_error = |e: ApiError| e.message;
     let email = email.trim();
     portal_api::rules::Email::parse(email).map_err(|e| e.message().to_owned())?;
     let email_key = email.to_lowercase();
     let role_text = crate::wallet::enum_str(&role);
     let now = crate::clock::now();
-    let db = &state.db;
-    let existing: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM accounts WHERE email_key = $1")
-            .bind(&email_key)
-            .fetch_optional(&db.pool)
-            .await
-            .map_err(|e| format!("database: {e}"))?;
-    if let Some((id,)) = existing {
-        let mut tx = db
-            .pool
-            .begin()
-            .await
-            .map_err(|e| format!("database: {e}"))?;
-        sqlx::query("UPDATE accounts SET role = $1 WHERE id = $2")
-            .bind(&role_text)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| format!("database: {e}"))?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| format!("database: {e}"))?;
-        tx.commit().await.map_err(|e| format!("database: {e}"))?;
-        return Ok(Made::Promoted { id });
-    }
-    let id = token::id();
     // Nobody knows this password: the agent chooses theirs with the mailed link.
     let unusable = state
         .hasher
         .hash(&token::new().secret)
         .await
-        .map_err(|e| format!("password hash: {}", e.message))?;
-    sqlx::query(
-        "INSERT INTO accounts (id, email, email_key, email_verified_at, password_hash, locale, created_at, role)
-         VALUES ($1, $2, $3, $4, $5, 'en', $4, $6)",
-    )
-    .bind(&id)
-    .bind(email)
-    .bind(&email_key)
-    .bind(now)
-    .bind(&unusable)
-    .bind(&role_text)
-    .execute(&db.pool)
-    .await
-    .map_err(|e| format!("database: {e}"))?;
-    let account = crate::identity::account::find_by_id(db, &id)
+        .map_err(api_error)?;
+    let mut tx = state.db.pool.begin().await.map_err(db_error)?;
+    let existing: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM accounts WHERE email_key = $1")
+            .bind(&email_key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+    let made = match existing {
+        Some((id,)) => {
+            // The address may have been registered by anyone who guessed it would be staff's.
+            account::revoke_every_credential(&mut tx, &id, &unusable)
+                .await
+                .map_err(api_error)?;
+            // The admin names the address and the invitation proves the mailbox.
+            sqlx::query(
+                "UPDATE accounts SET role = $1, email_verified_at = COALESCE(email_verified_at, $2)
+                 WHERE id = $3",
+            )
+            .bind(&role_text)
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            Made::Promoted { id }
+        }
+        None => {
+            let id = token::id();
+            sqlx::query(
+                "INSERT INTO accounts (id, email, email_key, email_verified_at, password_hash, locale, created_at, role)
+                 VALUES ($1, $2, $3, $4, $5, 'en', $4, $6)",
+            )
+            .bind(&id)
+            .bind(email)
+            .bind(&email_key)
+            .bind(now)
+            .bind(&unusable)
+            .bind(&role_text)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            Made::New { id }
+        }
+    };
+    let (Made::New { id } | Made::Promoted { id }) = &made;
+    let sql = format!("SELECT {} FROM accounts WHERE id = $1", account::COLUMNS);
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_one(&mut *tx)
         .await
-        .map_err(|e| e.message)?
-        .ok_or("the new account cannot be read")?;
-    reset::invite_agent(state, &account, now)
+        .map_err(db_error)?;
+    let account = Account::from_row(&row).map_err(db_error)?;
+    reset::invite_agent(state, &mut tx, &account, now)
         .await
-        .map_err(|e| e.message)?;
-    Ok(Made::New { id })
+        .map_err(api_error)?;
+    tx.commit().await.map_err(db_error)?;
+    state.outbox.wake();
+    Ok(made)
 }

@@ -194,21 +194,27 @@ pub async fn merchant_redeem(
     let key = idempotency::key_from(&headers)?;
     let amount = check_amount(req.amount)?;
     let memo = check_memo(req.memo.as_deref())?;
-    let window = Window::of(&state);
-    throttle::check(
+    // A slot for a guess at the code is taken before the code is looked up, and kept only
+    // when the code was wrong.
+    let slots = throttle::reserve(
         &state.db,
-        &window,
-        &guess_key(&merchant),
-        GUESSES_PER_WINDOW,
+        &Window::of(&state),
+        &[(guess_key(&merchant), GUESSES_PER_WINDOW)],
         crate::clock::now(),
     )
     .await?;
     let hash = idempotency::request_hash("merchant_redeem", &req);
     let scope = format!("merchant:{}", merchant.id);
-    idempotency::run(&state.db, &scope, &key, "merchant_redeem", &hash, |claim| {
+    let result = idempotency::run(&state.db, &scope, &key, "merchant_redeem", &hash, |claim| {
         redeem(&state, &merchant, &req.code, amount, memo.as_deref(), claim)
     })
-    .await
+    .await;
+    if matches!(&result, Err(e) if e.code == ErrorCode::PaymentCodeInvalid) {
+        slots.keep();
+    } else {
+        slots.give_back().await?;
+    }
+    result
 }
 
 async fn redeem(
@@ -224,7 +230,7 @@ async fn redeem(
     let merchant_account =
         ledger::account_in(&state.db, MERCHANT, &merchant.id, WALLET_CURRENCY).await?;
     let (code_hash, merchant_account, claim) = (&code_hash, &merchant_account, &claim);
-    let result = ledger::retrying(|| async move {
+    ledger::retrying(|| async move {
         let Some(code_hash) = code_hash else {
             return Err(TxError::Api(code_invalid()));
         };
@@ -312,17 +318,7 @@ async fn redeem(
         tx.commit().await?;
         Ok(answer.stored())
     })
-    .await;
-    if matches!(&result, Err(e) if e.code == ErrorCode::PaymentCodeInvalid) {
-        throttle::hit(
-            &state.db,
-            &Window::of(state),
-            &guess_key(merchant),
-            crate::clock::now(),
-        )
-        .await?;
-    }
-    result
+    .await
 }
 
 #[cfg(test)]

@@ -66,7 +66,13 @@ impl Mailbox {
 }
 
 pub fn token_in(body: &str) -> Option<String> {
-    let start = body.find("/verify-email?token=")? + "/verify-email?token=".len();
+    link_token(body, "/verify-email")
+}
+
+/// The token of the first link to `path` (`/reset-password`, `/confirm-email`, ...) in `body`.
+pub fn link_token(body: &str, path: &str) -> Option<String> {
+    let needle = format!("{path}?token=");
+    let start = body.find(&needle)? + needle.len();
     Some(
         body[start..]
             .chars()

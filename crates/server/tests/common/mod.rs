@@ -115,6 +115,25 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// A second server process on the same database, data directory and secret key, as a
+    /// second replica would be; requests to it go through `app.url` of the answer. It keeps this
+    /// one's public URL, so this app's browsers are same-origin to both.
+    pub async fn another_server(&self) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = portal_server::AppState::new((*self.state.config).clone())
+            .await
+            .unwrap();
+        tokio::spawn(portal_server::serve(state.clone(), listener));
+        TestApp {
+            base,
+            client: self.client.clone(),
+            state,
+            mailbox: self.mailbox.clone(),
+            _data_dir: std::sync::Arc::clone(&self._data_dir),
+        }
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         let r = self
             .client
