@@ -127,7 +127,7 @@ pub async fn create_fraud_report(
         ledger::lock(&mut tx, state_ref.db.backend, wallet_id).await?;
         // Under the same lock that refunds take before they read what is left (support/actions.rs).
         for row in reported {
-            if crate::wallet::refunds::left(&mut tx, &row.id).await? == 0 {
+            if crate::wallet::refunds::left(&mut tx, &row.id).await? <= 0 {
                 return Err(TxError::Api(ApiError {
                     message: format!(
                         "Transaction {} has been refunded in full already: leave it out.",

@@ -247,7 +247,7 @@ async fn shares(
     let left = refunds::left_for_case(&mut *conn, &found.summary.id).await?;
     refunds::split(&left, amount.minor).ok_or_else(|| {
         let left = Money {
-            minor: left.iter().map(|(_, l)| l).sum(),
+            minor: left.iter().map(|(_, l)| (*l).max(0)).sum(),
             currency: amount.currency,
         };
         TxError::Api(ApiError {

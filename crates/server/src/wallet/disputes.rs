@@ -94,7 +94,7 @@ pub async fn create_dispute(
     // A read before the insert is enough here: refunds check the same sum again, under the
     // wallet's lock, before any money moves (support/actions.rs).
     let mut conn = state.db.pool.acquire().await?;
-    if super::refunds::left(&mut conn, &transaction.id).await? == 0 {
+    if super::refunds::left(&mut conn, &transaction.id).await? <= 0 {
         return Err(super::refunds::refunded_in_full(None));
     }
     drop(conn);

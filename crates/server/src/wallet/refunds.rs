@@ -14,7 +14,8 @@ use sqlx::AnyConnection;
 const LEFT_SQL: &str = "CAST(ABS(t.amount_minor) - COALESCE((SELECT SUM(a.amount_minor)
      FROM refund_allocations a WHERE a.transaction_id = t.id), 0) AS BIGINT)";
 
-/// What is left to refund of one history row.
+/// What is left to refund of one history row: below zero only for a row refunded more than
+/// once over before refunds were recorded per row.
 pub async fn left(conn: &mut AnyConnection, transaction_id: &str) -> Result<i64, sqlx::Error> {
     let (left,): (i64,) = sqlx::query_as(&format!(
         "SELECT {LEFT_SQL} FROM wallet_transactions t WHERE t.id = $1"
@@ -116,6 +117,10 @@ mod tests {
         );
         assert_eq!(split(&left, 801), None);
         assert_eq!(split(&rows(&[0]), 1), None);
+        assert_eq!(
+            split(&rows(&[-100, 300]), 300),
+            Some(vec![("t1".into(), 300)])
+        );
         assert_eq!(split(&[], 1), None);
     }
 }
