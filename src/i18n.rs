@@ -400,6 +400,8 @@ catalogue! {
     ErrCaseClaimed => ("Another agent has this case.", "このケースは別の担当者が対応中です。"),
     ErrRefundExists => ("This case has a refund already, posted or waiting for approval.", "このケースには返金（実行済みまたは承認待ち）がすでにあります。"),
     ErrSecondAgentRequired => ("Another agent must approve a refund you asked for.", "ご自身が申請した返金は、別の担当者の承認が必要です。"),
+    ErrTransactionRefunded => ("This transaction has been refunded in full already.", "この取引は、すでに全額返金されています。"),
+    ErrRefundExceedsRemaining => ("That is more than is left to refund: part of this money was refunded already, on this or another case.", "返金できる残額を超えています。この金額の一部は、このケースまたは別のケースですでに返金されています。"),
     ErrNotFrozen => ("The customer's wallet is not frozen.", "お客様のウォレットは凍結されていません。"),
     ErrEvidenceSealed => (
         "This screenshot is part of a report and cannot be removed.",
@@ -625,6 +627,8 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         CaseClaimed => Msg::ErrCaseClaimed,
         RefundExists => Msg::ErrRefundExists,
         SecondAgentRequired => Msg::ErrSecondAgentRequired,
+        TransactionRefunded => Msg::ErrTransactionRefunded,
+        RefundExceedsRemaining => Msg::ErrRefundExceedsRemaining,
         NotFrozen => Msg::ErrNotFrozen,
         SignatureInvalid => Msg::ErrSignatureInvalid,
         CrossSiteRequest => Msg::ErrCrossSiteRequest,
@@ -782,6 +786,8 @@ pub(crate) mod tests {
             CaseClaimed,
             RefundExists,
             SecondAgentRequired,
+            TransactionRefunded,
+            RefundExceedsRemaining,
             NotFrozen,
             SignatureInvalid,
             CrossSiteRequest,
@@ -849,6 +855,8 @@ pub(crate) mod tests {
                 | CaseClaimed
                 | RefundExists
                 | SecondAgentRequired
+                | TransactionRefunded
+                | RefundExceedsRemaining
                 | NotFrozen
                 | SignatureInvalid
                 | InvalidPrefix

@@ -99,6 +99,11 @@ pub enum ErrorCode {
     RefundExists,
     /// The four-eyes rule: the agent who asked for a refund cannot approve it.
     SecondAgentRequired,
+    /// Refunds have paid this transaction back in full: it cannot be disputed or reported again.
+    TransactionRefunded,
+    /// More than is left to refund of the case's transactions (refunds on this or other cases
+    /// paid some or all of them back).
+    RefundExceedsRemaining,
     /// The wallet has no freeze to lift.
     NotFrozen,
     /// A state-changing request came from another site.
@@ -171,6 +176,8 @@ impl ErrorCode {
             CaseClaimed => "case_claimed",
             RefundExists => "refund_exists",
             SecondAgentRequired => "second_agent_required",
+            TransactionRefunded => "transaction_refunded",
+            RefundExceedsRemaining => "refund_exceeds_remaining",
             NotFrozen => "not_frozen",
             CrossSiteRequest => "cross_site_request",
             InvalidPrefix => "invalid_prefix",

@@ -32,7 +32,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PORTAL_AGENT_SESSION_IDLE_SECS", "600", "an agent's or admin's session ends after this long without a request"),
     ("PORTAL_AGENT_SESSION_ABSOLUTE_SECS", "28800", "an agent's or admin's session ends this long after sign-in"),
     ("PORTAL_CASE_TARGET_HOURS", "24", "service-level target: an open dispute or fraud report older than this is overdue in the queue"),
-    ("PORTAL_REFUND_FOUR_EYES_ABOVE_MINOR", "10000", "a refund above this, in yen, needs a second agent's approval"),
+    ("PORTAL_REFUND_FOUR_EYES_ABOVE_MINOR", "10000", "a refund needs a second agent's approval when it, with what the same agent refunded alone to the same customer in the window, is above this, in yen"),
+    ("PORTAL_REFUND_FOUR_EYES_WINDOW_HOURS", "24", "the four-eyes window: an agent's refunds to one customer this long back count towards the four-eyes amount (at least 1)"),
     ("RUST_LOG", "info", "log filter"),
 ];
 
@@ -72,8 +73,10 @@ pub struct SupportRules {
     pub session_absolute: Duration,
     /// An open case older than this is overdue.
     pub case_target: Duration,
-    /// Refunds above this (minor units) need a second agent.
+    /// A refund needs a second agent when it, with what the same agent refunded alone to the
+    /// same customer over the last `four_eyes_window`, is above this (minor units).
     pub four_eyes_above: i64,
+    pub four_eyes_window: Duration,
 }
 
 /// Top-up limits in the wallet's currency's minor unit (`PORTAL_TOP_UP_*`).
@@ -228,6 +231,13 @@ impl Config {
                 session_absolute: secs("PORTAL_AGENT_SESSION_ABSOLUTE_SECS", 28_800)?,
                 case_target: secs("PORTAL_CASE_TARGET_HOURS", 24)? * 3600,
                 four_eyes_above: minor("PORTAL_REFUND_FOUR_EYES_ABOVE_MINOR", 10_000)?,
+                four_eyes_window: match secs("PORTAL_REFUND_FOUR_EYES_WINDOW_HOURS", 24)? {
+                    // No window would let one agent refund any sum in pieces under the amount.
+                    hours if hours.is_zero() => {
+                        return Err("PORTAL_REFUND_FOUR_EYES_WINDOW_HOURS must be at least 1".into())
+                    }
+                    hours => hours * 3600,
+                },
             },
             processor_settle: Some(secs("PORTAL_PROCESSOR_SETTLE_SECS", 10)?)
                 .filter(|d| !d.is_zero()),
@@ -299,6 +309,7 @@ mod tests {
         assert_eq!(c.top_up.per_top_up, 50_000);
         assert_eq!(c.top_up.daily, 200_000);
         assert_eq!(c.processor_settle, Some(Duration::from_secs(10)));
+        assert_eq!(c.support.four_eyes_window, Duration::from_secs(24 * 3600));
     }
 
     #[test]
@@ -329,6 +340,12 @@ mod tests {
         }
         let c = Config::from_lookup(|k| (k == "PORTAL_PROCESSOR_SETTLE_SECS").then(|| "0".into()));
         assert_eq!(c.unwrap().processor_settle, None);
+        let err = Config::from_lookup(|k| {
+            (k == "PORTAL_REFUND_FOUR_EYES_WINDOW_HOURS").then(|| "0".into())
+        });
+        assert!(err
+            .unwrap_err()
+            .contains("PORTAL_REFUND_FOUR_EYES_WINDOW_HOURS"));
     }
 
     #[test]

@@ -22,6 +22,9 @@ on_both_backends!(
     a_large_refund_needs_a_second_agent_and_no_agent_acts_on_their_own_case,
     a_refund_is_posted_once_however_often_it_is_asked_for,
     a_refund_outside_the_amount_in_question_is_refused_and_moves_nothing,
+    a_refunded_transaction_is_not_disputed_reported_or_refunded_again,
+    two_refunds_of_one_transaction_at_once_move_the_money_once,
+    refunds_split_under_the_four_eyes_amount_still_need_a_second_agent,
     the_audit_log_cannot_be_changed_and_a_change_is_found,
     a_new_agent_chooses_a_password_by_mail_and_must_turn_on_two_step,
     promoting_an_account_leaves_its_registrant_no_way_in,
@@ -121,6 +124,55 @@ async fn disputed_payment(app: &TestApp, tag: &str, amount: i64) -> String {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{dispute}");
     dispute["id"].as_str().unwrap().to_owned()
+}
+
+/// A payment of `amount` from the customer on `app.client` at the store with API key `store`;
+/// answers its history row's id.
+async fn pay(app: &TestApp, store: &str, amount: i64) -> String {
+    let code = app.payment_code().await;
+    let (status, paid) = app
+        .redeem(
+            store,
+            &new_key(),
+            json!({"code": code, "amount": yen(amount)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{paid}");
+    paid["id"].as_str().unwrap().to_owned()
+}
+
+/// The customer on `app.client` disputes their row `transaction`.
+async fn dispute(app: &TestApp, transaction: &str) -> (StatusCode, Value) {
+    app.post(
+        &format!("/api/transactions/{transaction}/disputes"),
+        json!({"reason": "not_recognised", "details": "Not me."}),
+    )
+    .await
+}
+
+async fn disputed(app: &TestApp, transaction: &str) -> String {
+    let (status, dispute) = dispute(app, transaction).await;
+    assert_eq!(status, StatusCode::CREATED, "{dispute}");
+    dispute["id"].as_str().unwrap().to_owned()
+}
+
+async fn refund(app: &TestApp, agent: &Staff, case: &str, amount: i64) -> (StatusCode, Value) {
+    post(
+        app,
+        agent,
+        &format!("/api/agent/cases/{case}/refund"),
+        json!({"amount": yen(amount)}),
+    )
+    .await
+}
+
+/// What refunds paid back of the row `transaction`, as its allocations say.
+async fn refunded_of(app: &TestApp, transaction: &str) -> i64 {
+    app.scalar(&format!(
+        "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM refund_allocations
+         WHERE transaction_id = '{transaction}'"
+    ))
+    .await
 }
 
 /// Every support and admin endpoint, with a body where it takes one.
@@ -646,6 +698,286 @@ async fn a_refund_outside_the_amount_in_question_is_refused_and_moves_nothing(ap
     let (status, answer) = post(&app, &agent, &path, json!({"amount": yen(3_000)})).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     assert_eq!(app.balance().await, balance + 3_000);
+}
+
+/// The attack of the security review: a ¥640 payment disputed, refunded, disputed again and
+/// refunded again (three times over, each under the four-eyes amount), or named in a fraud report
+/// after its refund. Refunds of one row, over every case, never add up to more than the row.
+async fn a_refunded_transaction_is_not_disputed_reported_or_refunded_again(app: TestApp) {
+    app.wallet_customer(&unique_email("twice")).await;
+    app.funded(20_000).await;
+    let store = app.merchant("Kissa Midori 喫茶みどり").await;
+    let agent = staff(&app, "generous", Role::Agent, true).await;
+    let start = app.balance().await;
+    let t = pay(&app, &store, 640).await;
+    let partly = pay(&app, &store, 640).await;
+    let older = pay(&app, &store, 1_000).await;
+    let newer = pay(&app, &store, 500).await;
+    let paid = start - app.balance().await;
+
+    let first = disputed(&app, &t).await;
+    assert_eq!(
+        refund(&app, &agent, &first, 640).await.0,
+        StatusCode::CREATED
+    );
+    let (status, answer) = dispute(&app, &t).await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (StatusCode::CONFLICT, "transaction_refunded"),
+        "{answer}"
+    );
+    let disputes = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM disputes WHERE transaction_id = '{t}'"
+        ))
+        .await;
+    assert_eq!(disputes, 1, "the refused dispute left nothing");
+
+    // Partly refunded: disputed again, and refunded only up to what is left.
+    let case = disputed(&app, &partly).await;
+    assert_eq!(
+        refund(&app, &agent, &case, 300).await.0,
+        StatusCode::CREATED
+    );
+    let again = disputed(&app, &partly).await;
+    for over in [640, 341] {
+        let (status, answer) = refund(&app, &agent, &again, over).await;
+        assert_eq!(
+            (
+                status,
+                error_code(&answer),
+                answer["error"]["field"].as_str()
+            ),
+            (
+                StatusCode::CONFLICT,
+                "refund_exceeds_remaining",
+                Some("amount")
+            ),
+            "{over}: {answer}"
+        );
+    }
+    let (_, case_now) = get(&app, &agent, &format!("/api/agent/cases/{again}")).await;
+    assert_eq!(case_now["summary"]["status"], "submitted", "still open");
+    assert!(case_now["refund"].is_null(), "{case_now}");
+    assert_eq!(
+        refund(&app, &agent, &again, 340).await.0,
+        StatusCode::CREATED
+    );
+    let (status, answer) = dispute(&app, &partly).await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (StatusCode::CONFLICT, "transaction_refunded")
+    );
+
+    // A report naming a refunded row is refused, and freezes nothing.
+    let (status, answer) = app
+        .post(
+            "/api/fraud-reports",
+            json!({"transaction_ids": [older, t], "description": "Not me."}),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            error_code(&answer),
+            answer["error"]["field"].as_str()
+        ),
+        (
+            StatusCode::CONFLICT,
+            "transaction_refunded",
+            Some("transaction_ids")
+        ),
+        "{answer}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM fraud_reports").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM wallet_freezes").await, 0);
+
+    // A report of a partly refunded row is refunded up to what is left of its rows, oldest first.
+    let case = disputed(&app, &older).await;
+    assert_eq!(
+        refund(&app, &agent, &case, 400).await.0,
+        StatusCode::CREATED
+    );
+    let (status, report) = app
+        .post(
+            "/api/fraud-reports",
+            json!({"transaction_ids": [older, newer], "description": "Not me."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let report = report["id"].as_str().unwrap().to_owned();
+    let (status, answer) = refund(&app, &agent, &report, 1_500).await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (StatusCode::CONFLICT, "refund_exceeds_remaining"),
+        "{answer}"
+    );
+    assert_eq!(
+        refund(&app, &agent, &report, 1_100).await.0,
+        StatusCode::CREATED
+    );
+    for row in [&older, &newer] {
+        let (status, answer) = dispute(&app, row).await;
+        assert_eq!(
+            (status, error_code(&answer)),
+            (StatusCode::CONFLICT, "transaction_refunded")
+        );
+    }
+
+    assert_eq!(app.balance().await, start - paid + 640 + 640 + 1_000 + 500);
+    for (row, amount) in [(&t, 640), (&partly, 640), (&older, 1_000), (&newer, 500)] {
+        assert_eq!(refunded_of(&app, row).await, amount);
+    }
+    app.assert_ledger_consistent().await;
+}
+
+/// A dispute and a fraud report of the same row, refunded by two agents at the same moment:
+/// only one refund moves money; the other finds nothing left.
+async fn two_refunds_of_one_transaction_at_once_move_the_money_once(app: TestApp) {
+    let (a, b) = (
+        staff(&app, "quick", Role::Agent, true).await,
+        staff(&app, "quicker", Role::Agent, true).await,
+    );
+    for round in 0..3 {
+        let customer = app.another_browser();
+        customer
+            .wallet_customer(&unique_email(&format!("race{round}")))
+            .await;
+        customer.funded(5_000).await;
+        let store = customer.merchant("Lawson ローソン").await;
+        let t = pay(&customer, &store, 640).await;
+        let balance = customer.balance().await;
+        let case = disputed(&customer, &t).await;
+        let (status, report) = customer
+            .post(
+                "/api/fraud-reports",
+                json!({"transaction_ids": [t], "description": "Not me."}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{report}");
+        let report = report["id"].as_str().unwrap().to_owned();
+        let (one, other) =
+            tokio::join!(refund(&app, &a, &case, 640), refund(&app, &b, &report, 640));
+        let mut answers = [&one, &other].map(|(status, body)| {
+            (
+                *status,
+                body["error"]["code"].as_str().unwrap_or("").to_owned(),
+            )
+        });
+        answers.sort();
+        assert_eq!(
+            answers,
+            [
+                (StatusCode::CREATED, String::new()),
+                (StatusCode::CONFLICT, "refund_exceeds_remaining".to_owned()),
+            ],
+            "{one:?} {other:?}"
+        );
+        assert_eq!(customer.balance().await, balance + 640);
+        assert_eq!(refunded_of(&app, &t).await, 640);
+    }
+    let refunds = app
+        .scalar("SELECT COUNT(*) FROM journal_entries WHERE kind = 'refund'")
+        .await;
+    assert_eq!(refunds, 3);
+    app.assert_ledger_consistent().await;
+}
+
+/// ¥6,000 refunds under the ¥10,000 four-eyes amount, one after another or at once, to one
+/// customer by one agent: what that agent refunded alone to them in the window counts too.
+async fn refunds_split_under_the_four_eyes_amount_still_need_a_second_agent(app: TestApp) {
+    app.wallet_customer(&unique_email("split")).await;
+    app.funded(40_000).await;
+    let store = app.merchant("Kissa Midori 喫茶みどり").await;
+    let mut cases = Vec::new();
+    for amount in [6_000, 6_000, 4_000, 6_000, 6_000] {
+        let t = pay(&app, &store, amount).await;
+        cases.push(disputed(&app, &t).await);
+    }
+    let first = staff(&app, "splitter", Role::Agent, true).await;
+    let second = staff(&app, "checker", Role::Agent, true).await;
+    let start = app.balance().await;
+
+    // Two at once: one is posted, the other waits, whichever comes first.
+    let (one, other) = tokio::join!(
+        refund(&app, &first, &cases[0], 6_000),
+        refund(&app, &first, &cases[1], 6_000)
+    );
+    let mut statuses = [one.0, other.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::ACCEPTED],
+        "{one:?} {other:?}"
+    );
+    assert_eq!(app.balance().await, start + 6_000);
+    let waiting = if one.0 == StatusCode::ACCEPTED {
+        &cases[0]
+    } else {
+        &cases[1]
+    };
+    let (status, answer) = post(
+        &app,
+        &first,
+        &format!("/api/agent/cases/{waiting}/refund/approve"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (StatusCode::FORBIDDEN, "second_agent_required")
+    );
+    let (status, approved) = post(
+        &app,
+        &second,
+        &format!("/api/agent/cases/{waiting}/refund/approve"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(app.balance().await, start + 12_000);
+
+    // Up to the amount in all is the agent's alone; a yen more is not. What a second agent
+    // approved is not counted as the first agent's own.
+    assert_eq!(
+        refund(&app, &first, &cases[2], 4_000).await.0,
+        StatusCode::CREATED
+    );
+    let (status, answer) = refund(&app, &first, &cases[3], 6_000).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(answer["refund"]["state"], "awaiting_approval");
+    assert_eq!(app.balance().await, start + 16_000);
+    // Another agent, or another customer, starts from nothing.
+    assert_eq!(
+        refund(&app, &second, &cases[4], 6_000).await.0,
+        StatusCode::CREATED
+    );
+    let elsewhere = disputed_payment(&app.another_browser(), "elsewhere", 6_000).await;
+    assert_eq!(
+        refund(&app, &first, &elsewhere, 6_000).await.0,
+        StatusCode::CREATED
+    );
+
+    // Refunds older than the window (24 hours) no longer count.
+    let mut rest = Vec::new();
+    for _ in 0..2 {
+        let t = pay(&app, &store, 6_000).await;
+        rest.push(disputed(&app, &t).await);
+    }
+    assert_eq!(
+        refund(&app, &first, &rest[0], 6_000).await.0,
+        StatusCode::ACCEPTED
+    );
+    sqlx::query("UPDATE case_refunds SET posted_at = posted_at - 86401 WHERE requested_by = $1")
+        .bind(&first.id)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        refund(&app, &first, &rest[1], 6_000).await.0,
+        StatusCode::CREATED
+    );
+    app.assert_ledger_consistent().await;
 }
 
 async fn a_refund_is_posted_once_however_often_it_is_asked_for(app: TestApp) {

@@ -63,7 +63,8 @@ struct SnapshotFile<'a> {
 }
 
 /// Reports fraud. Freezes money movement out of the wallet at once, in the same transaction that
-/// stores the report, and seals the history and the screenshots. The customer is mailed the
+/// stores the report, and seals the history and the screenshots. A transaction that refunds paid
+/// back in full cannot be reported. The customer is mailed the
 /// report's number and the sealed manifest's SHA-256.
 #[utoipa::path(post, path = "/api/fraud-reports", operation_id = "create_fraud_report", tag = "evidence",
     request_body = CreateFraudReportRequest,
@@ -72,6 +73,7 @@ struct SnapshotFile<'a> {
         (status = 400, description = "Malformed JSON or wrong types (`invalid_json`), or any query parameter (`filter_invalid`)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "A transaction or screenshot that is not this customer's, or a screenshot attached already or expired (`not_found`, field `transaction_ids` or `screenshots`)", body = ErrorBody),
+        (status = 409, description = "A transaction that refunds paid back in full already (`transaction_refunded`, field `transaction_ids`)", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 422, description = "No transactions or over 100 (`transactions_required`, `filter_invalid`), description empty, over 8,000 characters or with NUL (`details_required`, `details_too_long`, `details_invalid`), over 10 screenshots (`too_many_files`)", body = ErrorBody),
@@ -123,6 +125,18 @@ pub async fn create_fraud_report(
         // The wallet's lock first: a payment in flight either commits before (and is in the
         // snapshot) or waits and finds the wallet frozen (wallet::ledger::post).
         ledger::lock(&mut tx, state_ref.db.backend, wallet_id).await?;
+        // Under the same lock that refunds take before they read what is left (support/actions.rs).
+        for row in reported {
+            if crate::wallet::refunds::left(&mut tx, &row.id).await? <= 0 {
+                return Err(TxError::Api(ApiError {
+                    message: format!(
+                        "Transaction {} has been refunded in full already: leave it out.",
+                        row.id
+                    ),
+                    ..crate::wallet::refunds::refunded_in_full(Some("transaction_ids"))
+                }));
+            }
+        }
         sqlx::query(
             "INSERT INTO fraud_reports (id, account_id, description, status, manifest_sha256, snapshot_rows, created_at, updated_at, created_micros)
              VALUES ($1, $2, $3, 'submitted', '', 0, $4, $4, $5)",

@@ -1,7 +1,8 @@
 //! What an agent does on a case: claim it or give it back, write an internal note, ask the
-//! customer for more, refund (through the ledger, once, with a second agent above the four-eyes
-//! amount), decline with a reason, lift the wallet's freeze. Never on a case about the agent's own
-//! account. Each action and its audit entry commit together, or neither does.
+//! customer for more, refund (through the ledger, once per case, never more than is left of the
+//! case's rows over every case, with a second agent above the four-eyes amount), decline with a
+//! reason, lift the wallet's freeze. Never on a case about the agent's own account. Each action
+//! and its audit entry commit together, or neither does.
 
 use super::agent::Agent;
 use super::audit::{self, Event};
@@ -13,14 +14,14 @@ use crate::http::query::{NoParams, Query};
 use crate::mail::templates::{self, CaseUpdate};
 use crate::wallet::ledger::{self, Entry, Leg, TxError};
 use crate::wallet::rows::{self, NewRow};
-use crate::wallet::{disputes, enum_str};
+use crate::wallet::{disputes, enum_str, refunds};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use portal_api::agent::{CaseDetail, CaseKind, CaseTextRequest, RefundRequest};
 use portal_api::error::{ErrorBody, ErrorCode};
 use portal_api::evidence::ReportEventKind;
-use portal_api::money::Money;
+use portal_api::money::{Currency, Money};
 use portal_api::wallet::{DisputeStatus, TransactionKind, TransactionStatus};
 use sqlx::AnyConnection;
 
@@ -221,25 +222,86 @@ async fn refund_row(
     Ok(row.map(|(id, amount, by, posted)| (id, amount, by, posted.is_some())))
 }
 
+/// The customer's wallet, locked for the rest of the transaction. Every refund takes this lock
+/// before it reads what was refunded already, so two refunds of one customer's rows (or two
+/// refunds by one agent to them) run one after the other and the second sees the first.
+async fn lock_wallet(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    found: &Found,
+    currency: Currency,
+) -> Result<String, TxError> {
+    let wallet = ledger::account(&mut *conn, ledger::WALLET, &found.account_id, currency).await?;
+    ledger::lock(&mut *conn, state.db.backend, &wallet).await?;
+    Ok(wallet)
+}
+
+/// Splits `amount` over what is left to refund of the case's rows after every refund of them,
+/// on any case, posted or waiting for approval (call with the wallet locked); refused when it is
+/// more than that.
+async fn shares(
+    conn: &mut AnyConnection,
+    found: &Found,
+    amount: Money,
+) -> Result<Vec<(String, i64)>, TxError> {
+    let left = refunds::left_for_case(&mut *conn, &found.summary.id).await?;
+    refunds::split(&left, amount.minor).ok_or_else(|| {
+        let left = Money {
+            minor: left.iter().map(|(_, l)| (*l).max(0)).sum(),
+            currency: amount.currency,
+        };
+        TxError::Api(ApiError {
+            field: Some("amount"),
+            ..ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::RefundExceedsRemaining,
+                format!(
+                    "Refunds paid back some of this case's transactions already: at most {} is left to refund.",
+                    left.format(portal_api::dto::Locale::En)
+                ),
+            )
+        })
+    })
+}
+
+/// What `agent` refunded to the case's customer on their own (no second agent) within the
+/// four-eyes window (call with the wallet locked).
+async fn refunded_alone(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    agent: &str,
+    found: &Found,
+    currency: Currency,
+) -> Result<i64, sqlx::Error> {
+    let since = crate::clock::now() - state.config.support.four_eyes_window.as_secs() as i64;
+    let (sum,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(r.amount_minor), 0) AS BIGINT)
+         FROM case_refunds r JOIN cases c ON c.id = r.case_id
+         WHERE r.requested_by = $1 AND r.posted_at > $2 AND r.approved_by IS NULL
+           AND c.account_id = $3 AND r.currency = $4",
+    )
+    .bind(agent)
+    .bind(since)
+    .bind(&found.account_id)
+    .bind(enum_str(&currency))
+    .fetch_one(conn)
+    .await?;
+    Ok(sum)
+}
+
 /// Posts the refund through the journal (one entry per case, ever: the case is the entry's
-/// idempotency key), writes it in the customer's history, closes the case as refunded and mails
-/// the customer.
+/// idempotency key) into `wallet`, writes it in the customer's history, closes the case as
+/// refunded and mails the customer.
 async fn post(
     state: &AppState,
     conn: &mut AnyConnection,
     found: &Found,
     refund_id: &str,
     amount: Money,
+    wallet: &str,
 ) -> Result<(), TxError> {
     let now = crate::clock::now();
     let backend = state.db.backend;
-    let wallet = ledger::account(
-        &mut *conn,
-        ledger::WALLET,
-        &found.account_id,
-        amount.currency,
-    )
-    .await?;
     let refunds = ledger::account(
         &mut *conn,
         ledger::SUPPORT_REFUNDS,
@@ -252,7 +314,7 @@ async fn post(
     );
     let legs = [
         Leg {
-            account_id: wallet.clone(),
+            account_id: wallet.to_owned(),
             amount_minor: amount.minor,
         },
         Leg {
@@ -280,7 +342,7 @@ async fn post(
         &NewRow {
             id: refund_id,
             account_id: &found.account_id,
-            wallet_id: &wallet,
+            wallet_id: wallet,
             kind: TransactionKind::Refund,
             status: TransactionStatus::Completed,
             amount_minor: amount.minor,
@@ -513,22 +575,24 @@ async fn decline(conn: &mut AnyConnection, at: &At<'_>, text: &str) -> Done {
     .await
 }
 
-/// Refunds the customer: at most the amount in question, once per case, ever. Up to the
-/// four-eyes amount it is posted at once (201); above it, it waits for a second agent (202). The
-/// same request again answers the refund already made (idempotent by case); another amount is
-/// refused (`refund_exists`).
+/// Refunds the customer: at most the amount in question, once per case, ever, and never more than
+/// is left of the case's transactions after refunds on every case that names them
+/// (`refund_exceeds_remaining`). When the amount, with what the same agent refunded alone to the
+/// same customer within the four-eyes window, is up to the four-eyes amount, it is posted at once
+/// (201); above it, it waits for a second agent (202). The same request again answers the refund
+/// already made (idempotent by case); another amount is refused (`refund_exists`).
 #[utoipa::path(post, path = "/api/agent/cases/{id}/refund", operation_id = "agent_refund", tag = "support",
     params(("id" = String, Path, description = "A case number")),
     request_body = RefundRequest,
     responses(
         (status = 201, description = "Posted to the customer's wallet; the case is refunded", body = CaseDetail),
-        (status = 202, description = "Above the four-eyes amount: waiting for a second agent's approval", body = CaseDetail),
+        (status = 202, description = "Above the four-eyes amount (with the agent's own refunds to the customer in the window): waiting for a second agent's approval", body = CaseDetail),
         (status = 200, description = "The same refund was asked for before: nothing moved again", body = CaseDetail),
         (status = 400, description = "Malformed JSON (`invalid_json`)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an agent, two-step verification off, or the agent's own case", body = ErrorBody),
         (status = 404, description = "No such case", body = ErrorBody),
-        (status = 409, description = "Closed (`case_closed`), or a different refund exists (`refund_exists`)", body = ErrorBody),
+        (status = 409, description = "Closed (`case_closed`), a different refund exists (`refund_exists`), or more than is left to refund of the case's transactions (`refund_exceeds_remaining`)", body = ErrorBody),
         (status = 422, description = "Not a positive amount in the case's currency, or more than the amount in question (`amount_invalid`)", body = ErrorBody),
     ))]
 pub async fn agent_refund(
@@ -570,6 +634,9 @@ async fn refund(conn: &mut AnyConnection, at: &At<'_>, amount: Money) -> Done {
     if !at.open {
         return Err(closed());
     }
+    let wallet = lock_wallet(at.state, conn, at.found, amount.currency).await?;
+    let shares = shares(conn, at.found, amount).await?;
+    let alone = refunded_alone(at.state, conn, at.agent, at.found, amount.currency).await?;
     let refund_id = crate::identity::token::id();
     sqlx::query(
         "INSERT INTO case_refunds (id, case_id, amount_minor, currency, requested_by, requested_at)
@@ -583,14 +650,24 @@ async fn refund(conn: &mut AnyConnection, at: &At<'_>, amount: Money) -> Done {
     .bind(crate::clock::now())
     .execute(&mut *conn)
     .await?;
-    let four_eyes = amount.minor > at.state.config.support.four_eyes_above;
+    // Taken from what is left now, even while it waits for a second agent: the approval can then
+    // always post it, and no other case's refund can take the same money meanwhile.
+    refunds::record(&mut *conn, &refund_id, &shares).await?;
+    // Pieces under the four-eyes amount add up: what this agent refunded alone to this customer
+    // lately counts with this refund.
+    let four_eyes = amount.minor.saturating_add(alone) > at.state.config.support.four_eyes_above;
     let status = if four_eyes {
         StatusCode::ACCEPTED
     } else {
-        post(at.state, conn, at.found, &refund_id, amount).await?;
+        post(at.state, conn, at.found, &refund_id, amount, &wallet).await?;
         StatusCode::CREATED
     };
-    let detail = serde_json::json!({ "minor": amount.minor, "currency": amount.currency, "four_eyes": four_eyes });
+    let detail = serde_json::json!({
+        "minor": amount.minor,
+        "currency": amount.currency,
+        "four_eyes": four_eyes,
+        "refunded_alone_in_window": alone,
+    });
     Ok((status, detail))
 }
 
@@ -635,16 +712,24 @@ async fn approve(conn: &mut AnyConnection, at: &At<'_>) -> Done {
             "Another agent must approve a refund you asked for.",
         ));
     }
+    let amount = Money {
+        minor,
+        currency: at.found.summary.amount.currency,
+    };
     sqlx::query("UPDATE case_refunds SET approved_by = $1 WHERE id = $2")
         .bind(at.agent)
         .bind(&refund_id)
         .execute(&mut *conn)
         .await?;
-    let amount = Money {
-        minor,
-        currency: at.found.summary.amount.currency,
-    };
-    post(at.state, conn, at.found, &refund_id, amount).await?;
+    // What it pays back of which rows was set aside when it was asked for.
+    let wallet = ledger::account(
+        &mut *conn,
+        ledger::WALLET,
+        &at.found.account_id,
+        amount.currency,
+    )
+    .await?;
+    post(at.state, conn, at.found, &refund_id, amount, &wallet).await?;
     Ok((
         StatusCode::OK,
         serde_json::json!({ "minor": minor, "requested_by": requested_by }),

@@ -61,8 +61,8 @@ pub fn plausible_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && !id.contains('\0')
 }
 
-/// Dispute one of the customer's own transactions. The details are stored exactly as typed.
-/// The customer is mailed the dispute's number.
+/// Dispute one of the customer's own transactions, unless refunds paid it back in full already.
+/// The details are stored exactly as typed. The customer is mailed the dispute's number.
 #[utoipa::path(post, path = "/api/transactions/{id}/disputes", operation_id = "create_dispute", tag = "wallet",
     params(("id" = String, Path, description = "A transaction id from list_transactions")),
     request_body = CreateDisputeRequest,
@@ -71,7 +71,7 @@ pub fn plausible_id(id: &str) -> bool {
         (status = 400, description = "Malformed JSON or wrong types (`invalid_json`), or any query parameter (`filter_invalid`)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such transaction of this customer, or a screenshot not waiting to be sent (field `screenshots`)", body = ErrorBody),
-        (status = 409, description = "The transaction already has an open dispute (`dispute_exists`)", body = ErrorBody),
+        (status = 409, description = "The transaction already has an open dispute (`dispute_exists`), or refunds paid it back in full (`transaction_refunded`)", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 422, description = "Details empty, over 4,000 characters, or containing NUL (`details_required`, `details_too_long`, `details_invalid`), or over 10 screenshots (`too_many_files`)", body = ErrorBody),
@@ -91,6 +91,13 @@ pub async fn create_dispute(
     let transaction = history::find(&state.db, &account.id, &id)
         .await?
         .ok_or_else(|| not_found("transaction"))?;
+    // A read before the insert is enough here: refunds check the same sum again, under the
+    // wallet's lock, before any money moves (support/actions.rs).
+    let mut conn = state.db.pool.acquire().await?;
+    if super::refunds::left(&mut conn, &transaction.id).await? <= 0 {
+        return Err(super::refunds::refunded_in_full(None));
+    }
+    drop(conn);
 
     let number = new_number();
     let now = crate::clock::now();
@@ -329,7 +336,8 @@ impl std::error::Error for TimelineError {}
 /// console calls. `more_info_needed` and `declined` need a note (what is asked for, why it was
 /// declined), checked by the same rules as a dispute's details and kept exactly; the other
 /// statuses take none. Refunded and declined close the dispute for good (the transaction may then
-/// be disputed again). Moving the money of a refund is the ledger's business, not this one's.
+/// be disputed again, unless refunds paid it back in full). Moving the money of a refund is the
+/// ledger's business, not this one's.
 pub async fn record_status(
     db: &Db,
     dispute_id: &str,

@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod merchant;
 pub mod payment_code;
 pub mod processor;
+pub mod refunds;
 pub mod rows;
 pub mod search;
 pub mod stats;
