@@ -351,10 +351,7 @@ async fn every_response_carries_the_security_headers() {
 async fn https_deployments_get_secure_host_only_cookies() {
     let app = TestApp::spawn_with(
         common::Backend::Sqlite,
-        &[
-            ("PORTAL_PUBLIC_URL", "https://wallet.example"),
-            ("PORTAL_CARD_PROCESSOR", "simulated"),
-        ],
+        &[("PORTAL_PUBLIC_URL", "https://wallet.example")],
     )
     .await
     .unwrap();
