@@ -1,6 +1,7 @@
 //! Configuration from `PORTAL_*` environment variables, with defaults that work on a laptop.
 
-use std::net::SocketAddr;
+use ipnet::IpNet;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -9,9 +10,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PORTAL_LISTEN", "127.0.0.1:8080", "address and port to listen on"),
     ("PORTAL_DATA_DIR", "./data", "directory for the SQLite file and the mail outbox"),
     ("PORTAL_DATABASE_URL", "sqlite file <data dir>/portal.db", "a postgres:// URL selects PostgreSQL"),
-    ("PORTAL_SMTP_URL", "unset", "smtp:// or smtps:// relay; unset writes each mail to <data dir>/outbox/*.eml and logs its links"),
+    ("PORTAL_SMTP_URL", "unset", "smtp:// or smtps:// relay; unset writes each mail to <data dir>/outbox/*.eml and logs its links (refused unless PORTAL_PUBLIC_URL is on localhost)"),
     ("PORTAL_MAIL_FROM", "Mamoru Wallet <no-reply@localhost>", "sender of every mail"),
     ("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080", "origin people open; used in mail links, cookies and the cross-site check"),
+    ("PORTAL_TRUSTED_PROXIES", "unset", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For or Forwarded header names the client; unset: the TCP peer is the client"),
+    ("PORTAL_CARD_PROCESSOR", "simulated (on localhost only)", "the card network; simulated (the test cards) is the only one, and must be named outside localhost"),
     ("PORTAL_DIST_DIR", "./dist", "the built single-page app (trunk build --release)"),
     ("PORTAL_PWNED_UPSTREAM", "unset", "an upstream Pwned Passwords range API, e.g. https://api.pwnedpasswords.com/range/"),
     ("PORTAL_PWNED_CORPUS", "the corpus built into the binary", "path to a larger corpus file (portal-server pwned import)"),
@@ -49,6 +52,10 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub public_url: PublicUrl,
+    /// Peers whose forwarded headers are believed (`PORTAL_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<IpNet>,
+    /// `PORTAL_CARD_PROCESSOR=simulated` was set: the simulated card network on purpose.
+    pub simulated_processor_chosen: bool,
     pub dist_dir: PathBuf,
     pub pwned_upstream: Option<String>,
     pub pwned_corpus: Option<PathBuf>,
@@ -204,6 +211,19 @@ impl Config {
             mail_from: get("PORTAL_MAIL_FROM")
                 .unwrap_or_else(|| format!("{} <no-reply@localhost>", portal_api::SERVICE_NAME)),
             public_url,
+            trusted_proxies: get("PORTAL_TRUSTED_PROXIES")
+                .map(|list| parse_proxies(&list))
+                .transpose()?
+                .unwrap_or_default(),
+            simulated_processor_chosen: match get("PORTAL_CARD_PROCESSOR").as_deref().map(str::trim) {
+                None => false,
+                Some("simulated") => true,
+                Some(other) => {
+                    return Err(format!(
+                        "PORTAL_CARD_PROCESSOR: unknown card processor {other:?} (the only one is simulated)"
+                    ))
+                }
+            },
             dist_dir: PathBuf::from(get("PORTAL_DIST_DIR").unwrap_or_else(|| "./dist".into())),
             pwned_upstream: get("PORTAL_PWNED_UPSTREAM"),
             pwned_corpus: get("PORTAL_PWNED_CORPUS").map(PathBuf::from),
@@ -251,6 +271,45 @@ impl Config {
     }
 }
 
+/// Refuses a configuration that is safe only on a developer's machine when the portal is
+/// served to others: test cards that top up for free, and sign-in links written to the log.
+pub fn check_production(config: &Config) -> Result<(), String> {
+    if config.public_url.is_loopback() {
+        return Ok(());
+    }
+    let public = &config.public_url.base;
+    if !config.simulated_processor_chosen {
+        return Err(format!(
+            "PORTAL_PUBLIC_URL is {public}, but the card processor is the simulated one, where \
+             test card numbers top up for free: set PORTAL_CARD_PROCESSOR=simulated to run it \
+             there on purpose"
+        ));
+    }
+    if config.smtp_url.is_none() {
+        return Err(format!(
+            "PORTAL_PUBLIC_URL is {public}, but PORTAL_SMTP_URL is unset, so mail would be \
+             written to files and its links (which carry sign-in tokens) logged: set \
+             PORTAL_SMTP_URL to an SMTP relay"
+        ));
+    }
+    Ok(())
+}
+
+/// `10.0.0.0/8, 192.0.2.7, fd00::/8`: networks or single addresses, comma- or space-separated.
+fn parse_proxies(list: &str) -> Result<Vec<IpNet>, String> {
+    list.split([',', ' ', '\t', '\n'])
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    format!("PORTAL_TRUSTED_PROXIES: not an address or CIDR network: {entry:?}")
+                })
+        })
+        .collect()
+}
+
 fn parse_key(hex_key: &str) -> Result<[u8; 32], String> {
     let bytes = hex::decode(hex_key.trim())
         .map_err(|_| "PORTAL_SECRET_KEY must be hexadecimal".to_owned())?;
@@ -266,6 +325,21 @@ pub fn secret_key(config: &Config) -> Result<[u8; 32], String> {
     }
     let path = config.data_dir.join("secret.key");
     if let Ok(text) = std::fs::read_to_string(&path) {
+        #[cfg(unix)]
+        if !config.public_url.is_loopback() {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(format!(
+                    "{} is open to other users (mode {:o}): chmod 600 it, or set PORTAL_SECRET_KEY",
+                    path.display(),
+                    mode & 0o777
+                ));
+            }
+        }
         return parse_key(&text).map_err(|e| format!("{}: {e}", path.display()));
     }
     std::fs::create_dir_all(&config.data_dir)
@@ -346,6 +420,74 @@ mod tests {
         assert!(err
             .unwrap_err()
             .contains("PORTAL_REFUND_FOUR_EYES_WINDOW_HOURS"));
+    }
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        Config::from_lookup(|k| {
+            pairs
+                .iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_or_addresses() {
+        let c = with(&[("PORTAL_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7 fd00::/8,")]).unwrap();
+        let nets: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(nets, ["10.0.0.0/8", "192.0.2.7/32", "fd00::/8"]);
+        assert!(with(&[]).unwrap().trusted_proxies.is_empty());
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "proxy.internal",
+            "10.0.0.0/8;10.1.0.0/16",
+        ] {
+            let err = with(&[("PORTAL_TRUSTED_PROXIES", bad)]).unwrap_err();
+            assert!(err.contains("PORTAL_TRUSTED_PROXIES"), "{bad}: {err}");
+        }
+    }
+
+    const PUBLIC: (&str, &str) = ("PORTAL_PUBLIC_URL", "https://wallet.example");
+    const SIMULATED: (&str, &str) = ("PORTAL_CARD_PROCESSOR", "simulated");
+    const SMTP: (&str, &str) = ("PORTAL_SMTP_URL", "smtp://mail.internal:25");
+
+    #[test]
+    fn off_this_machine_the_simulated_processor_must_be_chosen() {
+        let err = check_production(&with(&[PUBLIC, SMTP]).unwrap()).unwrap_err();
+        assert!(err.contains("PORTAL_CARD_PROCESSOR=simulated"), "{err}");
+        assert!(check_production(&with(&[PUBLIC, SMTP, SIMULATED]).unwrap()).is_ok());
+        let err = with(&[("PORTAL_CARD_PROCESSOR", "stripe")]).unwrap_err();
+        assert!(err.contains("PORTAL_CARD_PROCESSOR"), "{err}");
+        // On a developer's machine the defaults stand.
+        assert!(check_production(&with(&[]).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn off_this_machine_mail_is_not_written_to_the_log() {
+        let err = check_production(&with(&[PUBLIC, SIMULATED]).unwrap()).unwrap_err();
+        assert!(err.contains("set PORTAL_SMTP_URL"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_generated_key_is_owner_only_and_an_open_one_is_refused_off_this_machine() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = ("PORTAL_DATA_DIR", dir.path().to_str().unwrap());
+        let local = with(&[data]).unwrap();
+        let public = with(&[data, PUBLIC]).unwrap();
+        let key = secret_key(&local).unwrap();
+        let path = dir.path().join("secret.key");
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&path) & 0o777, 0o600);
+        assert_eq!(secret_key(&public).unwrap(), key);
+        for open in [0o640, 0o604, 0o620] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(open)).unwrap();
+            let err = secret_key(&public).unwrap_err();
+            assert!(err.contains("chmod 600"), "{open:o}: {err}");
+            assert_eq!(secret_key(&local).unwrap(), key, "allowed on localhost");
+        }
     }
 
     #[test]

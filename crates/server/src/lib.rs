@@ -57,6 +57,7 @@ pub struct AppState {
 impl AppState {
     /// Connects, migrates and loads everything the server needs; starts no background work.
     pub async fn new(config: Config) -> Result<Self, String> {
+        config::check_production(&config)?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
         let secret_key = config::secret_key(&config)?;

@@ -44,7 +44,7 @@ pub async fn password_reset_request(
 ) -> ApiResult<(StatusCode, axum::Json<StatusResponse>)> {
     let now = crate::clock::now();
     let window = Window::of(&state);
-    let by_address = format!("reset:address:{}", client.ip);
+    let by_address = format!("reset:address:{}", client.network());
     throttle::take(
         &state.db,
         &window,

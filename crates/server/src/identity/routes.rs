@@ -52,7 +52,7 @@ pub async fn register(
     let locale = req.locale.unwrap_or_else(|| accept_language(&headers));
 
     let now = crate::clock::now();
-    let key = format!("register:ip:{}", client.ip);
+    let key = format!("register:ip:{}", client.network());
     let limit = state.config.throttle.register_per_address;
     throttle::take(&state.db, &Window::of(&state), &key, limit, now).await?;
 
@@ -234,7 +234,10 @@ pub fn sign_in_keys(
         Some(nonce) => vec![(format!("sign-in:device:{nonce}"), limits.per_account)],
         None => vec![
             (format!("sign-in:account:{email_key}"), limits.per_account),
-            (format!("sign-in:address:{}", client.ip), limits.per_address),
+            (
+                format!("sign-in:address:{}", client.network()),
+                limits.per_address,
+            ),
             ("sign-in:all".to_owned(), limits.global),
         ],
     }

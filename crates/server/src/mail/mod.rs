@@ -1,6 +1,7 @@
 //! Outgoing mail: queued in the database in the same transaction as the change it reports,
 //! then delivered by a background task with retries, through SMTP or, with no SMTP configured,
-//! as `.eml` files in the outbox directory with their links logged.
+//! as `.eml` files in the outbox directory with their links logged (only when the portal is
+//! served on localhost: `config::check_production` refuses it elsewhere, as links carry tokens).
 
 pub mod templates;
 pub mod wallet;

@@ -79,6 +79,8 @@ impl TestApp {
             ("PORTAL_DATABASE_URL", database_url),
             ("PORTAL_PUBLIC_URL", base.clone()),
             ("PORTAL_SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port)),
+            // The tests' card network, on purpose even when a test serves a public origin.
+            ("PORTAL_CARD_PROCESSOR", "simulated".to_owned()),
             (
                 "PORTAL_DIST_DIR",
                 data_dir.path().join("no-dist").display().to_string(),
