@@ -381,6 +381,10 @@ catalogue! {
         "At most 10 screenshots at a time.",
         "一度に添付できるスクリーンショットは10枚までです。"
     ),
+    ErrTooManyUploadsAtOnce => (
+        "Too many screenshots are being sent at once. Wait for one to finish, then try again.",
+        "同時に送信しているスクリーンショットが多すぎます。送信中のものが終わってから、もう一度お試しください。"
+    ),
     ErrFileNameInvalid => (
         "The file name cannot be used. Rename the file and try again.",
         "このファイル名は使用できません。名前を変更してもう一度お試しください。"
@@ -614,6 +618,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         FileDamaged => Msg::ErrFileDamaged,
         ImageTooLarge => Msg::ErrImageTooLarge,
         TooManyFiles => Msg::ErrTooManyFiles,
+        TooManyUploadsAtOnce => Msg::ErrTooManyUploadsAtOnce,
         FileNameInvalid => Msg::ErrFileNameInvalid,
         TransactionsRequired => Msg::ErrTransactionsRequired,
         EvidenceRequired => Msg::ErrEvidenceRequired,
@@ -771,6 +776,7 @@ pub(crate) mod tests {
             FileDamaged,
             ImageTooLarge,
             TooManyFiles,
+            TooManyUploadsAtOnce,
             FileNameInvalid,
             TransactionsRequired,
             EvidenceRequired,
@@ -838,6 +844,7 @@ pub(crate) mod tests {
                 | FileDamaged
                 | ImageTooLarge
                 | TooManyFiles
+                | TooManyUploadsAtOnce
                 | FileNameInvalid
                 | TransactionsRequired
                 | EvidenceRequired
