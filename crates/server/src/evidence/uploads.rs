@@ -130,7 +130,8 @@ pub async fn upload_evidence(
     drop(conn);
     let received = place.receive(&headers, body).await?;
 
-    // Read back only now, so at most two bodies are in memory at once however many arrive.
+    // Read back only now: at most two bodies are read into memory and decoded at once, however
+    // many are arriving.
     let permit = DECODES
         .acquire()
         .await
