@@ -381,6 +381,10 @@ catalogue! {
         "At most 10 screenshots at a time.",
         "一度に添付できるスクリーンショットは10枚までです。"
     ),
+    ErrTooManyUploadsAtOnce => (
+        "Too many screenshots are being sent at once. Wait for one to finish, then try again.",
+        "同時に送信しているスクリーンショットが多すぎます。送信中のものが終わってから、もう一度お試しください。"
+    ),
     ErrFileNameInvalid => (
         "The file name cannot be used. Rename the file and try again.",
         "このファイル名は使用できません。名前を変更してもう一度お試しください。"
@@ -616,6 +620,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         FileDamaged => Msg::ErrFileDamaged,
         ImageTooLarge => Msg::ErrImageTooLarge,
         TooManyFiles => Msg::ErrTooManyFiles,
+        TooManyUploadsAtOnce => Msg::ErrTooManyUploadsAtOnce,
         FileNameInvalid => Msg::ErrFileNameInvalid,
         TransactionsRequired => Msg::ErrTransactionsRequired,
         EvidenceRequired => Msg::ErrEvidenceRequired,
@@ -775,6 +780,7 @@ pub(crate) mod tests {
             FileDamaged,
             ImageTooLarge,
             TooManyFiles,
+            TooManyUploadsAtOnce,
             FileNameInvalid,
             TransactionsRequired,
             EvidenceRequired,
@@ -844,6 +850,7 @@ pub(crate) mod tests {
                 | FileDamaged
                 | ImageTooLarge
                 | TooManyFiles
+                | TooManyUploadsAtOnce
                 | FileNameInvalid
                 | TransactionsRequired
                 | EvidenceRequired

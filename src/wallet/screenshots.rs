@@ -1,12 +1,13 @@
 //! Screenshots as evidence: the picker shared by fraud reports and disputes, and the list that
 //! shows the ones already attached.
 //!
-//! Each chosen file uploads at once, one request per file, with its own progress bar; then the
-//! row shows what the server kept (name, pixels, size, a thumbnail). Until the form is sent, a
+//! Each chosen file uploads in turn, one request per file and two at a time (as many as the
+//! server takes from one customer at once), with its own progress bar; then the row shows what
+//! the server kept (name, pixels, size, a thumbnail). Until the form is sent, a
 //! file can be removed again; the form sends only the ids of finished uploads and waits while
 //! any is still running.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,6 +15,7 @@ use portal_api::dto::Locale;
 use portal_api::error::ErrorCode;
 use portal_api::evidence::{
     file_name, Screenshot, SCREENSHOTS_PER_SUBMISSION, SCREENSHOT_ACCEPT, SCREENSHOT_MAX_BYTES,
+    UPLOADS_AT_ONCE_PER_CUSTOMER,
 };
 use web_sys::HtmlInputElement;
 
@@ -58,12 +60,18 @@ impl Entry {
 #[derive(Debug, Clone, PartialEq)]
 struct News(WalletMsg, String);
 
+/// What starts one row's upload.
+type Start = Box<dyn FnOnce()>;
+
 /// The files of one picker. Created by the form that sends them, which reads [`Uploads::ids`]
 /// and waits while [`Uploads::running`].
 #[derive(Clone, Copy)]
 pub struct Uploads {
     entries: RwSignal<Vec<Entry>>,
     requests: StoredValue<HashMap<u32, Request>, LocalStorage>,
+    /// Uploads not yet started, by row, each started once fewer than
+    /// [`UPLOADS_AT_ONCE_PER_CUSTOMER`] requests are running.
+    queued: StoredValue<VecDeque<(u32, Start)>, LocalStorage>,
     next_key: StoredValue<u32>,
     /// While the form is being sent nothing may be removed from under it.
     locked: RwSignal<bool>,
@@ -85,6 +93,7 @@ impl Uploads {
         let uploads = Uploads {
             entries: RwSignal::new(Vec::new()),
             requests: StoredValue::new_local(HashMap::new()),
+            queued: StoredValue::new_local(VecDeque::new()),
             next_key: StoredValue::new(0),
             locked: RwSignal::new(false),
             news: RwSignal::new(None),
@@ -101,6 +110,8 @@ impl Uploads {
             }
         });
         on_cleanup(move || {
+            // Emptied first: an aborted request ends at once, and its end starts the next one.
+            uploads.queued.try_update_value(VecDeque::clear);
             uploads.requests.try_update_value(|running| {
                 for (_, xhr) in running.drain() {
                     xhr.abort();
@@ -221,6 +232,7 @@ impl Uploads {
         let on_end = move |result: Result<Screenshot, ApiError>| {
             self.requests
                 .try_update_value(|running| running.remove(&key));
+            self.start_queued();
             // Removed (aborted) meanwhile: nothing left to show.
             let present = self
                 .entries
@@ -245,13 +257,40 @@ impl Uploads {
                 }
             }
         };
-        match upload::start(&file, on_progress, on_end) {
-            Ok(xhr) => self.requests.update_value(|running| {
-                running.insert(key, xhr);
-            }),
+        let start = move || match upload::start(&file, on_progress, on_end) {
+            Ok(xhr) => {
+                self.requests.try_update_value(|running| {
+                    running.insert(key, xhr);
+                });
+            }
             Err(e) => {
                 entry.state.set(State::Failed);
                 entry.problem.set(Some(from_api(&e).1));
+            }
+        };
+        self.queued
+            .update_value(|queued| queued.push_back((key, Box::new(start))));
+        self.start_queued();
+    }
+
+    /// Starts queued uploads while fewer than the server takes at once are running. A row
+    /// removed while it waited is skipped.
+    fn start_queued(self) {
+        while self
+            .requests
+            .try_with_value(|running| running.len() < UPLOADS_AT_ONCE_PER_CUSTOMER)
+            .unwrap_or(false)
+        {
+            let Some((key, start)) = self.queued.try_update_value(VecDeque::pop_front).flatten()
+            else {
+                return;
+            };
+            let present = self
+                .entries
+                .try_with_untracked(|list| list.iter().any(|e| e.key == key))
+                .unwrap_or(false);
+            if present {
+                start();
             }
         }
     }

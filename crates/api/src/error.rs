@@ -81,6 +81,8 @@ pub enum ErrorCode {
     FileDamaged,
     ImageTooLarge,
     TooManyFiles,
+    /// The customer is already sending as many screenshots as one customer may at once.
+    TooManyUploadsAtOnce,
     FileNameInvalid,
     TransactionsRequired,
     EvidenceRequired,
@@ -165,6 +167,7 @@ impl ErrorCode {
             FileDamaged => "file_damaged",
             ImageTooLarge => "image_too_large",
             TooManyFiles => "too_many_files",
+            TooManyUploadsAtOnce => "too_many_uploads_at_once",
             FileNameInvalid => "file_name_invalid",
             TransactionsRequired => "transactions_required",
             EvidenceRequired => "evidence_required",

@@ -18,6 +18,8 @@ pub const SCREENSHOT_MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Most screenshots in one submission (a new report, a dispute, or one addition to a report);
 /// also the most a customer may have uploaded and not yet attached.
 pub const SCREENSHOTS_PER_SUBMISSION: usize = 10;
+/// Most screenshots one customer may be sending at once; the page queues the rest.
+pub const UPLOADS_AT_ONCE_PER_CUSTOMER: usize = 2;
 /// Most screenshots one report can hold over its life.
 pub const SCREENSHOTS_PER_REPORT: usize = 30;
 /// Longest free text of a fraud report or of a later note, in characters.

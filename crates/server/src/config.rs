@@ -29,6 +29,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PORTAL_REGISTER_PER_ADDRESS", "10", "registrations per source address per window"),
     ("PORTAL_REQUEST_TIMEOUT_SECS", "30", "an API request still unanswered after this long (a body trickling in, say) gets 503"),
     ("PORTAL_UPLOAD_TIMEOUT_SECS", "300", "the same for a screenshot upload (10 MiB over a slow mobile link)"),
+    ("PORTAL_UPLOADS_AT_ONCE", "16", "screenshot uploads this server process receives at once, over all customers (2 per customer); more get 503"),
     ("PORTAL_TOP_UP_MAX_MINOR", "50000", "largest single top-up, in yen"),
     ("PORTAL_TOP_UP_DAILY_MINOR", "200000", "most a customer may top up per UTC day, in yen (pending top-ups count)"),
     ("PORTAL_PROCESSOR_SETTLE_SECS", "10", "the simulated card processor settles a timed-out charge (twice, as real callbacks may) this long after it; 0 never does (only signed callbacks to /api/processor/callback settle)"),
@@ -62,6 +63,8 @@ pub struct Config {
     pub secret_key: Option<[u8; 32]>,
     pub request_timeout: Duration,
     pub upload_timeout: Duration,
+    /// Screenshot uploads this process receives at once (`PORTAL_UPLOADS_AT_ONCE`), at least 1.
+    pub uploads_at_once: usize,
     pub session_idle: Duration,
     pub session_absolute: Duration,
     /// How long a step-up lets a session make sensitive changes (`PORTAL_STEP_UP_SECS`).
@@ -232,6 +235,10 @@ impl Config {
                 .transpose()?,
             request_timeout: secs("PORTAL_REQUEST_TIMEOUT_SECS", 30)?,
             upload_timeout: secs("PORTAL_UPLOAD_TIMEOUT_SECS", 300)?,
+            uploads_at_once: match count("PORTAL_UPLOADS_AT_ONCE", 16)? {
+                0 => return Err("PORTAL_UPLOADS_AT_ONCE must be at least 1".into()),
+                n => n as usize,
+            },
             session_idle: secs("PORTAL_SESSION_IDLE_SECS", 1800)?,
             session_absolute: secs("PORTAL_SESSION_ABSOLUTE_SECS", 43_200)?,
             step_up: secs("PORTAL_STEP_UP_SECS", 300)?,
@@ -384,6 +391,7 @@ mod tests {
         assert_eq!(c.top_up.daily, 200_000);
         assert_eq!(c.processor_settle, Some(Duration::from_secs(10)));
         assert_eq!(c.support.four_eyes_window, Duration::from_secs(24 * 3600));
+        assert_eq!(c.uploads_at_once, 16);
     }
 
     #[test]
@@ -420,6 +428,8 @@ mod tests {
         assert!(err
             .unwrap_err()
             .contains("PORTAL_REFUND_FOUR_EYES_WINDOW_HOURS"));
+        let err = Config::from_lookup(|k| (k == "PORTAL_UPLOADS_AT_ONCE").then(|| "0".into()));
+        assert!(err.unwrap_err().contains("PORTAL_UPLOADS_AT_ONCE"));
     }
 
     fn with(pairs: &[(&str, &str)]) -> Result<Config, String> {

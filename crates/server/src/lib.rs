@@ -44,6 +44,8 @@ pub struct AppState {
     pub secret_key: Arc<[u8; 32]>,
     /// Screenshots and sealed snapshots, by content (`evidence::store`).
     pub evidence: Arc<dyn evidence::store::EvidenceStore>,
+    /// Screenshot uploads on their way in (`evidence::incoming`).
+    pub incoming: Arc<evidence::incoming::Incoming>,
     /// The card network (simulated: see `wallet::processor`).
     pub processor: Arc<dyn wallet::processor::CardProcessor>,
     /// Settlements the simulated processor delivers in-process; taken by `start_background`.
@@ -87,10 +89,14 @@ impl AppState {
         let evidence = evidence::store::DiskStore::open(&evidence_dir)
             .and_then(|store| store.clear_unfinished().map(|()| store))
             .map_err(|e| format!("{}: {e}", evidence_dir.display()))?;
+        let incoming_dir = config.data_dir.join("incoming");
+        let incoming = evidence::incoming::Incoming::open(&incoming_dir, config.uploads_at_once)
+            .map_err(|e| format!("{}: {e}", incoming_dir.display()))?;
         let (settlement_tx, settlement_rx) = tokio::sync::mpsc::unbounded_channel();
         let processor = wallet::processor::Simulated::new(config.processor_settle, settlement_tx);
         Ok(Self {
             evidence: Arc::new(evidence),
+            incoming: Arc::new(incoming),
             processor: Arc::new(processor),
             settlements: Arc::new(std::sync::Mutex::new(Some(settlement_rx))),
             origins: Arc::new(config.public_url.origins()),
@@ -110,6 +116,7 @@ impl AppState {
         mail::start_delivery(&self.config, self.db.clone(), self.outbox.clone())?;
         maintenance::start(
             self.db.clone(),
+            self.evidence.clone(),
             self.config.throttle.window,
             self.config.session_idle,
         );

@@ -1,9 +1,17 @@
-//! Deletes what has expired, so tables of short-lived rows stay small.
+//! Deletes what has expired, so tables of short-lived rows stay small and the evidence store
+//! keeps only screenshots a report or a dispute can still name.
 
 use crate::db::Db;
+use crate::evidence::store::EvidenceStore;
+use std::sync::Arc;
 use std::time::Duration;
 
-pub fn start(db: Db, throttle_window: Duration, session_idle: Duration) {
+pub fn start(
+    db: Db,
+    evidence: Arc<dyn EvidenceStore>,
+    throttle_window: Duration,
+    session_idle: Duration,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
@@ -16,6 +24,10 @@ pub fn start(db: Db, throttle_window: Duration, session_idle: Duration) {
             .await
             {
                 tracing::warn!(error = %e, "maintenance sweep failed");
+            }
+            let now = crate::clock::now();
+            if let Err(e) = crate::evidence::uploads::sweep_unattached(&db, &evidence, now).await {
+                tracing::warn!(error = %e, "sweep of unattached uploads failed");
             }
         }
     });

@@ -1,7 +1,8 @@
 //! Screenshot uploads (THREATS.md T11, T13): every bad file is refused with its own error code
 //! and leaves nothing behind, good files are kept without their metadata and served as what
 //! they decode to, attached screenshots are sealed, another customer's screenshots and reports
-//! do not exist for you, and the limit of ten waiting screenshots holds under concurrency.
+//! do not exist for you, the limit of ten waiting screenshots holds under concurrency, only so
+//! many uploads arrive at once, and unattached uploads are swept after a day.
 
 mod common;
 #[path = "common/evidence.rs"]
@@ -34,6 +35,9 @@ on_both_backends!(
     twelve_uploads_at_once_leave_exactly_ten_waiting,
     malformed_report_requests_are_refused_and_do_not_freeze,
     malformed_additions_are_refused_and_change_nothing,
+    an_account_without_a_verified_email_cannot_upload,
+    a_customers_third_upload_at_once_is_refused_until_one_ends,
+    unattached_uploads_go_after_a_day_and_files_still_named_stay,
 );
 
 // -- helpers -------------------------------------------------------------------------------
@@ -302,9 +306,48 @@ async fn a_body_over_ten_mib_is_refused_with_or_without_content_length(app: Test
     );
     assert_eq!(stored(&app).await, before);
 
-    // Chunked, no Content-Length: the server counts as it reads.
+    // A length over the limit is refused before anything is read, however little follows.
     let addr = app.base.trim_start_matches("http://").to_owned();
     let cookie = session_cookie(&app.base, &c.email, common::STRONG_PASSWORD).await;
+    let r = raw_post(
+        &addr,
+        "/api/evidence?name=big.png",
+        &[("Cookie", cookie.clone()), ("Origin", app.base.clone())],
+        Framing::Length(1 << 30),
+        vec![big[..1000].to_vec()],
+        Duration::ZERO,
+    )
+    .await;
+    assert_refused(
+        "1 GiB declared",
+        &(StatusCode::from_u16(r.status).unwrap(), r.json()),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file_too_large",
+        Some("file"),
+    );
+    assert_eq!(stored(&app).await, before);
+
+    // More sent than declared: the body is what was declared, and what follows is not part of
+    // it (here the declared part is the start of a PNG only).
+    let r = raw_post(
+        &addr,
+        "/api/evidence?name=big.png",
+        &[("Cookie", cookie.clone()), ("Origin", app.base.clone())],
+        Framing::Length(1000),
+        big.chunks(1024 * 1024).map(<[u8]>::to_vec).collect(),
+        Duration::ZERO,
+    )
+    .await;
+    assert_refused(
+        "11 MB sent, 1000 bytes declared",
+        &(StatusCode::from_u16(r.status).unwrap(), r.json()),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "file_damaged",
+        Some("file"),
+    );
+    assert_eq!(stored(&app).await, before);
+
+    // Chunked, no Content-Length: the server counts as it reads.
     let parts: Vec<Vec<u8>> = big.chunks(512 * 1024).map(<[u8]>::to_vec).collect();
     let headers = [
         ("Cookie", cookie.clone()),
@@ -1244,10 +1287,12 @@ async fn report_screenshots_keep_the_order_given_in_the_bundle_too(app: TestApp)
 
 // -- 6. concurrency --------------------------------------------------------------------------
 
-/// Twelve different screenshots sent at once, as a customer picking twelve files would; with
-/// `slow_database`, the store is held busy (a write lock on SQLite, a lock on `uploads` that
-/// lets readers through on PostgreSQL) for 1.5 s while they arrive, as a loaded database would
-/// be, so every upload reaches its transaction before any commits. Answers how many were taken.
+/// Twelve different screenshots sent at once, as a script (not the page, which sends two at a
+/// time) might; the server lets two of a customer's in at once and refuses the rest
+/// (`too_many_uploads_at_once`). With `slow_database`, the store is held busy (a write lock on
+/// SQLite, a lock on `uploads` that lets readers through on PostgreSQL) for 1.5 s while they
+/// arrive, as a loaded database would be, so the two let in reach their transactions before
+/// either commits. Answers how many were taken.
 async fn twelve_at_once(
     app: &TestApp,
     c: &std::sync::Arc<Customer>,
@@ -1285,6 +1330,9 @@ async fn twelve_at_once(
         match status {
             StatusCode::CREATED => created += 1,
             StatusCode::CONFLICT => assert_eq!(error_code(&body), "too_many_files", "{body}"),
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert_eq!(error_code(&body), "too_many_uploads_at_once", "{body}")
+            }
             other => panic!("{other}: {body}"),
         }
     }
@@ -1507,4 +1555,340 @@ async fn malformed_additions_are_refused_and_change_nothing(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{added}");
     assert_eq!(added["timeline"][1]["note"], note);
     assert_eq!(ids(&added["screenshots"]), [shot]);
+}
+
+// -- 8. who may upload, and how many at once ------------------------------------------------------
+
+async fn an_account_without_a_verified_email_cannot_upload(app: TestApp) {
+    let email = common::unique_email("unverified-upload");
+    let (status, _) = app.register(&email, common::STRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, body) = app.sign_in(&email, common::STRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let before = stored(&app).await;
+    let send = || async {
+        read(
+            app.client
+                .post(app.url("/api/evidence?name=mine.png"))
+                .body(png(16, 16, 900))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    };
+    assert_refused(
+        "unverified",
+        &send().await,
+        StatusCode::FORBIDDEN,
+        "email_not_verified",
+        None,
+    );
+    assert_eq!(
+        stored(&app).await,
+        before,
+        "a refused upload stored something"
+    );
+
+    // Verified (the link in the mail), the same session may upload.
+    let token = app.mailbox.verification_token(&email).await;
+    let (status, body) = app.post("/api/verify-email", json!({"token": token})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = send().await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+/// Uploads `bytes` until the server takes it, for a little while: a place given back when an
+/// upload ends is free only once the server has noticed the end.
+async fn upload_once_a_place_is_free(c: &Customer, name: &str, bytes: Vec<u8>) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = upload_raw(c, Some(name), "image/png", bytes.clone()).await;
+        if status == StatusCode::CREATED {
+            return body;
+        }
+        assert_eq!(error_code(&body), "too_many_uploads_at_once", "{body}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no place came free: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn a_customers_third_upload_at_once_is_refused_until_one_ends(app: TestApp) {
+    let c = app.customer("at-once", "en").await;
+    let cookie = session_cookie(&app.base, &c.email, common::STRONG_PASSWORD).await;
+    let start = png(40, 40, 910);
+    let first = upload_left_open(
+        &app.base,
+        &app.state.db,
+        &c.id,
+        &cookie,
+        100_000,
+        &start[..100],
+        1,
+    )
+    .await;
+    let second = upload_left_open(
+        &app.base,
+        &app.state.db,
+        &c.id,
+        &cookie,
+        100_000,
+        &start[..100],
+        2,
+    )
+    .await;
+    let before = stored(&app).await;
+
+    let got = upload_raw(&c, Some("third.png"), "image/png", png(16, 16, 911)).await;
+    assert_refused(
+        "third at once",
+        &got,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_uploads_at_once",
+        Some("file"),
+    );
+    assert_eq!(
+        stored(&app).await,
+        before,
+        "the refused upload stored something"
+    );
+    assert_eq!(
+        uploads_counted(&app.state.db, &c.id).await,
+        2,
+        "a refusal for being busy counts against the window"
+    );
+
+    // Another customer is not held up by this one.
+    let other = app.customer("at-once-other", "en").await;
+    upload(&other, "other.png", png(16, 16, 912)).await;
+
+    // One ends (cut off: 400), and there is room for one more, not two.
+    let r = answer(first, true).await;
+    assert_eq!(r.status, 400, "{}", r.json());
+    let third = upload_once_a_place_is_free(&c, "third.png", png(16, 16, 911)).await;
+    assert_eq!(third["name"], "third.png");
+    let third_open = upload_left_open(
+        &app.base,
+        &app.state.db,
+        &c.id,
+        &cookie,
+        100_000,
+        &start[..100],
+        4,
+    )
+    .await;
+    let got = upload_raw(&c, Some("fourth.png"), "image/png", png(16, 16, 913)).await;
+    assert_refused(
+        "fourth at once",
+        &got,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_uploads_at_once",
+        Some("file"),
+    );
+    drop((second, third_open));
+    upload_once_a_place_is_free(&c, "fourth.png", png(16, 16, 913)).await;
+    assert_eq!(waiting(&app, &c).await, 2);
+}
+
+/// The cap over all customers (`PORTAL_UPLOADS_AT_ONCE`), set low here.
+async fn the_server_takes_only_so_many_uploads_at_once(backend: common::Backend) {
+    let Some(app) = TestApp::spawn_with(backend, &[("PORTAL_UPLOADS_AT_ONCE", "3")]).await else {
+        eprintln!("skipped: PORTAL_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let a = app.customer("all-a", "en").await;
+    let b = app.customer("all-b", "en").await;
+    let c = app.customer("all-c", "en").await;
+    let cookie_a = session_cookie(&app.base, &a.email, common::STRONG_PASSWORD).await;
+    let cookie_b = session_cookie(&app.base, &b.email, common::STRONG_PASSWORD).await;
+    let start = png(40, 40, 920);
+    let a1 = upload_left_open(
+        &app.base,
+        &app.state.db,
+        &a.id,
+        &cookie_a,
+        100_000,
+        &start[..100],
+        1,
+    )
+    .await;
+    let _a2 = upload_left_open(
+        &app.base,
+        &app.state.db,
+        &a.id,
+        &cookie_a,
+        100_000,
+        &start[..100],
+        2,
+    )
+    .await;
+    let _b1 = upload_left_open(
+        &app.base,
+        &app.state.db,
+        &b.id,
+        &cookie_b,
+        100_000,
+        &start[..100],
+        1,
+    )
+    .await;
+    let before = stored(&app).await;
+    for (who, customer) in [("b's second", &b), ("c's first", &c)] {
+        let r = customer
+            .client
+            .post(customer.url("/api/evidence?name=late.png"))
+            .body(png(16, 16, 921))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.headers().contains_key("retry-after"),
+            "{who}: no Retry-After"
+        );
+        assert_refused(
+            who,
+            &read(r).await,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            None,
+        );
+    }
+    assert_eq!(
+        stored(&app).await,
+        before,
+        "a refused upload stored something"
+    );
+    assert_eq!(uploads_counted(&app.state.db, &c.id).await, 0);
+
+    // One ends, and the next customer's upload is taken.
+    drop(a1);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = upload_raw(&c, Some("late.png"), "image/png", png(16, 16, 921)).await;
+        if status == StatusCode::CREATED {
+            break;
+        }
+        assert_eq!(error_code(&body), "service_unavailable", "{body}");
+        assert!(tokio::time::Instant::now() < deadline, "no place came free");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+mod over_all_customers {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::the_server_takes_only_so_many_uploads_at_once(crate::common::Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::the_server_takes_only_so_many_uploads_at_once(crate::common::Backend::Postgres).await
+    }
+}
+
+// -- 9. the sweep of unattached uploads -----------------------------------------------------------
+
+/// Makes uploads `ids` look `secs` older than they are.
+async fn age(app: &TestApp, ids: &[&str], secs: i64) {
+    for id in ids {
+        sqlx::query("UPDATE uploads SET created_at = created_at - $1 WHERE id = $2")
+            .bind(secs)
+            .bind(*id)
+            .execute(&app.state.db.pool)
+            .await
+            .unwrap();
+    }
+}
+
+async fn upload_row_exists(app: &TestApp, id: &str) -> bool {
+    count_for(app, "SELECT COUNT(*) FROM uploads WHERE id = $1", id).await == 1
+}
+
+fn stored_path(app: &TestApp, sha256: &str) -> PathBuf {
+    evidence_dir(app).join(&sha256[..2]).join(&sha256[2..])
+}
+
+async fn unattached_uploads_go_after_a_day_and_files_still_named_stay(app: TestApp) {
+    const DAY: i64 = portal_server::evidence::uploads::PENDING_SECS;
+    let a = app.customer("sweep-a", "en").await;
+    let b = app.customer("sweep-b", "en").await;
+    let c = app.customer("sweep-c", "en").await;
+    let (p, q, r) = (png(20, 20, 930), png(20, 20, 931), png(20, 20, 932));
+
+    // a's copy of P is attached to a dispute; b's copy of P is not.
+    let a_p = upload(&a, "p.png", p.clone()).await;
+    let tx = payments(&app, &a, 1).await;
+    let (status, body) = dispute(&a, &tx[0], &[id(&a_p)]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let b_p = upload(&b, "p.png", p.clone()).await;
+    // Q only b has, unattached.
+    let b_q = upload(&b, "q.png", q.clone()).await;
+    // R: b's copy is a minute short of a day old, c's a day and a minute.
+    let b_r = upload(&b, "r.png", r.clone()).await;
+    let c_r = upload(&c, "r.png", r.clone()).await;
+    assert_eq!(a_p["sha256"], b_p["sha256"], "the same bytes are one file");
+    assert_eq!(b_r["sha256"], c_r["sha256"]);
+    let sha = |v: &Value| v["sha256"].as_str().unwrap().to_owned();
+    let (sha_p, sha_q, sha_r) = (sha(&a_p), sha(&b_q), sha(&b_r));
+
+    age(
+        &app,
+        &[&id(&a_p), &id(&b_p), &id(&b_q), &id(&c_r)],
+        DAY + 60,
+    )
+    .await;
+    age(&app, &[&id(&b_r)], DAY - 60).await;
+    portal_server::evidence::uploads::sweep_unattached(
+        &app.state.db,
+        &app.state.evidence,
+        portal_server::clock::now(),
+    )
+    .await
+    .unwrap();
+
+    assert!(
+        upload_row_exists(&app, &id(&a_p)).await,
+        "the attached one went"
+    );
+    assert!(!upload_row_exists(&app, &id(&b_p)).await);
+    assert!(!upload_row_exists(&app, &id(&b_q)).await);
+    assert!(
+        upload_row_exists(&app, &id(&b_r)).await,
+        "the young one went"
+    );
+    assert!(!upload_row_exists(&app, &id(&c_r)).await);
+    for (file, kept) in [(&sha_p, true), (&sha_q, false), (&sha_r, true)] {
+        assert_eq!(stored_path(&app, file).exists(), kept, "file {file}");
+        assert_eq!(
+            count_for(
+                &app,
+                "SELECT COUNT(*) FROM evidence_files WHERE sha256 = $1",
+                file
+            )
+            .await,
+            i64::from(kept),
+            "catalogue row of {file}"
+        );
+    }
+    assert_store_consistent(&evidence_dir(&app));
+
+    // What stays is served; what went is not found.
+    let (status, _, bytes) = fetch(&a.client, a.url(&format!("/api/evidence/{}", id(&a_p)))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sha256_hex(&bytes), sha_p);
+    let (status, _, _) = fetch(&b.client, b.url(&format!("/api/evidence/{}", id(&b_r)))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = fetch(&b.client, b.url(&format!("/api/evidence/{}", id(&b_q)))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Q uploaded again is stored again, and served.
+    let again = upload(&b, "q.png", q).await;
+    assert_eq!(sha(&again), sha_q);
+    let (status, _, bytes) =
+        fetch(&b.client, b.url(&format!("/api/evidence/{}", id(&again)))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sha256_hex(&bytes), sha_q);
 }

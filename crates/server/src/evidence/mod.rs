@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod chain;
 pub mod freeze;
 pub mod image_check;
+pub mod incoming;
 pub mod reports;
 pub mod store;
 pub mod uploads;

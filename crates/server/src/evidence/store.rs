@@ -40,6 +40,8 @@ pub trait EvidenceStore: Send + Sync + 'static {
     fn put(&self, bytes: &[u8]) -> io::Result<StoredFile>;
     /// The bytes stored under `sha256`, as they are now (`evidence verify` hashes them again).
     fn get(&self, sha256: &str) -> io::Result<Vec<u8>>;
+    /// Removes the file stored under `sha256`; one that is not there is removed already.
+    fn remove(&self, sha256: &str) -> io::Result<()>;
 }
 
 /// Files under `root`, at `ab/cdef…` (the first two hex digits as a folder), written to
@@ -102,6 +104,13 @@ impl EvidenceStore for DiskStore {
     fn get(&self, sha256: &str) -> io::Result<Vec<u8>> {
         std::fs::read(self.path(sha256)?)
     }
+
+    fn remove(&self, sha256: &str) -> io::Result<()> {
+        match std::fs::remove_file(self.path(sha256)?) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            done => done,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -118,8 +127,13 @@ mod tests {
         assert_eq!(store.put(b"evidence").unwrap(), a);
         assert_eq!(store.get(&a.sha256).unwrap(), b"evidence");
         let on_disk = dir.path().join(&a.sha256[..2]).join(&a.sha256[2..]);
-        assert_eq!(std::fs::read(on_disk).unwrap(), b"evidence");
+        assert_eq!(std::fs::read(&on_disk).unwrap(), b"evidence");
         assert!(store.get(&sha256_hex(b"other")).is_err());
+        store.remove(&a.sha256).unwrap();
+        assert!(!on_disk.exists());
+        store.remove(&a.sha256).unwrap();
+        store.put(b"evidence").unwrap();
+        assert_eq!(std::fs::read(&on_disk).unwrap(), b"evidence");
         for bad in ["../../etc/passwd", "", &"A".repeat(64)] {
             assert_eq!(
                 store.get(bad).unwrap_err().kind(),

@@ -3,22 +3,21 @@
 //! report or a dispute names them. Once attached, a screenshot is that case's for good.
 
 use super::image_check::{self, Refusal};
-use super::store::{sha256_hex, StoredFile};
+use super::store::{sha256_hex, EvidenceStore, StoredFile};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::query::{NoParams, Query};
 use crate::identity::session::SignedIn;
 use crate::AppState;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use portal_api::error::{ErrorBody, ErrorCode};
 use portal_api::evidence::{
     file_name, ImageFormat, Screenshot, UploadQuery, SCREENSHOTS_PER_SUBMISSION,
-    SCREENSHOT_MAX_BYTES,
 };
 use sqlx::{AnyConnection, Row};
+use std::sync::Arc;
 
 /// An upload not attached within a day no longer counts against the limit and cannot be
 /// attached: the page that uploaded it is long gone.
@@ -79,38 +78,15 @@ async fn pending_count(
     Ok(n)
 }
 
-/// The body, up to [`SCREENSHOT_MAX_BYTES`]: refused as soon as it passes that, without reading
-/// the rest.
-async fn read_limited(headers: &HeaderMap, body: Body) -> ApiResult<Vec<u8>> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > SCREENSHOT_MAX_BYTES as u64) {
-        return Err(refusal(Refusal::TooLarge));
-    }
-    let mut out = Vec::with_capacity(declared.unwrap_or(0) as usize);
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk: Bytes = chunk.map_err(|_| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::FileDamaged,
-                "The upload was cut off before the end of the file.",
-            )
-        })?;
-        if out.len() + chunk.len() > SCREENSHOT_MAX_BYTES {
-            return Err(refusal(Refusal::TooLarge));
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
+pub(super) fn too_large() -> ApiError {
+    refusal(Refusal::TooLarge)
 }
 
 /// Uploads one screenshot: the raw file as the body. The server decides what it is by decoding
 /// it (never by its name or declared type), refuses anything but a PNG, JPEG or WebP still
 /// image, removes its metadata (EXIF location included) and stores it by SHA-256. It waits,
-/// unattached, for a fraud report or a dispute to name it (at most 10 waiting, for a day).
+/// unattached, for a fraud report or a dispute to name it (at most 10 waiting, for a day; then
+/// it is removed). Needs a verified email address; at most two of a customer's arrive at once.
 #[utoipa::path(post, path = "/api/evidence", operation_id = "upload_evidence", tag = "evidence",
     params(UploadQuery),
     request_body(content = Vec<u8>, description = "The file's bytes, up to 10 MiB", content_type = "application/octet-stream"),
@@ -118,9 +94,11 @@ async fn read_limited(headers: &HeaderMap, body: Body) -> ApiResult<Vec<u8>> {
         (status = 201, description = "Stored, not yet attached", body = Screenshot),
         (status = 400, description = "The upload was cut off, or an unknown query parameter (`filter_invalid`)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The account's email address is not verified (`email_not_verified`)", body = ErrorBody),
         (status = 409, description = "Ten screenshots are waiting already (`too_many_files`)", body = ErrorBody),
         (status = 413, description = "Over 10 MiB (`file_too_large`)", body = ErrorBody),
-        (status = 429, description = "More than 60 uploads in the throttle window (`too_many_attempts`); see Retry-After", body = ErrorBody),
+        (status = 429, description = "More than 60 uploads in the throttle window (`too_many_attempts`), or two uploads of this customer still arriving (`too_many_uploads_at_once`); see Retry-After", body = ErrorBody),
+        (status = 503, description = "The server is receiving as many uploads as it takes at once (`service_unavailable`); see Retry-After", body = ErrorBody),
         (status = 422, description = "Empty (`file_empty`), not a PNG, JPEG or WebP still image (`file_type_unsupported`, the message names what it is), damaged or truncated (`file_damaged`), over 40 megapixels (`image_too_large`), or a file name with control characters or over 255 characters (`file_name_invalid`)", body = ErrorBody),
     ))]
 pub async fn upload_evidence(
@@ -131,7 +109,10 @@ pub async fn upload_evidence(
     body: Body,
 ) -> ApiResult<(StatusCode, axum::Json<Screenshot>)> {
     let name = file_name(q.name.as_deref().unwrap_or("screenshot"))?;
+    me.require_verified_email()?;
     let account_id = &me.account.id;
+    // Held to the end: the upload's memory and disk are counted until it is answered.
+    let place = state.incoming.admit(account_id)?;
     crate::identity::throttle::take(
         &state.db,
         &crate::identity::throttle::Window::of(&state),
@@ -147,21 +128,20 @@ pub async fn upload_evidence(
         return Err(too_many());
     }
     drop(conn);
-    let original = read_limited(&headers, body).await?;
-    let original_sha256 = sha256_hex(&original);
-    let original_size = original.len() as u64;
+    let received = place.receive(&headers, body).await?;
 
+    // Read back only now: at most two bodies are read into memory and decoded at once, however
+    // many are arriving.
     let permit = DECODES
         .acquire()
         .await
         .map_err(|e| ApiError::internal(format!("decode permits: {e}")))?;
-    let store = state.evidence.clone();
-    let (checked, stored) = tokio::task::spawn_blocking(move || {
+    let (original_sha256, original_size, checked) = tokio::task::spawn_blocking(move || {
+        let original = received
+            .bytes()
+            .map_err(|e| ApiError::internal(format!("incoming upload file: {e}")))?;
         let checked = image_check::check(&original).map_err(refusal)?;
-        let stored = store
-            .put(&checked.bytes)
-            .map_err(|e| ApiError::internal(format!("evidence store: {e}")))?;
-        Ok::<_, ApiError>((checked, stored))
+        Ok::<_, ApiError>((sha256_hex(&original), original.len() as u64, checked))
     })
     .await
     .map_err(ApiError::internal)??;
@@ -177,12 +157,21 @@ pub async fn upload_evidence(
             .execute(&mut *tx)
             .await?;
     }
-    record_file(&mut tx, &stored, now).await?;
+    let file = StoredFile::describe(&checked.bytes);
+    // Before the file is stored: while this transaction holds its catalogue row, the sweep of
+    // unattached uploads cannot remove the file from under it.
+    record_file(&mut tx, &file, now).await?;
     // Counted again in the transaction that adds it: two uploads at once cannot both be the
-    // tenth. (A refusal here leaves the stored file unnamed by any upload, never the reverse.)
+    // tenth, and the one refused stores nothing.
     if pending_count(&mut tx, account_id, now).await? >= SCREENSHOTS_PER_SUBMISSION as i64 {
         return Err(too_many());
     }
+    let store = state.evidence.clone();
+    let bytes = checked.bytes;
+    let stored = tokio::task::spawn_blocking(move || store.put(&bytes))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal(format!("evidence store: {e}")))?;
     let format = checked.format;
     sqlx::query(
         "INSERT INTO uploads (id, account_id, sha256, original_sha256, original_size, format, width, height, name, created_at, created_micros)
@@ -219,7 +208,8 @@ pub async fn upload_evidence(
     ))
 }
 
-/// Notes a stored file in the catalogue of the store (once per content).
+/// Notes a stored file in the catalogue of the store (once per content). The row stays locked
+/// (PostgreSQL; SQLite locks the whole database) until the caller's transaction ends.
 pub async fn record_file(
     conn: &mut AnyConnection,
     file: &StoredFile,
@@ -227,7 +217,7 @@ pub async fn record_file(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO evidence_files (sha256, size, crc32, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (sha256) DO NOTHING",
+         ON CONFLICT (sha256) DO UPDATE SET size = excluded.size",
     )
     .bind(&file.sha256)
     .bind(file.size as i64)
@@ -235,6 +225,59 @@ pub async fn record_file(
     .bind(now)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Removes the uploads left unattached for [`PENDING_SECS`] (no report or dispute can name
+/// them any more), and each stored file no upload names after that. A file goes in the
+/// transaction that holds its catalogue row, so an upload of the same bytes waits and stores it
+/// again (see `upload_evidence`). Only screenshots are candidates: a sealed snapshot (JSON, CSV)
+/// never has the bytes of a decoded and re-encoded image.
+pub async fn sweep_unattached(
+    db: &crate::db::Db,
+    store: &Arc<dyn EvidenceStore>,
+    now: i64,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let expired: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT sha256 FROM uploads
+         WHERE report_id IS NULL AND dispute_id IS NULL AND created_at <= $1",
+    )
+    .bind(now - PENDING_SECS)
+    .fetch_all(&db.pool)
+    .await?;
+    for (sha256,) in expired {
+        let mut tx = db.pool.begin().await?;
+        if db.backend == crate::db::Backend::Postgres {
+            sqlx::query("SELECT sha256 FROM evidence_files WHERE sha256 = $1 FOR UPDATE")
+                .bind(&sha256)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "DELETE FROM uploads
+             WHERE sha256 = $1 AND report_id IS NULL AND dispute_id IS NULL AND created_at <= $2",
+        )
+        .bind(&sha256)
+        .bind(now - PENDING_SECS)
+        .execute(&mut *tx)
+        .await?;
+        let unnamed = sqlx::query(
+            "DELETE FROM evidence_files
+             WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM uploads WHERE sha256 = $1)",
+        )
+        .bind(&sha256)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if unnamed {
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || store.remove(&sha256)).await??;
+        }
+        // A failure from here leaves rows naming a file that is gone; they are unattached and
+        // expired, and the next sweep removes them.
+        tx.commit().await?;
+    }
     Ok(())
 }
 

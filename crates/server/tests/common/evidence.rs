@@ -398,3 +398,67 @@ pub fn segment(text: &str) -> String {
         })
         .collect()
 }
+
+/// How many uploads the customer has started in this throttle window: the server counts one
+/// as soon as it lets the upload in.
+pub async fn uploads_counted(db: &portal_server::db::Db, customer_id: &str) -> i64 {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COALESCE(MAX(count), 0) FROM throttle_counters WHERE key = $1")
+            .bind(format!("upload:{customer_id}"))
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    n
+}
+
+/// Starts an upload that declares `declared` bytes, sends `sent` of them and waits for the
+/// rest; dropping the connection (or shutting its write half) cuts the upload off. Answers once
+/// the server at `base` has let it in, i.e. counted the customer's `nth` upload of the window.
+pub async fn upload_left_open(
+    base: &str,
+    db: &portal_server::db::Db,
+    customer_id: &str,
+    cookie: &str,
+    declared: usize,
+    sent: &[u8],
+    nth: i64,
+) -> tokio::net::TcpStream {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/evidence?name=open.png HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\
+         Origin: {base}\r\nContent-Type: image/png\r\nContent-Length: {declared}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(sent).await.unwrap();
+    stream.flush().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while uploads_counted(db, customer_id).await < nth {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the server did not let upload {nth} in"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stream
+}
+
+/// The answer to an upload left open, once its write half is shut (the body cut off) if `shut`.
+pub async fn answer(mut stream: tokio::net::TcpStream, shut: bool) -> RawResponse {
+    if shut {
+        stream.shutdown().await.unwrap();
+    }
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let read = tokio::time::timeout(Duration::from_secs(30), async {
+        while complete(&got).is_none() {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no answer within 30 s");
+    parse_response(&got)
+}
