@@ -77,10 +77,10 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
                     operation,
                     400,
                     "invalid_json",
-                    "The body is not JSON of this request's shape",
+                    "the body is not JSON of this request's shape",
                 );
                 let too_large = format!(
-                    "The body is larger than {} bytes",
+                    "the body is larger than {} bytes",
                     portal_api::rules::MAX_JSON_BODY_BYTES
                 );
                 add(operation, 413, "payload_too_large", &too_large);
@@ -88,7 +88,7 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
                     operation,
                     415,
                     "unsupported_media_type",
-                    "The body is not sent as `Content-Type: application/json`",
+                    "the body is not sent as `Content-Type: application/json`",
                 );
             }
             // crate::http::security::same_origin, which the merchant API is exempt from.
@@ -97,7 +97,7 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
                     operation,
                     403,
                     "cross_site_request",
-                    "A browser says the request came from another site",
+                    "a browser says the request came from another site",
                 );
             }
             // crate::http::security::deadline
@@ -105,7 +105,7 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
                 operation,
                 503,
                 "service_unavailable",
-                "The request took too long and was stopped",
+                "the request took too long and was stopped",
             );
         }
     }
@@ -123,19 +123,22 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
 }
 
 /// Documents `status` with the error `code` on `operation`: as a new answer, or added to the
-/// handler's own description of that status when it does not name the code yet.
+/// handler's own description of that status when it does not name the code yet. `meaning`
+/// starts in lower case.
 fn add(operation: &mut Operation, status: u16, code: &str, meaning: &str) {
     let text = format!("{meaning} (`{code}`)");
     match operation.responses.responses.get_mut(&status.to_string()) {
         Some(RefOr::T(response)) => {
             if !response.description.contains(code) && !mentions_same(&response.description, code) {
-                response.description = format!("{}; or: {text}", response.description);
+                response.description = format!("{}; or {text}", response.description);
             }
         }
         Some(RefOr::Ref(_)) => {}
         None => {
+            let mut chars = text.chars();
+            let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
             let response = ResponseBuilder::new()
-                .description(text)
+                .description(format!("{}{}", first.unwrap_or_default(), chars.as_str()))
                 .content(
                     "application/json",
                     ContentBuilder::new()
