@@ -84,17 +84,22 @@ pub struct CaseQuery {
     pub status: Option<CaseStatusFilter>,
     /// `me`, `none`, or an agent's account id.
     pub assignee: Option<String>,
-    /// Cases at least this many hours old.
+    /// Cases at least this many hours old (at most ten years).
+    #[cfg_attr(feature = "openapi", param(maximum = 87_840))]
     pub min_age_hours: Option<u32>,
-    /// Cases at most this many hours old.
+    /// Cases at most this many hours old (at most ten years).
+    #[cfg_attr(feature = "openapi", param(maximum = 87_840))]
     pub max_age_hours: Option<u32>,
     /// Bounds on the amount in question, in minor units.
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub min_minor: Option<i64>,
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub max_minor: Option<i64>,
     pub sort: Option<CaseSort>,
     /// `next_cursor` of the previous page, with the same filters and sort.
     pub cursor: Option<String>,
     /// 1 to 100, default 50.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
 }
 
@@ -280,8 +285,11 @@ pub struct AuditQuery {
     /// Entries after this `seq` (the last one seen), oldest first.
     pub after: Option<i64>,
     /// 1 to 500, default 100.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub limit: Option<u32>,
-    /// `csv` for a download of every matching entry (`after` and `limit` then refused).
+    /// `json` (the default), or `csv` for a download of every matching entry (`after` and
+    /// `limit` then refused).
+    #[cfg_attr(feature = "openapi", param(pattern = "^(json|csv)$"))]
     pub format: Option<String>,
 }
 

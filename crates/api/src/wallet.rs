@@ -50,8 +50,10 @@ pub struct TopUpLimits {
 pub struct AddCardRequest {
     /// Digits; spaces and dashes are ignored.
     pub number: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 12))]
     pub exp_month: u8,
     /// Four digits, e.g. 2028.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1000, maximum = 9999))]
     pub exp_year: u16,
     pub cvc: String,
 }
@@ -126,10 +128,14 @@ pub struct TransactionQuery {
     pub kind: Option<TransactionKind>,
     pub status: Option<TransactionStatus>,
     /// Seconds since the Unix epoch.
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub from: Option<i64>,
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub to: Option<i64>,
     /// Bounds on the size of the amount (its absolute value), in minor units.
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub min_minor: Option<i64>,
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub max_minor: Option<i64>,
     /// Exact merchant name.
     pub merchant: Option<String>,
@@ -138,6 +144,7 @@ pub struct TransactionQuery {
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Rows per page, 1 to 100 (default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
 }
 
@@ -177,8 +184,10 @@ pub struct MonthTotal {
 #[serde(deny_unknown_fields)]
 pub struct SpendingQuery {
     /// How many months back from the current one, 1 to 24 (default 12).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 24))]
     pub months: Option<u32>,
     /// The browser's offset from UTC in minutes (Japan: 540), so months end at local midnight.
+    #[cfg_attr(feature = "openapi", param(minimum = -840, maximum = 840))]
     pub utc_offset_minutes: Option<i32>,
 }
 

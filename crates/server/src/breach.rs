@@ -12,8 +12,8 @@ use portal_api::pwned::Prefix;
 /// Hash suffixes and counts for one 5-hex-character SHA-1 prefix (k-anonymity).
 #[utoipa::path(get, path = "/api/pwned/range/{prefix}", operation_id = "pwned_range", tag = "breach",
     params(
-        ("prefix" = String, Path, description = "First 5 hex characters of the password's SHA-1"),
-        ("Add-Padding" = Option<bool>, Header, description = "`true` pads the answer with zero-count suffixes"),
+        ("prefix" = String, Path, pattern = "^[0-9A-Fa-f]{5}$", description = "First 5 hex characters of the password's SHA-1"),
+        ("Add-Padding" = Option<String>, Header, description = "`true` (in any case) pads the answer with zero-count suffixes; any other value does not"),
     ),
     responses(
         (status = 200, description = "`SUFFIX:COUNT` lines, CRLF-separated", body = String, content_type = "text/plain"),

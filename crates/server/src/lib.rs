@@ -203,7 +203,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 }
 
 pub fn app(state: AppState) -> Router {
-    let (api, doc) = api_routes().split_for_parts();
+    let (api, mut doc) = api_routes().split_for_parts();
+    openapi::finish(&mut doc);
     let doc = Arc::new(doc.to_pretty_json().expect("OpenAPI document serialises"));
     let api = api
         .route(

@@ -258,6 +258,8 @@ async fn bad_input_gets_clean_errors_and_changes_nothing(app: TestApp) {
         ("application/json", r#"{"email": 5, "password": "x"}"#.into(), StatusCode::BAD_REQUEST, "invalid_json"),
         ("application/json", r#"{"email": "a@b.cd", "password": ["x"]}"#.into(), StatusCode::BAD_REQUEST, "invalid_json"),
         ("application/json", r#"{"email": "a@b.cd"}"#.into(), StatusCode::BAD_REQUEST, "invalid_json"),
+        // A key given twice is refused, not read as its last value.
+        ("application/json", format!(r#"{{"email": "a@b.cd", "email": "c@d.ef", "password": "{STRONG_PASSWORD}"}}"#), StatusCode::BAD_REQUEST, "invalid_json"),
         ("application/json", "\u{0}\u{1}\u{2}".into(), StatusCode::BAD_REQUEST, "invalid_json"),
         ("text/plain", r#"{"email":"a@b.cd","password":"x"}"#.into(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
         (

@@ -173,7 +173,7 @@ fn guess_key(merchant: &Merchant) -> String {
 /// used or voided code gets one answer; wrong codes are throttled per merchant. When the wallet
 /// holds too little the code is not spent.
 #[utoipa::path(post, path = "/api/merchant/redemptions", operation_id = "merchant_redeem", tag = "merchant",
-    params(("Idempotency-Key" = String, Header, description = "A new random value (1 to 100 printable ASCII characters) per payment; repeat it to retry the same payment safely")),
+    params(("Idempotency-Key" = String, Header, pattern = "^[!-~]([ -~]{0,98}[!-~])?$", description = "A new random value (1 to 100 printable ASCII characters) per payment; repeat it to retry the same payment safely")),
     request_body = RedeemRequest,
     security(("merchant_key" = [])),
     responses(

@@ -147,7 +147,7 @@ pub async fn reserve(
 /// Top up the wallet from a registered card. Needs a fresh step-up, a verified email address and
 /// an `Idempotency-Key`; the same key and request answer the first answer again.
 #[utoipa::path(post, path = "/api/top-ups", operation_id = "top_up", tag = "wallet",
-    params(("Idempotency-Key" = String, Header, description = "A new random value (1 to 100 printable ASCII characters) per top-up; repeat it to retry the same top-up safely")),
+    params(("Idempotency-Key" = String, Header, pattern = "^[!-~]([ -~]{0,98}[!-~])?$", description = "A new random value (1 to 100 printable ASCII characters) per top-up; repeat it to retry the same top-up safely")),
     request_body = TopUpRequest,
     responses(
         (status = 201, description = "Topped up (status `completed`)", body = Transaction),
