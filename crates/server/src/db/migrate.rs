@@ -126,6 +126,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0019_queue_any_status.sql"),
         postgres: None,
     },
+    Migration {
+        version: 20,
+        name: "dispute answers",
+        sql: include_str!("migrations/0020_dispute_answers.sql"),
+        postgres: None,
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"
