@@ -353,6 +353,19 @@ pub async fn dispute(id: &str) -> Result<Dispute, ApiError> {
     .await
 }
 
+/// Answers support's question on a dispute (screenshots, a note or both); answers the dispute as
+/// it now is.
+pub async fn add_dispute_evidence(
+    id: &str,
+    request: &AddEvidenceRequest,
+) -> Result<Dispute, ApiError> {
+    let path = format!(
+        "/api/disputes/{}/evidence",
+        js_sys::encode_uri_component(id)
+    );
+    expect_json(post(&path, request).await?).await
+}
+
 /// Removes a screenshot that was uploaded but not yet attached to a report or a dispute.
 pub async fn delete_evidence(id: &str) -> Result<(), ApiError> {
     let path = format!("/api/evidence/{}", js_sys::encode_uri_component(id));

@@ -341,6 +341,10 @@ catalogue! {
         "This transaction already has an open dispute.",
         "この取引には、すでに対応中の申し立てがあります。"
     ),
+    ErrInfoNotRequested => (
+        "Support has not asked for more on this dispute, so there is nothing to answer now.",
+        "この申し立てについてサポートから追加の情報は求められていないため、今は回答できません。"
+    ),
     ErrDetailsRequired => (
         "Tell us what happened.",
         "状況をご記入ください。"
@@ -610,6 +614,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         MerchantKeyInvalid => Msg::ErrMerchantKeyInvalid,
         FilterInvalid => Msg::ErrFilterInvalid,
         DisputeExists => Msg::ErrDisputeExists,
+        InfoNotRequested => Msg::ErrInfoNotRequested,
         DetailsRequired => Msg::ErrDetailsRequired,
         DetailsTooLong => Msg::ErrDetailsTooLong,
         DetailsInvalid => Msg::ErrDetailsInvalid,
@@ -770,6 +775,7 @@ pub(crate) mod tests {
             MerchantKeyInvalid,
             FilterInvalid,
             DisputeExists,
+            InfoNotRequested,
             DetailsRequired,
             DetailsTooLong,
             DetailsInvalid,
@@ -840,6 +846,7 @@ pub(crate) mod tests {
                 | MerchantKeyInvalid
                 | FilterInvalid
                 | DisputeExists
+                | InfoNotRequested
                 | DetailsRequired
                 | DetailsTooLong
                 | DetailsInvalid

@@ -4,24 +4,20 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portal_api::error::{ErrorCode, FieldError};
-use portal_api::evidence::{
-    AddEvidenceRequest, FraudReport, Freeze, ReportEvent, ReportEventKind, ReportText, Screenshot,
-    REPORT_TEXT_MAX_CHARS,
-};
+use portal_api::evidence::{FraudReport, Freeze, ReportEvent, ReportEventKind, Screenshot};
 
+use super::add_evidence::{AddEvidence, AddTo, AddedFiles};
 use super::freeze::{report_href, FreezeBanner};
 use super::report_fraud::report_fraud_href;
 use super::rows::{dispute_status_msg, TransactionRow, When};
-use super::screenshots::{ScreenshotList, ScreenshotPicker, Uploads};
+use super::screenshots::ScreenshotList;
 use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};
 use crate::api;
-use crate::components::{FormAlert, SubmitButton, TextArea};
-use crate::form::{from_api, Problem};
+use crate::components::FormAlert;
+use crate::form::Problem;
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{format_count, t, use_locale};
-use crate::pages::focus_soon;
 use crate::router::query_param;
 
 #[component]
@@ -224,22 +220,13 @@ fn ReportView(
                     .collect_view()}
             </ol>
         </section>
-        <AddEvidence report />
+        <AddEvidence to=AddTo::Report(report) />
     }
 }
 
 #[component]
 fn EventItem(e: ReportEvent, screenshots: Signal<Vec<Screenshot>>) -> impl IntoView {
     let locale = use_locale();
-    let added = e.screenshots.clone();
-    let names = move || {
-        screenshots.with(|all| {
-            added
-                .iter()
-                .filter_map(|id| all.iter().find(|s| s.id == *id).map(|s| s.name.clone()))
-                .collect::<Vec<_>>()
-        })
-    };
     let status = e.status;
     view! {
         <li>
@@ -250,124 +237,7 @@ fn EventItem(e: ReportEvent, screenshots: Signal<Vec<Screenshot>>) -> impl IntoV
                 &[("status", dispute_status_msg(status).text(locale.get()))],
             )}
             {e.note.map(|note| view! { <p class="as-typed">{note}</p> })}
-            {move || {
-                let names = names();
-                (!names.is_empty()).then(|| view! {
-                    <ul class="added-files">
-                        {names.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                    </ul>
-                })
-            }}
+            <AddedFiles ids=e.screenshots screenshots />
         </li>
-    }
-}
-
-/// "Add screenshots or a note": nothing sealed is ever replaced, only added to.
-#[component]
-fn AddEvidence(report: RwSignal<Option<FraudReport>>) -> impl IntoView {
-    let locale = use_locale();
-    let id = StoredValue::new(
-        report.with_untracked(|r| r.as_ref().map(|r| r.id.clone()).unwrap_or_default()),
-    );
-    let note = RwSignal::new(String::new());
-    let note_error = RwSignal::new(None::<Problem>);
-    let problem = RwSignal::new(None::<Problem>);
-    let done = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let uploads = Uploads::new();
-    let (hint, left) =
-        super::text_hint_and_count(note, REPORT_TEXT_MAX_CHARS, WalletMsg::DetailsHint);
-
-    let send = Callback::new(move |_| {
-        uploads.lock(true);
-        let text = note.get_untracked();
-        let request = AddEvidenceRequest {
-            screenshots: uploads.ids(),
-            note: (!text.trim().is_empty()).then_some(text),
-        };
-        spawn_local(async move {
-            let result = api::add_evidence(&id.get_value(), &request).await;
-            busy.try_set(false);
-            match result {
-                Ok(updated) => {
-                    uploads.sent();
-                    note.set(String::new());
-                    report.set(Some(updated));
-                    done.set(true);
-                    focus_soon("add-evidence-status");
-                }
-                Err(e) => {
-                    uploads.lock(false);
-                    let (field, shown) = from_api(&e);
-                    match (field.as_deref(), e.code()) {
-                        (Some("note"), Some(code))
-                        | (_, Some(code @ ErrorCode::EvidenceRequired)) => {
-                            note_error.set(Some(Problem::Code(code)));
-                            focus_soon("note");
-                        }
-                        _ => {
-                            signed_out_or(&e, problem);
-                            if problem.with_untracked(Option::is_none) {
-                                problem.set(Some(shown));
-                            }
-                            focus_soon("add-evidence-alert");
-                        }
-                    }
-                }
-            }
-        });
-    });
-
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        problem.set(None);
-        done.set(false);
-        let has_text = note.with_untracked(|n| !n.trim().is_empty());
-        let has_files = !uploads.ids().is_empty() || untrack(|| uploads.running());
-        let checked = if has_text {
-            note.with_untracked(|n| ReportText::parse(n, "note"))
-                .map(|_| ())
-        } else if has_files {
-            Ok(())
-        } else {
-            Err(FieldError {
-                code: ErrorCode::EvidenceRequired,
-                field: "note",
-            })
-        };
-        note_error.set(checked.err().map(|e| Problem::Code(e.code)));
-        if checked.is_err() {
-            return focus_soon("note");
-        }
-        busy.set(true);
-        uploads.after_uploads(send);
-    };
-
-    view! {
-        <section aria-labelledby="add-evidence-heading">
-            <h2 id="add-evidence-heading">{t(WalletMsg::AddEvidenceHeading)}</h2>
-            <p>{t(WalletMsg::AddEvidenceIntro)}</p>
-            <p id="add-evidence-status" class="success" role="status" tabindex="-1" class:hidden=move || !done.get()>
-                {move || done.get().then(t(WalletMsg::EvidenceAdded))}
-            </p>
-            {move || problem.get().map(|p| view! {
-                <div id="add-evidence-alert" class="form-alert" role="alert" tabindex="-1">
-                    {move || p.text(locale.get())}
-                </div>
-            })}
-            <form on:submit=submit novalidate>
-                <ScreenshotPicker uploads id="more-screenshots" />
-                <TextArea id="note" label=WalletMsg::NoteLabel value=note error=note_error
-                    hint max_chars=REPORT_TEXT_MAX_CHARS left_text=left optional=true />
-                <p class="muted" role="status">
-                    {move || uploads.waiting().then(t(WalletMsg::WaitingForUploads))}
-                </p>
-                <SubmitButton label=WalletMsg::AddEvidenceButton busy_label=WalletMsg::AddingEvidence
-                    busy=Signal::derive(move || busy.get()) />
-            </form>
-        </section>
     }
 }

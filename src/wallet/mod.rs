@@ -1,6 +1,7 @@
 //! The wallet pages: balance, top-up, cards, paying in a store, history, disputes and fraud
 //! reports. Signed-in bundle only.
 
+mod add_evidence;
 mod cards;
 mod chart;
 mod disputes;

@@ -141,6 +141,16 @@ catalogue! {
     DisputeMoreInfo => ("More information needed", "追加情報が必要"),
     DisputeRefunded => ("Refunded", "返金済み"),
     DisputeDeclined => ("Declined", "却下"),
+    DisputeAnswered => ("You answered", "お客さまの回答"),
+    AnswerHeading => ("Answer support", "サポートへの回答"),
+    AnswerIntro => (
+        "Support asked the question above. Your answer and any screenshots join the dispute's progress, and support reviews it again.",
+        "上記の質問への回答とスクリーンショットは申し立ての進捗に加わり、サポートが改めて確認します。"
+    ),
+    AnswerLabel => ("Your answer", "回答"),
+    SendAnswer => ("Send answer", "回答を送信"),
+    SendingAnswer => ("Sending…", "送信しています…"),
+    AnswerSent => ("Answer sent. Support reviews your dispute again.", "回答を送信しました。サポートが改めて確認します。"),
 
     // Screenshots
     ScreenshotsLabel => ("Screenshots (optional)", "スクリーンショット（任意）"),

@@ -3,8 +3,9 @@
 // verification is on, finds the newest fraud report by filter, sees its screenshots inline, asks
 // the customer for more; the customer answers on the report page; the agent refunds and lifts
 // the freeze, and the customer's timeline shows both. An admin reads the audit log and its CSV;
-// a customer cannot open the console. A refund above the four-eyes amount waits, the agent who
-// asked cannot approve it (the page says why), a second agent does. A spike of new cases in the
+// a customer cannot open the console. A customer answers a question on a dispute's page, from
+// the link in the mail, with a screenshot. A refund above the four-eyes amount waits, the agent
+// who asked cannot approve it (the page says why), a second agent does. A spike of new cases in the
 // current hour is marked on the chart and said in words. Real Chromium, the real server, a real SMTP server;
 // elements found by role and accessible name only.
 
@@ -234,6 +235,8 @@ test('an agent with two-step verification works a fraud report: filter, screensh
   await page.getByRole('status').filter({ hasText: 'The freeze is lifted.' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Lift the freeze' }).count(), 0);
   await portal.mailbox.waitFor({ to: customerEmail, subjectIncludes: 'refunded' });
+  const lifted = await portal.mailbox.waitFor({ to: customerEmail, subjectIncludes: 'no longer frozen' });
+  assert.ok(lifted.links.some((l) => l.endsWith(`/wallet/fraud-report?id=${number}`)), lifted.text);
 
   // The customer's timeline shows both; the money is back and the wallet is usable.
   await customer.page.reload();
@@ -279,6 +282,66 @@ test('an admin reads the audit log on the page and downloads it as CSV', async (
   }
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('a customer answers support\'s question on the dispute\'s page, with a screenshot, and the agent sees the answer', async () => {
+  const customer = await newPage(browser);
+  const email = await customerWithMoney(customer.page, 'kaito', '2,000');
+  await redeem(portal, merchantKey, await codeOnScreen(portal, customer.page), 480);
+  const { status, id } = await dispute(customer.page, 480, 'Charged ¥480 for a ¥48 pack of gum.');
+  assert.equal(status, 201);
+
+  const agent = await newPage(browser);
+  await invitedAgent(agent.page, 'kudo');
+  await agent.page.getByRole('link', { name: 'Support queue' }).click();
+  await turnOnTwoStep(agent.page);
+  await agent.page.goto(`${portal.baseUrl}/agent/case?id=${encodeURIComponent(id)}`);
+  await agent.page.getByText(`Case ${id}`).waitFor();
+  const question = 'Do you have the receipt?\nA photo of it is enough. 📷';
+  await agent.page.getByLabel('Question for the customer').fill(question);
+  await agent.page.getByRole('button', { name: 'Ask the customer' }).click();
+  await agent.page.getByRole('status').filter({ hasText: 'Asked.' }).waitFor();
+
+  // The mail's link opens the dispute, which takes the answer.
+  const asked = await portal.mailbox.waitFor({ to: email, subjectIncludes: 'we need more information' });
+  const link = asked.links.find((l) => l.includes('/wallet/dispute?id='));
+  assert.ok(link, asked.text);
+  const { page } = customer;
+  await page.goto(link);
+  await page.getByRole('heading', { level: 1, name: 'Dispute' }).waitFor();
+  const progress = page.getByRole('region', { name: 'Progress' });
+  assert.equal(await progress.getByText('Do you have the receipt?').textContent(), question);
+  const form = page.getByRole('region', { name: 'Answer support' });
+  await form.getByLabel('Screenshots (optional)').setInputFiles({
+    name: 'gum-receipt.png',
+    mimeType: 'image/png',
+    buffer: noisePng(120, 80),
+  });
+  const bar = form.getByRole('progressbar', { name: /gum-receipt\.png/ });
+  await eventually('the screenshot uploaded', () => bar.evaluate((el) => el.max > 1 && el.value === el.max));
+  const answer = 'Here it is:\n¥48 on the receipt — <b>not</b> ¥480. 領収書';
+  await form.getByLabel('Your answer').fill(answer);
+  await form.getByRole('button', { name: 'Send answer' }).click();
+  await form.getByRole('status').filter({ hasText: 'Answer sent. Support reviews your dispute again.' }).waitFor();
+  await progress.getByText('You answered').waitFor();
+  assert.equal(await progress.getByText('Here it is:').textContent(), answer);
+  await progress.getByText('gum-receipt.png').waitFor();
+  // One answer per question: the form is gone until support asks again.
+  assert.equal(await page.getByRole('button', { name: 'Send answer' }).count(), 0);
+  assert.deepEqual(await axe(page), [], 'the dispute with its answer');
+
+  // The agent sees the answer exactly as typed, and its screenshot.
+  await agent.page.reload();
+  const seen = agent.page.getByRole('region', { name: 'What the customer sees' });
+  assert.equal(await seen.getByText('Here it is:').textContent(), answer);
+  const img = agent.page.getByRole('region', { name: 'Screenshots' })
+    .getByRole('img', { name: 'Open gum-receipt.png (new tab)' });
+  await eventually('the screenshot shown', () => img.evaluate((el) => el.complete && el.naturalWidth === 120));
+
+  for (const p of [customer, agent]) {
+    assert.deepEqual(p.problems, []);
+    await p.context.close();
+  }
 });
 
 test('a refund above the four-eyes amount waits for a second agent; the agent who asked cannot approve it', async () => {

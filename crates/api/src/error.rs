@@ -70,6 +70,8 @@ pub enum ErrorCode {
     FilterInvalid,
     /// This transaction already has an open dispute.
     DisputeExists,
+    /// The dispute is not waiting for the customer: support has not asked for more information.
+    InfoNotRequested,
     DetailsRequired,
     DetailsTooLong,
     /// A character that cannot be stored (NUL).
@@ -157,6 +159,7 @@ impl ErrorCode {
             SignatureInvalid => "signature_invalid",
             FilterInvalid => "filter_invalid",
             DisputeExists => "dispute_exists",
+            InfoNotRequested => "info_not_requested",
             DetailsRequired => "details_required",
             DetailsTooLong => "details_too_long",
             DetailsInvalid => "details_invalid",

@@ -20,7 +20,7 @@ pub const SCREENSHOT_MAX_BYTES: usize = 10 * 1024 * 1024;
 pub const SCREENSHOTS_PER_SUBMISSION: usize = 10;
 /// Most screenshots one customer may be sending at once; the page queues the rest.
 pub const UPLOADS_AT_ONCE_PER_CUSTOMER: usize = 2;
-/// Most screenshots one report can hold over its life.
+/// Most screenshots one report or dispute can hold over its life.
 pub const SCREENSHOTS_PER_REPORT: usize = 30;
 /// Longest free text of a fraud report or of a later note, in characters.
 pub const REPORT_TEXT_MAX_CHARS: usize = 8_000;
@@ -105,16 +105,37 @@ pub struct CreateFraudReportRequest {
     pub screenshots: Vec<String>,
 }
 
-/// Adds to a report later: more screenshots, a note, or both. Nothing is ever replaced.
+/// Adds to a report, or answers support's question on a dispute: more screenshots, a note, or
+/// both. Nothing is ever replaced.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddEvidenceRequest {
     #[serde(default)]
     pub screenshots: Vec<String>,
-    /// Up to 8,000 characters, stored exactly as typed.
+    /// Any Unicode, line breaks included, stored exactly as typed: up to 8,000 characters on a
+    /// report, 4,000 on a dispute (as its details).
     #[serde(default)]
     pub note: Option<String>,
+}
+
+impl AddEvidenceRequest {
+    /// The note, checked as free text of at most `max` characters; refused
+    /// (`evidence_required`) when the request adds nothing at all.
+    pub fn checked_note(&self, max: usize) -> Result<Option<String>, FieldError> {
+        let note = self
+            .note
+            .as_deref()
+            .map(|n| crate::wallet::free_text(n, max, "note"))
+            .transpose()?;
+        if note.is_none() && self.screenshots.is_empty() {
+            return Err(FieldError {
+                code: ErrorCode::EvidenceRequired,
+                field: "screenshots",
+            });
+        }
+        Ok(note)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -228,6 +249,27 @@ mod tests {
         assert_eq!(code(&format!("{longest}x")), ErrorCode::DetailsTooLong);
         assert_eq!(code("a\0b"), ErrorCode::DetailsInvalid);
         assert_eq!(code(" \n"), ErrorCode::DetailsRequired);
+    }
+
+    #[test]
+    fn an_addition_adds_something_and_its_note_keeps_the_rules() {
+        let add = |note: Option<&str>, shots: &[&str]| AddEvidenceRequest {
+            note: note.map(str::to_owned),
+            screenshots: shots.iter().map(|s| s.to_string()).collect(),
+        };
+        let text = "Here it is.\r\n領収書 🧾";
+        assert_eq!(
+            add(Some(text), &[]).checked_note(100).unwrap().as_deref(),
+            Some(text)
+        );
+        assert_eq!(add(None, &["a"]).checked_note(100).unwrap(), None);
+        let code = |r: AddEvidenceRequest, max| r.checked_note(max).unwrap_err().code;
+        assert_eq!(code(add(None, &[]), 100), ErrorCode::EvidenceRequired);
+        assert_eq!(
+            code(add(Some(" "), &["a"]), 100),
+            ErrorCode::DetailsRequired
+        );
+        assert_eq!(code(add(Some("語語語"), &[]), 2), ErrorCode::DetailsTooLong);
     }
 
     #[test]

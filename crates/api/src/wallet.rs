@@ -277,10 +277,16 @@ pub struct DisputeSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct DisputeEvent {
+    /// `submitted` (the first), `status_changed` (by support) or `evidence_added` (the customer's
+    /// answer to a question, which returns the dispute to review).
+    pub kind: crate::evidence::ReportEventKind,
     pub status: DisputeStatus,
     pub at: i64,
-    /// What support asked for, or why the dispute was declined; absent otherwise.
+    /// What support asked for, why the dispute was declined, or the customer's answer, exactly
+    /// as written; absent otherwise.
     pub note: Option<String>,
+    /// Ids of the screenshots this step attached.
+    pub screenshots: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

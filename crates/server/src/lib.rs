@@ -172,6 +172,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(wallet::disputes::create_dispute))
         .routes(routes!(wallet::disputes::list_disputes))
         .routes(routes!(wallet::disputes::get_dispute))
+        .routes(routes!(wallet::disputes::add_dispute_evidence))
         .routes(routes!(evidence::uploads::upload_evidence))
         .routes(routes!(
             evidence::uploads::get_evidence_file,

@@ -296,6 +296,14 @@ fn seed_demo() -> ExitCode {
             .format(portal_api::dto::Locale::En)
         );
         println!();
+        println!(
+            "Support queue: {} cases of other demo customers, who sign in with the same password:",
+            demo.cases
+        );
+        for neighbour in portal_server::wallet::demo::NEIGHBOURS {
+            println!("  {} ({})", neighbour.email, neighbour.display_name);
+        }
+        println!();
         println!("Merchant {}:", demo.merchant_name);
         println!("  API key:  {}", demo.merchant_key);
         println!("  (derived from PORTAL_SECRET_KEY: the same on every run; only its hash is stored)");

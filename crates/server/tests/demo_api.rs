@@ -1,5 +1,6 @@
 //! `seed-demo`: a customer who can sign in and has months of consistent history, a merchant key
-//! that works, and a second run that changes nothing.
+//! that works, other customers' cases in several states for the support queue (the demo
+//! customer's own wallet never frozen), and a second run that changes nothing.
 
 mod common;
 
@@ -21,6 +22,13 @@ const TABLES: &[&str] = &[
     "wallet_transactions",
     "top_ups",
     "top_up_usage",
+    "cases",
+    "disputes",
+    "dispute_events",
+    "fraud_reports",
+    "evidence_entries",
+    "wallet_freezes",
+    "mail_outbox",
 ];
 
 async fn counts(app: &TestApp) -> Vec<i64> {
@@ -67,14 +75,15 @@ async fn the_demo_is_real_consistent_and_made_once(app: TestApp) {
         .unwrap();
         assert!(n.0 > 0, "{needle:?}");
     }
+    the_queue_holds_other_customers_cases(&app, &made).await;
     let before = counts(&app).await;
     let again = demo::seed(&app.state).await.unwrap();
     assert!(!again.created);
     assert_eq!(counts(&app).await, before, "a second run changes nothing");
     assert_eq!(again.merchant_key, made.merchant_key);
     assert_eq!(
-        (again.balance, again.payments),
-        (made.balance, made.payments)
+        (again.balance, again.payments, again.cases),
+        (made.balance, made.payments, made.cases)
     );
 
     // The customer signs in with the documented password and sees the balance of the journal.
@@ -84,6 +93,11 @@ async fn the_demo_is_real_consistent_and_made_once(app: TestApp) {
     assert_eq!(me["totp_enabled"], false);
     assert_eq!(me["display_name"], demo::DISPLAY_NAME);
     assert_eq!(app.balance().await, made.balance);
+    let (_, wallet) = app.get("/api/wallet").await;
+    assert!(
+        wallet["freeze"].is_null(),
+        "the demo customer's wallet is not frozen: {wallet}"
+    );
     let (_, cards) = app.get("/api/cards").await;
     assert_eq!(cards[0]["last4"], "4242");
     // The printed merchant key redeems a fresh code.
@@ -102,4 +116,71 @@ async fn the_demo_is_real_consistent_and_made_once(app: TestApp) {
     };
     assert_eq!(status, expected, "{paid}");
     app.assert_ledger_consistent().await;
+}
+
+/// Disputes open, under review, waiting for the customer and declined, and a fraud report with
+/// its chain and freeze, all of other customers: none of the demo customer's.
+async fn the_queue_holds_other_customers_cases(app: &TestApp, made: &demo::Demo) {
+    let demo_id = app
+        .scalar_text(&format!(
+            "SELECT id FROM accounts WHERE email = '{}'",
+            demo::EMAIL
+        ))
+        .await;
+    let mine = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM cases WHERE account_id = '{demo_id}'"
+        ))
+        .await;
+    assert_eq!(mine, 0, "no case of the demo customer");
+    let frozen = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM wallet_freezes WHERE account_id = '{demo_id}' AND lifted_at IS NULL"
+        ))
+        .await;
+    assert_eq!(frozen, 0);
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT c.kind, c.status, a.email FROM cases c JOIN accounts a ON a.id = c.account_id
+         ORDER BY c.kind, c.status",
+    )
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    let kinds: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|(k, s, _)| (k.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("dispute", "declined"),
+            ("dispute", "more_info_needed"),
+            ("dispute", "submitted"),
+            ("dispute", "under_review"),
+            ("fraud_report", "submitted"),
+        ]
+    );
+    assert_eq!(made.cases, rows.len());
+    for (_, _, email) in &rows {
+        assert!(demo::NEIGHBOURS.iter().any(|n| n.email == email), "{email}");
+    }
+    // Made the way the customer's requests make them: the question and the reason on the
+    // timeline, the report's chain sealed, its customer's wallet frozen.
+    let notes = app
+        .scalar(
+            "SELECT COUNT(*) FROM dispute_events WHERE note IS NOT NULL
+             AND status IN ('more_info_needed', 'declined')",
+        )
+        .await;
+    assert_eq!(notes, 2);
+    let verdicts =
+        portal_server::evidence::chain::verify_all(&app.state.db, app.state.evidence.as_ref())
+            .await
+            .unwrap();
+    assert_eq!(verdicts.len(), 1);
+    assert!(verdicts[0].result.is_ok(), "{:?}", verdicts[0].result);
+    let frozen = app
+        .scalar("SELECT COUNT(*) FROM wallet_freezes WHERE lifted_at IS NULL")
+        .await;
+    assert_eq!(frozen, 1, "the reporting customer's wallet");
 }

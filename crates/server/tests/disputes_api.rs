@@ -3,10 +3,12 @@
 //! nothing at all about another customer's transactions or disputes.
 
 mod common;
+#[path = "common/evidence.rs"]
+mod fixtures;
 
 use common::ledger::{self, NewTransaction};
 use common::{error_code, Customer, TestApp};
-use portal_api::wallet::DisputeStatus;
+use portal_api::wallet::{DisputeStatus, DISPUTE_DETAILS_MAX_CHARS};
 use portal_server::wallet::disputes::{record_status, TimelineError};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -19,6 +21,8 @@ on_both_backends!(
     support_status_changes_follow_the_rules,
     bad_dispute_input_is_refused_cleanly,
     another_customers_transactions_and_disputes_are_not_found,
+    an_answer_is_taken_only_while_support_waits_and_only_from_the_customer,
+    an_answer_keeps_its_text_and_screenshots_and_returns_the_dispute_to_review,
 );
 
 const T0: i64 = 1_790_000_000;
@@ -627,4 +631,214 @@ async fn c_dispute_other_reason(c: &Customer, transaction: &str) -> (StatusCode,
         json!({"reason": "other", "details": "x"}),
     )
     .await
+}
+
+async fn upload(c: &Customer, name: &str, seed: u32) -> Value {
+    let r = c
+        .client
+        .post(c.url("/api/evidence"))
+        .query(&[("name", name)])
+        .header("content-type", "application/octet-stream")
+        .body(fixtures::png(24, 16, seed))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = common::read(r).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
+async fn answer(c: &Customer, id: &str, body: Value) -> (StatusCode, Value) {
+    c.post(&format!("/api/disputes/{id}/evidence"), body).await
+}
+
+async fn an_answer_is_taken_only_while_support_waits_and_only_from_the_customer(app: TestApp) {
+    let db = &app.state.db;
+    let c = app.customer("answer-rules", "en").await;
+    let other = app.customer("answer-other", "en").await;
+    let t = payment(&app, &c, 4_800, "Lawson").await;
+    let (_, d) = dispute(&c, &t, "Wrong amount.").await;
+    let id = d["id"].as_str().unwrap().to_owned();
+    let note = json!({"note": "Here it is."});
+    let refused = |(status, body): (StatusCode, Value)| {
+        assert_eq!(
+            (status, error_code(&body)),
+            (StatusCode::CONFLICT, "info_not_requested"),
+            "{body}"
+        );
+    };
+
+    // Support has not asked: submitted, then under review.
+    refused(answer(&c, &id, note.clone()).await);
+    record_status(db, &id, DisputeStatus::UnderReview, None)
+        .await
+        .unwrap();
+    refused(answer(&c, &id, note.clone()).await);
+
+    record_status(db, &id, DisputeStatus::MoreInfoNeeded, Some("The receipt?"))
+        .await
+        .unwrap();
+    let (_, asked) = c.get(&format!("/api/disputes/{id}")).await;
+
+    // Another customer's dispute answers exactly like one that does not exist.
+    let (status, theirs) = answer(&other, &id, note.clone()).await;
+    let (_, unknown) = answer(&other, "D-NONE-NONE-NONE", note.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(theirs, unknown);
+
+    // Bad input is refused in the one error shape, and changes nothing.
+    let others_shot = upload(&other, "theirs.png", 1).await;
+    let long = "語".repeat(DISPUTE_DETAILS_MAX_CHARS + 1);
+    for (body, status, code, field) in [
+        (json!({}), 422, "evidence_required", Some("screenshots")),
+        (
+            json!({"note": " \n\t"}),
+            422,
+            "details_required",
+            Some("note"),
+        ),
+        (json!({"note": long}), 422, "details_too_long", Some("note")),
+        (
+            json!({"note": "a\u{0}b"}),
+            422,
+            "details_invalid",
+            Some("note"),
+        ),
+        (
+            json!({"note": "x", "status": "refunded"}),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (json!({"note": 5}), 400, "invalid_json", None),
+        (
+            json!({"screenshots": [others_shot["id"]]}),
+            404,
+            "not_found",
+            Some("screenshots"),
+        ),
+    ] {
+        let (got, answered) = answer(&c, &id, body.clone()).await;
+        assert_eq!(
+            (got.as_u16(), error_code(&answered)),
+            (status, code),
+            "{body} -> {answered}"
+        );
+        assert_eq!(answered["error"]["field"].as_str(), field, "{answered}");
+    }
+    let (_, still) = c.get(&format!("/api/disputes/{id}")).await;
+    assert_eq!(still, asked, "nothing changed");
+    let attached = app
+        .scalar("SELECT COUNT(*) FROM uploads WHERE dispute_id IS NOT NULL")
+        .await;
+    assert_eq!(attached, 0, "the other customer's screenshot stays theirs");
+
+    // Answered once, it waits for support again; closed, it takes nothing.
+    let (status, answered) = answer(&c, &id, note.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    refused(answer(&c, &id, note.clone()).await);
+    record_status(db, &id, DisputeStatus::Declined, Some("No."))
+        .await
+        .unwrap();
+    refused(answer(&c, &id, note.clone()).await);
+    let (_, closed) = c.get(&format!("/api/disputes/{id}")).await;
+    assert_eq!(closed["status"], "declined");
+    assert_eq!(closed["timeline"].as_array().unwrap().len(), 5, "{closed}");
+}
+
+async fn an_answer_keeps_its_text_and_screenshots_and_returns_the_dispute_to_review(app: TestApp) {
+    let db = &app.state.db;
+    let c = app.customer("answer", "en").await;
+    let t = payment(&app, &c, 4_800, "Lawson").await;
+    let (_, d) = dispute(&c, &t, "Wrong amount.").await;
+    let id = d["id"].as_str().unwrap().to_owned();
+    let ask = "Please send the receipt.";
+    record_status(db, &id, DisputeStatus::MoreInfoNeeded, Some(ask))
+        .await
+        .unwrap();
+    let a = upload(&c, "receipt.png", 2).await;
+    let b = upload(&c, "レシート <2>.png", 3).await;
+    let text = "Here is the receipt.\r\nIt says ¥480, not ¥4,800 🧾\n\n\tمرحبا \u{202E}x\u{202C} \
+        <b>bold</b> '; DROP TABLE disputes;-- trailing   ";
+    let (status, answered) = answer(
+        &c,
+        &id,
+        json!({"note": text, "screenshots": [a["id"], b["id"]]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    assert_eq!(answered["status"], "under_review");
+    assert_eq!(
+        answered["transaction"]["dispute"],
+        json!({"id": id, "status": "under_review"})
+    );
+    let steps: Vec<(&str, &str, Option<&str>)> = answered["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["status"].as_str().unwrap(),
+                e["note"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("submitted", "submitted", None),
+            ("status_changed", "more_info_needed", Some(ask)),
+            ("evidence_added", "under_review", Some(text)),
+        ]
+    );
+    assert_eq!(
+        answered["timeline"][2]["screenshots"],
+        json!([a["id"], b["id"]])
+    );
+    assert_eq!(answered["timeline"][1]["screenshots"], json!([]));
+    let names: Vec<&str> = answered["screenshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["receipt.png", "レシート <2>.png"]);
+    let (_, again) = c.get(&format!("/api/disputes/{id}")).await;
+    assert_eq!(again, answered, "read back as answered");
+    let stored = app
+        .scalar_text(&format!(
+            "SELECT note FROM dispute_events WHERE dispute_id = '{id}' AND kind = 'evidence_added'"
+        ))
+        .await;
+    assert_eq!(stored, text, "stored byte for byte");
+    let queued = app
+        .scalar_text(&format!("SELECT status FROM cases WHERE id = '{id}'"))
+        .await;
+    assert_eq!(queued, "under_review", "back in the queue for review");
+
+    // Asked again: the longest answer there may be, then screenshots alone.
+    record_status(
+        db,
+        &id,
+        DisputeStatus::MoreInfoNeeded,
+        Some("And the card?"),
+    )
+    .await
+    .unwrap();
+    let longest = "語".repeat(DISPUTE_DETAILS_MAX_CHARS);
+    let (status, answered) = answer(&c, &id, json!({"note": longest})).await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    assert_eq!(answered["timeline"][4]["note"], longest.as_str());
+    record_status(db, &id, DisputeStatus::MoreInfoNeeded, Some("A photo?"))
+        .await
+        .unwrap();
+    let photo = upload(&c, "card.png", 4).await;
+    let (status, answered) = answer(&c, &id, json!({"screenshots": [photo["id"]]})).await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    let last = &answered["timeline"][6];
+    assert_eq!(last["kind"], "evidence_added");
+    assert!(last["note"].is_null());
+    assert_eq!(last["screenshots"], json!([photo["id"]]));
+    assert_eq!(answered["screenshots"].as_array().unwrap().len(), 3);
 }

@@ -153,6 +153,7 @@ async fn the_openapi_document_describes_every_operation() {
         "create_dispute",
         "list_disputes",
         "get_dispute",
+        "add_dispute_evidence",
         "upload_evidence",
         "get_evidence_file",
         "delete_upload",

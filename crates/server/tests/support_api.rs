@@ -31,6 +31,8 @@ on_both_backends!(
     the_queue_filters_sorts_and_pages_without_gaps,
     the_counts_show_each_kind_of_event_and_flag_a_spike,
     an_agents_session_ends_sooner_than_a_customers,
+    the_customer_answers_a_question_on_a_dispute_and_the_agent_sees_it,
+    lifting_the_freeze_mails_the_customer_in_their_language,
 );
 
 /// A browser signed in as a staff member of `role` with two-step verification on (or off).
@@ -493,6 +495,15 @@ async fn an_agent_works_a_fraud_report_and_every_view_and_action_is_audited(app:
             "status_changed",
             "freeze_lifted"
         ]
+    );
+    let lifted = app.mail_with_subject(&email, "no longer frozen").await;
+    assert!(lifted.body.contains(id), "{}", lifted.body);
+    assert!(
+        lifted
+            .body
+            .contains(&format!("/wallet/fraud-report?id={id}")),
+        "{}",
+        lifted.body
     );
     let (_, wallet) = app.get("/api/wallet").await;
     assert!(wallet["freeze"].is_null(), "{wallet}");
@@ -1594,4 +1605,139 @@ async fn promoting_an_account_leaves_its_registrant_no_way_in(app: TestApp) {
         assert_eq!(me["recovery_codes_left"], 0, "{me}");
         assert!(me["email_verified"].as_bool().unwrap(), "{me}");
     }
+}
+
+/// Support asks about a dispute; the mail leads to the dispute's page, which takes the answer
+/// (text and a screenshot); the case is back in review and the agent sees the answer as typed.
+async fn the_customer_answers_a_question_on_a_dispute_and_the_agent_sees_it(app: TestApp) {
+    let id = disputed_payment(&app, "answers", 700).await;
+    let email = app
+        .scalar_text(&format!(
+            "SELECT a.email FROM accounts a JOIN disputes d ON d.account_id = a.id WHERE d.id = '{id}'"
+        ))
+        .await;
+    let agent = staff(&app, "asker", Role::Agent, true).await;
+    let question = "Which receipt do you have?\nレシートはありますか？";
+    let (status, asked) = post(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{id}/request-info"),
+        json!({"text": question}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    let mail = app.mail_with_subject(&email, "more information").await;
+    assert!(mail.body.contains(question), "{}", mail.body);
+    assert!(
+        mail.body.contains(&format!("/wallet/dispute?id={id}")),
+        "{}",
+        mail.body
+    );
+
+    let r = app
+        .client
+        .post(app.url("/api/evidence"))
+        .query(&[("name", "receipt.png")])
+        .header("content-type", "application/octet-stream")
+        .body(fixtures::png(30, 20, 5))
+        .send()
+        .await
+        .unwrap();
+    let (status, shot) = read(r).await;
+    assert_eq!(status, StatusCode::CREATED, "{shot}");
+    let text = "This one.\r\n領収書 🧾 <b>¥70</b>";
+    let (status, answered) = app
+        .post(
+            &format!("/api/disputes/{id}/evidence"),
+            json!({"note": text, "screenshots": [shot["id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+
+    let (status, case) = get(&app, &agent, &format!("/api/agent/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["summary"]["status"], "under_review");
+    let steps: Vec<(&str, &str, &str, Option<&str>)> = case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap(),
+                e["by"].as_str().unwrap(),
+                e["status"].as_str().unwrap(),
+                e["note"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("submitted", "customer", "submitted", None),
+            (
+                "status_changed",
+                "support",
+                "more_info_needed",
+                Some(question)
+            ),
+            ("evidence_added", "customer", "under_review", Some(text)),
+        ]
+    );
+    assert_eq!(case["screenshots"][0]["id"], shot["id"]);
+    let url = case["screenshots"][0]["url"].as_str().unwrap();
+    let r = agent.client.get(app.url(url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{url}");
+    let (_, queue) = get(&app, &agent, "/api/agent/cases?status=under_review").await;
+    assert!(
+        queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id.as_str()),
+        "{queue}"
+    );
+}
+
+/// The customer whose wallet is frozen learns by mail, in their language, that money can move
+/// again, with the report that froze it.
+async fn lifting_the_freeze_mails_the_customer_in_their_language(app: TestApp) {
+    let c = app.customer("freeze-ja", "ja").await;
+    let paid = common::ledger::insert(
+        &app.state.db,
+        &c.id,
+        "JPY",
+        &[common::ledger::NewTransaction::payment(
+            1_000,
+            "Lawson",
+            None,
+            portal_server::clock::now() - 3_600,
+        )],
+    )
+    .await;
+    let (status, report) = c
+        .post(
+            "/api/fraud-reports",
+            json!({"transaction_ids": paid, "description": "私ではありません。"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let id = report["id"].as_str().unwrap();
+    let agent = staff(&app, "lifter", Role::Agent, true).await;
+    let (status, case) = post(
+        &app,
+        &agent,
+        &format!("/api/agent/cases/{id}/unfreeze"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let mail = app.mail_with_subject(&c.email, "凍結を解除").await;
+    for needle in [
+        id.to_owned(),
+        format!("/wallet/fraud-report?id={id}"),
+        "チャージ".to_owned(),
+    ] {
+        assert!(mail.body.contains(&needle), "{needle} in {}", mail.body);
+    }
+    assert_eq!(app.count_mails_settled(&c.email, "凍結を解除").await, 1);
 }

@@ -132,6 +132,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0020_refund_allocations.sql"),
         postgres: None,
     },
+    Migration {
+        version: 21,
+        name: "dispute answers",
+        sql: include_str!("migrations/0021_dispute_answers.sql"),
+        postgres: None,
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_616c; // "portal"

@@ -10,6 +10,7 @@ use super::uploads::{self, Case};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::query::{NoParams, Query};
+use crate::identity::account::Account;
 use crate::identity::session::SignedIn;
 use crate::mail::templates;
 use crate::wallet::disputes::plausible_id;
@@ -22,7 +23,7 @@ use axum::http::StatusCode;
 use portal_api::error::{ErrorBody, ErrorCode};
 use portal_api::evidence::{
     AddEvidenceRequest, CreateFraudReportRequest, FraudReport, ReportEvent, ReportEventKind,
-    ReportText, Screenshot, REPORT_TRANSACTIONS_MAX, SCREENSHOTS_PER_REPORT, SNAPSHOT_DAYS,
+    ReportText, Screenshot, REPORT_TEXT_MAX_CHARS, REPORT_TRANSACTIONS_MAX, SNAPSHOT_DAYS,
 };
 use portal_api::wallet::{DisputeStatus, Transaction};
 use serde::Serialize;
@@ -85,6 +86,16 @@ pub async fn create_fraud_report(
     _: Query<NoParams>,
     Json(req): Json<CreateFraudReportRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<FraudReport>)> {
+    let report = create(&state, &me.account, &req).await?;
+    Ok((StatusCode::CREATED, axum::Json(report)))
+}
+
+/// [`create_fraud_report`] for `account` (also what `seed-demo` calls).
+pub async fn create(
+    state: &AppState,
+    account: &Account,
+    req: &CreateFraudReportRequest,
+) -> ApiResult<FraudReport> {
     let description = ReportText::parse(&req.description, "description")?;
     let mut ids: Vec<&str> = Vec::new();
     for id in &req.transaction_ids {
@@ -106,7 +117,6 @@ pub async fn create_fraud_report(
             &format!("Report at most {REPORT_TRANSACTIONS_MAX} transactions at once."),
         ));
     }
-    let account = &me.account;
     let mut reported: Vec<HistoryRow> = Vec::with_capacity(ids.len());
     for id in &ids {
         let row = match crate::wallet::could_be_id(id) {
@@ -117,7 +127,7 @@ pub async fn create_fraud_report(
     }
     let wallet_id = ledger::account_in(&state.db, WALLET, &account.id, WALLET_CURRENCY).await?;
     let number = new_number();
-    let (state_ref, reported, description) = (&state, &reported, &description);
+    let (state_ref, reported, description) = (state, &reported, &description);
     let (wallet_id, number_ref, screenshots) = (&wallet_id, &number, &req.screenshots);
     let (manifest_sha256, rows, shots) = ledger::retrying(|| async move {
         let now = crate::clock::now();
@@ -240,11 +250,10 @@ pub async fn create_fraud_report(
     .await?;
     state.outbox.wake();
     tracing::info!(report = %number, rows, screenshots = shots, manifest = %manifest_sha256, "fraud report sealed; wallet frozen");
-    let report = load(&state, &account.id, Some(&number))
+    load(state, &account.id, Some(&number))
         .await?
         .pop()
-        .ok_or_else(|| ApiError::internal("a report just made cannot be read"))?;
-    Ok((StatusCode::CREATED, axum::Json(report)))
+        .ok_or_else(|| ApiError::internal("a report just made cannot be read"))
 }
 
 /// Every row of the wallet from `from` on, and every reported row however old, newest first.
@@ -339,18 +348,7 @@ pub async fn add_fraud_evidence(
     _: Query<NoParams>,
     Json(req): Json<AddEvidenceRequest>,
 ) -> ApiResult<axum::Json<FraudReport>> {
-    let note = req
-        .note
-        .as_deref()
-        .map(|n| ReportText::parse(n, "note"))
-        .transpose()?;
-    if note.is_none() && req.screenshots.is_empty() {
-        return Err(field_error(
-            ErrorCode::EvidenceRequired,
-            "screenshots",
-            "Add a screenshot or a note.",
-        ));
-    }
+    let note = req.checked_note(REPORT_TEXT_MAX_CHARS)?;
     let account_id = &me.account.id;
     if !plausible_id(&id) {
         return Err(not_found("report", None));
@@ -373,22 +371,15 @@ pub async fn add_fraud_evidence(
             return Err(TxError::Api(not_found("report", None)));
         };
         let status: DisputeStatus = parse_enum(&status)?;
-        let before = uploads::attached(&mut tx, Case::Report(id_ref)).await?.len();
-        if before + screenshots.len() > SCREENSHOTS_PER_REPORT {
-            return Err(TxError::Api(field_error(
-                ErrorCode::TooManyFiles,
-                "screenshots",
-                &format!("A report holds at most {SCREENSHOTS_PER_REPORT} screenshots."),
-            )));
-        }
-        let shots = uploads::attach(&mut tx, account_id, screenshots, Case::Report(id_ref), now)
-            .await?;
+        let (before, shots) =
+            uploads::attach_more(&mut tx, account_id, screenshots, Case::Report(id_ref), now)
+                .await?;
         let status = match status {
             DisputeStatus::MoreInfoNeeded => DisputeStatus::UnderReview,
             other => other,
         };
         let mut body = chain::body(id_ref, ReportEventKind::EvidenceAdded, now, "customer", status);
-        body.note = note_ref.as_ref().map(|n| n.as_str().to_owned());
+        body.note = note_ref.clone();
         body.screenshots = seal(&shots, before);
         chain::append(&mut tx, body).await?;
         tx.commit().await?;

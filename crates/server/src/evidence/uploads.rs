@@ -14,7 +14,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portal_api::error::{ErrorBody, ErrorCode};
 use portal_api::evidence::{
-    file_name, ImageFormat, Screenshot, UploadQuery, SCREENSHOTS_PER_SUBMISSION,
+    file_name, ImageFormat, Screenshot, UploadQuery, SCREENSHOTS_PER_REPORT,
+    SCREENSHOTS_PER_SUBMISSION,
 };
 use sqlx::{AnyConnection, Row};
 use std::sync::Arc;
@@ -384,6 +385,33 @@ pub async fn attach(
         out.push(screenshot(&row)?.0);
     }
     Ok(out)
+}
+
+/// Attaches more of the customer's waiting uploads to a case made before (an addition to a
+/// report, an answer on a dispute), at most [`SCREENSHOTS_PER_REPORT`] over the case's life.
+/// Answers how many the case held before, and the ones attached.
+pub async fn attach_more(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    ids: &[String],
+    case: Case<'_>,
+    now: i64,
+) -> ApiResult<(usize, Vec<Screenshot>)> {
+    let before = attached(&mut *conn, case).await?.len();
+    if before + ids.len() > SCREENSHOTS_PER_REPORT {
+        return Err(ApiError {
+            field: Some("screenshots"),
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::TooManyFiles,
+                format!(
+                    "A report or a dispute holds at most {SCREENSHOTS_PER_REPORT} screenshots."
+                ),
+            )
+        });
+    }
+    let shots = attach(conn, account_id, ids, case, now).await?;
+    Ok((before, shots))
 }
 
 fn case_column(case: Case<'_>) -> (&'static str, &str) {

@@ -580,10 +580,12 @@ pub enum CaseUpdate<'a> {
     Refunded(portal_api::money::Money),
     /// Why, exactly as written.
     Declined(&'a str),
+    /// The wallet's freeze, put on by the report `number` names, is lifted.
+    FreezeLifted,
 }
 
-/// Sent when support asks for more information, refunds, or declines: the case number, what
-/// happened, and where to follow it.
+/// Sent when support asks for more information, refunds, declines, or lifts the freeze: the case
+/// number, what happened, and where to follow it.
 pub fn case_update(
     locale: Locale,
     to: &str,
@@ -614,6 +616,14 @@ pub fn case_update(
                  Every step of the case is here:\n\n{link}\n"
             ),
         ),
+        (Locale::En, CaseUpdate::FreezeLifted) => (
+            format!("{SERVICE_NAME}: your wallet is no longer frozen"),
+            format!(
+                "Support has lifted the freeze your fraud report {number} put on your wallet. \
+                 Money can leave it again: top-ups, payment codes and store payments work.\n\n\
+                 Every step of your report is here:\n\n{link}\n"
+            ),
+        ),
         (Locale::Ja, CaseUpdate::MoreInfo(text)) => (
             format!("{SERVICE_NAME}：{number}について追加の情報をお願いします"),
             format!(
@@ -634,6 +644,14 @@ pub fn case_update(
             format!(
                 "受付番号 {number} について、次の理由により返金を行わずに対応を終了しました。\n\n{text}\n\n\
                  対応状況は次のページで確認できます。\n\n{link}\n"
+            ),
+        ),
+        (Locale::Ja, CaseUpdate::FreezeLifted) => (
+            format!("{SERVICE_NAME}：ウォレットの凍結を解除しました"),
+            format!(
+                "不正利用の報告（受付番号 {number}）によるウォレットの凍結を、サポートが解除しました。\
+                 チャージ、支払いコード、店舗での支払いを再びご利用いただけます。\n\n\
+                 報告の対応状況は次のページで確認できます。\n\n{link}\n"
             ),
         ),
     };

@@ -57,16 +57,13 @@ fn event<'a>(found: &'a Found, action: &'a str, detail: serde_json::Value) -> Ev
     }
 }
 
-/// The page the customer follows the case on.
-fn customer_link(state: &AppState, found: &Found) -> String {
-    let page = match found.summary.kind {
+/// The page the customer follows a case on (a dispute's takes their answer to a question).
+fn customer_link(state: &AppState, kind: CaseKind, id: &str) -> String {
+    let page = match kind {
         CaseKind::Dispute => "dispute",
         CaseKind::FraudReport => "fraud-report",
     };
-    format!(
-        "{}/wallet/{page}?id={}",
-        state.config.public_url.base, found.summary.id
-    )
+    format!("{}/wallet/{page}?id={id}", state.config.public_url.base)
 }
 
 /// Moves the case to `status`, with a note the customer sees, on its own timeline.
@@ -109,15 +106,29 @@ async fn tell_customer(
     found: &Found,
     update: &CaseUpdate<'_>,
 ) -> Result<(), TxError> {
-    let customer = crate::identity::account::find_by_id(&state.db, &found.account_id)
+    let (kind, id) = (found.summary.kind, found.summary.id.as_str());
+    tell_about(state, conn, &found.account_id, kind, id, update).await
+}
+
+/// Mails the customer, in their language, what happened on their case `id` (which may be another
+/// than the one the agent acts on: a freeze belongs to the report that put it on).
+async fn tell_about(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    account_id: &str,
+    kind: CaseKind,
+    id: &str,
+    update: &CaseUpdate<'_>,
+) -> Result<(), TxError> {
+    let customer = crate::identity::account::find_by_id(&state.db, account_id)
         .await?
         .ok_or_else(|| TxError::Api(ApiError::internal("the case's customer is gone")))?;
     let mail = templates::case_update(
         customer.locale(),
         &customer.email,
-        &found.summary.id,
+        id,
         update,
-        &customer_link(state, found),
+        &customer_link(state, kind, id),
     );
     state.outbox.queue(conn, &mail).await?;
     Ok(())
@@ -737,7 +748,8 @@ async fn approve(conn: &mut AnyConnection, at: &At<'_>) -> Done {
 }
 
 /// Lifts the freeze a fraud report put on the case's customer's wallet: money may leave it
-/// again. The lifting is an entry of the report's evidence chain, on the customer's timeline.
+/// again. The lifting is an entry of the report's evidence chain, on the customer's timeline, and
+/// the customer is mailed, in their language, with a link to that report.
 #[utoipa::path(post, path = "/api/agent/cases/{id}/unfreeze", operation_id = "agent_unfreeze", tag = "support",
     params(("id" = String, Path, description = "A case number")),
     responses(
@@ -790,6 +802,18 @@ async fn unfreeze(conn: &mut AnyConnection, at: &At<'_>) -> Done {
         );
         chain::append(&mut *conn, body).await?;
     }
+    // One freeze at a time (evidence::freeze::freeze), so one mail.
+    let (report,) = &lifted[0];
+    let (account, update) = (&at.found.account_id, &CaseUpdate::FreezeLifted);
+    tell_about(
+        at.state,
+        conn,
+        account,
+        CaseKind::FraudReport,
+        report,
+        update,
+    )
+    .await?;
     let reports: Vec<&str> = lifted.iter().map(|(r,)| r.as_str()).collect();
     Ok((StatusCode::OK, serde_json::json!({ "reports": reports })))
 }

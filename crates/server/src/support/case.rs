@@ -18,9 +18,9 @@ use portal_api::agent::{
     RefundState, TimelineEntry,
 };
 use portal_api::error::{ErrorBody, ErrorCode};
-use portal_api::evidence::Screenshot;
+use portal_api::evidence::{ReportEventKind, Screenshot};
 use portal_api::money::Money;
-use portal_api::wallet::{Transaction, TransactionPage, TransactionQuery};
+use portal_api::wallet::{DisputeStatus, Transaction, TransactionPage, TransactionQuery};
 use sqlx::Row;
 
 pub fn not_found() -> ApiError {
@@ -124,19 +124,7 @@ pub async fn detail(state: &AppState, found: Found) -> ApiResult<CaseDetail> {
             let timeline = d
                 .timeline
                 .iter()
-                .enumerate()
-                .map(|(i, e)| TimelineEntry {
-                    at: e.at,
-                    status: e.status,
-                    event: if i == 0 {
-                        "submitted"
-                    } else {
-                        "status_changed"
-                    }
-                    .to_owned(),
-                    by: if i == 0 { "customer" } else { "support" }.to_owned(),
-                    note: e.note.clone(),
-                })
+                .map(|e| entry(e.at, e.status, e.kind, e.note.clone()))
                 .collect();
             (
                 Some(d.reason),
@@ -152,18 +140,7 @@ pub async fn detail(state: &AppState, found: Found) -> ApiResult<CaseDetail> {
             let timeline = r
                 .timeline
                 .iter()
-                .map(|e| TimelineEntry {
-                    at: e.at,
-                    status: e.status,
-                    event: crate::wallet::enum_str(&e.kind),
-                    by: match e.kind {
-                        portal_api::evidence::ReportEventKind::Submitted
-                        | portal_api::evidence::ReportEventKind::EvidenceAdded => "customer",
-                        _ => "support",
-                    }
-                    .to_owned(),
-                    note: e.note.clone(),
-                })
+                .map(|e| entry(e.at, e.status, e.kind, e.note.clone()))
                 .collect();
             let snapshot = sealed_snapshot(state, &id).await?;
             (
@@ -194,6 +171,26 @@ pub async fn detail(state: &AppState, found: Found) -> ApiResult<CaseDetail> {
         notes,
         refund,
     })
+}
+
+/// One step of a dispute's or a report's timeline, as the customer sees it.
+fn entry(
+    at: i64,
+    status: DisputeStatus,
+    kind: ReportEventKind,
+    note: Option<String>,
+) -> TimelineEntry {
+    TimelineEntry {
+        at,
+        status,
+        event: crate::wallet::enum_str(&kind),
+        by: match kind {
+            ReportEventKind::Submitted | ReportEventKind::EvidenceAdded => "customer",
+            ReportEventKind::StatusChanged | ReportEventKind::FreezeLifted => "support",
+        }
+        .to_owned(),
+        note,
+    }
 }
 
 async fn customer(state: &AppState, account_id: &str) -> ApiResult<CaseCustomer> {

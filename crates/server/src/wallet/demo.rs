@@ -12,17 +12,24 @@
 //!   or line breaks), monthly subscriptions, and top-ups from the card whenever the balance runs
 //!   low (a few declined). Everything is posted through the ledger with its past time, from a
 //!   seeded generator: the same amounts, stores and memos every time, and no balance ever below
-//!   zero.
+//!   zero;
+//! - two other customers ([`NEIGHBOURS`], the same password) with some weeks of such history and
+//!   cases for the support queue, made the way the customer's own requests make them: disputes
+//!   submitted, under review, waiting for the customer's answer and declined, and a fraud report
+//!   (which freezes that customer's wallet, never the demo customer's).
 
 use super::cards::{self, brand_label};
 use super::ledger::{self, Entry, Leg, CARD_CLEARING, MERCHANT, SYSTEM_OWNER, WALLET};
 use super::processor::CardDetails;
 use super::rows::{self, NewRow};
-use super::{merchant, WALLET_CURRENCY};
+use super::{disputes, merchant, WALLET_CURRENCY};
 use crate::identity::password;
 use crate::AppState;
 use base64::Engine;
-use portal_api::wallet::{TransactionKind, TransactionStatus};
+use portal_api::evidence::CreateFraudReportRequest;
+use portal_api::wallet::{
+    CreateDisputeRequest, DisputeReason, DisputeStatus, TransactionKind, TransactionStatus,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -37,6 +44,86 @@ const SEED: u64 = 0x6d61_6d6f_7275;
 const DAY: i64 = 86_400;
 /// Japan is UTC+9: stores open 07:00 to 23:00 there.
 const JST: i64 = 9 * 3600;
+
+/// How far back the other customers' history goes.
+const NEIGHBOUR_DAYS: i64 = 45;
+
+/// Another customer of the demo, with cases in the support queue.
+pub struct Neighbour {
+    pub email: &'static str,
+    pub display_name: &'static str,
+    locale: &'static str,
+    cases: &'static [Plan],
+}
+
+/// A case made on the customer's most recent payments (0: the newest), then moved by support.
+enum Plan {
+    Dispute {
+        payment: usize,
+        reason: DisputeReason,
+        details: &'static str,
+        /// The statuses support gives it, in order, with the note the customer sees.
+        then: &'static [(DisputeStatus, Option<&'static str>)],
+    },
+    FraudReport {
+        payments: &'static [usize],
+        description: &'static str,
+    },
+}
+
+pub const NEIGHBOURS: &[Neighbour] = &[
+    Neighbour {
+        email: "kenji.sato@mamoru-wallet.example",
+        display_name: "佐藤 健二",
+        locale: "ja",
+        cases: &[
+            Plan::Dispute {
+                payment: 0,
+                reason: DisputeReason::WrongAmount,
+                details: "レシートでは¥480でしたが、¥4,800請求されています。\n桁が一つ多いようです。",
+                then: &[
+                    (DisputeStatus::UnderReview, None),
+                    (
+                        DisputeStatus::MoreInfoNeeded,
+                        Some("レシートの写真をお送りいただけますか。\nCould you send us a photo of the receipt?"),
+                    ),
+                ],
+            },
+            Plan::Dispute {
+                payment: 1,
+                reason: DisputeReason::ChargedTwice,
+                details: "同じお店で同じ金額が2回引き落とされています。",
+                then: &[],
+            },
+            Plan::FraudReport {
+                payments: &[2, 3],
+                description: "電車でスマートフォンを落としました。この2件の支払いは私ではありません。\nI lost my phone on the train: these two payments were not me.",
+            },
+        ],
+    },
+    Neighbour {
+        email: "amira.haddad@mamoru-wallet.example",
+        display_name: "Amira Haddad",
+        locale: "en",
+        cases: &[
+            Plan::Dispute {
+                payment: 0,
+                reason: DisputeReason::NotReceived,
+                details: "I ordered a delivery and it never came.\nThe app says \"delivered\" 🤔 — لم يصل الطلب",
+                then: &[(DisputeStatus::UnderReview, None)],
+            },
+            Plan::Dispute {
+                payment: 1,
+                reason: DisputeReason::NotRecognised,
+                details: "I don't remember paying here.",
+                then: &[(
+                    DisputeStatus::Declined,
+                    Some("The store's records show this payment at its till, made with the payment code on your phone.\nIf someone else used your phone, please report fraud instead."),
+                )],
+            },
+        ],
+    },
+];
 
 /// What `seed-demo` made or found.
 #[derive(Debug)]
@@ -54,6 +141,8 @@ pub struct Demo {
     pub balance: i64,
     pub from: i64,
     pub to: i64,
+    /// The other customers' cases in the support queue, open or closed.
+    pub cases: usize,
 }
 
 /// A store, what its payments cost, and what its receipts say.
@@ -344,52 +433,208 @@ fn rng_id(rng: &mut ChaCha8Rng) -> String {
     hex::encode(rng.gen::<[u8; 16]>())
 }
 
-/// Makes (or finds) the demo customer, merchant, card and history.
+fn err(what: &str) -> impl Fn(sqlx::Error) -> String {
+    let what = what.to_owned();
+    move |e: sqlx::Error| format!("{what}: {e}")
+}
+
+/// Finds or makes the customer `email` (verified, two-step verification off, [`PASSWORD`]).
+async fn customer(
+    state: &AppState,
+    email: &str,
+    display_name: &str,
+    locale: &str,
+    since: i64,
+) -> Result<String, String> {
+    let db = &state.db;
+    let existing: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM accounts WHERE email_key = $1")
+            .bind(email.to_lowercase())
+            .fetch_optional(&db.pool)
+            .await
+            .map_err(err("customer"))?;
+    if let Some((id,)) = existing {
+        return Ok(id);
+    }
+    let checked = password::check_new(PASSWORD, email, Some(display_name), &state.pwned)
+        .await
+        .map_err(|e| format!("the demo password is refused: {}", e.message))?;
+    let phc = state
+        .hasher
+        .hash(checked.as_str())
+        .await
+        .map_err(|e| e.message)?;
+    let id = crate::identity::token::id();
+    sqlx::query(
+        "INSERT INTO accounts (id, email, email_key, email_verified_at, password_hash, display_name, locale, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $4)",
+    )
+    .bind(&id)
+    .bind(email)
+    .bind(email.to_lowercase())
+    .bind(since)
+    .bind(&phc)
+    .bind(display_name)
+    .bind(locale)
+    .execute(&db.pool)
+    .await
+    .map_err(err("customer"))?;
+    Ok(id)
+}
+
+/// Finds or registers the customer's test card: (id, brand, last4).
+async fn card(
+    state: &AppState,
+    account_id: &str,
+    end: i64,
+) -> Result<(String, String, String), String> {
+    let card: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT id, brand, last4 FROM cards WHERE account_id = $1 AND removed_at IS NULL ORDER BY created_at LIMIT 1",
+    )
+    .bind(account_id)
+    .fetch_optional(&state.db.pool)
+    .await
+    .map_err(err("card"))?;
+    if let Some(c) = card {
+        return Ok(c);
+    }
+    let (year, _, _) = crate::clock::civil_from_days(end.div_euclid(DAY));
+    let details = CardDetails {
+        number: DEMO_CARD.into(),
+        exp_month: 12,
+        exp_year: u16::try_from(year + 3).unwrap_or(2030),
+        cvc: "123".into(),
+    };
+    let card = cards::register(state, account_id, &details)
+        .await
+        .map_err(|e| e.message)?;
+    Ok((card.id, card.brand, card.last4))
+}
+
+/// Finds or makes the customer's card and `days` of history up to `end` from the generator
+/// seeded with `seed`; answers whether this run made the history.
+async fn card_and_history(
+    state: &AppState,
+    account_id: &str,
+    end: i64,
+    days: i64,
+    seed: u64,
+) -> Result<(String, bool), String> {
+    let (card_id, brand, last4) = card(state, account_id, end).await?;
+    let card_label = format!("{} •••• {last4}", brand_label(&brand));
+    let seeded: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM journal_entries WHERE idempotency_scope = $1 LIMIT 1")
+            .bind(scope(account_id))
+            .fetch_optional(&state.db.pool)
+            .await
+            .map_err(err("history"))?;
+    if seeded.is_some() {
+        return Ok((card_label, false));
+    }
+    let start = end - days * DAY;
+    history(state, account_id, &card_id, &card_label, start, days, seed).await?;
+    Ok((card_label, true))
+}
+
+/// Makes the cases of `plans` that are not there yet, through the same code as the customer's
+/// requests; answers how many cases the customer has.
+async fn cases(state: &AppState, account_id: &str, plans: &[Plan]) -> Result<usize, String> {
+    let db = &state.db;
+    let account = crate::identity::account::find_by_id(db, account_id)
+        .await
+        .map_err(|e| format!("cases: {}", e.message))?
+        .ok_or("cases: the customer is gone")?;
+    let payment = |n: usize| async move {
+        let found: Option<(String,)> = sqlx::query_as(
+            "SELECT id FROM wallet_transactions WHERE account_id = $1 AND kind = 'payment'
+             ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET $2",
+        )
+        .bind(account_id)
+        .bind(n as i64)
+        .fetch_optional(&db.pool)
+        .await
+        .map_err(err("cases"))?;
+        found
+            .map(|(id,)| id)
+            .ok_or_else(|| format!("cases: the customer has no payment {n}"))
+    };
+    for plan in plans {
+        match plan {
+            Plan::Dispute {
+                payment: n,
+                reason,
+                details,
+                then,
+            } => {
+                let transaction = payment(*n).await?;
+                let (made,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM disputes WHERE transaction_id = $1")
+                        .bind(&transaction)
+                        .fetch_one(&db.pool)
+                        .await
+                        .map_err(err("cases"))?;
+                if made > 0 {
+                    continue;
+                }
+                let request = CreateDisputeRequest {
+                    reason: *reason,
+                    details: (*details).to_owned(),
+                    screenshots: Vec::new(),
+                };
+                let dispute = disputes::create(state, &account, &transaction, &request)
+                    .await
+                    .map_err(|e| format!("dispute: {}", e.message))?;
+                for (status, note) in *then {
+                    disputes::record_status(db, &dispute.id, *status, *note)
+                        .await
+                        .map_err(|e| format!("dispute {}: {e}", dispute.id))?;
+                }
+            }
+            Plan::FraudReport {
+                payments,
+                description,
+            } => {
+                let (made,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM fraud_reports WHERE account_id = $1")
+                        .bind(account_id)
+                        .fetch_one(&db.pool)
+                        .await
+                        .map_err(err("cases"))?;
+                if made > 0 {
+                    continue;
+                }
+                let mut transaction_ids = Vec::new();
+                for n in *payments {
+                    transaction_ids.push(payment(*n).await?);
+                }
+                let request = CreateFraudReportRequest {
+                    transaction_ids,
+                    description: (*description).to_owned(),
+                    screenshots: Vec::new(),
+                };
+                crate::evidence::reports::create(state, &account, &request)
+                    .await
+                    .map_err(|e| format!("fraud report: {}", e.message))?;
+            }
+        }
+    }
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_one(&db.pool)
+        .await
+        .map_err(err("cases"))?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Makes (or finds) the demo customer, merchant, card and history, and the other customers with
+/// their cases.
 pub async fn seed(state: &AppState) -> Result<Demo, String> {
     let db = &state.db;
-    let err = |what: &str| {
-        let what = what.to_owned();
-        move |e: sqlx::Error| format!("{what}: {e}")
-    };
     let now = crate::clock::now();
     let end = now - now.rem_euclid(DAY);
     let start = end - DAYS * DAY;
 
-    // The customer.
-    let existing: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM accounts WHERE email_key = $1")
-            .bind(EMAIL.to_lowercase())
-            .fetch_optional(&db.pool)
-            .await
-            .map_err(err("customer"))?;
-    let account_id = match existing {
-        Some((id,)) => id,
-        None => {
-            let checked = password::check_new(PASSWORD, EMAIL, Some(DISPLAY_NAME), &state.pwned)
-                .await
-                .map_err(|e| format!("the demo password is refused: {}", e.message))?;
-            let phc = state
-                .hasher
-                .hash(checked.as_str())
-                .await
-                .map_err(|e| e.message)?;
-            let id = crate::identity::token::id();
-            sqlx::query(
-                "INSERT INTO accounts (id, email, email_key, email_verified_at, password_hash, display_name, locale, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, 'en', $4)",
-            )
-            .bind(&id)
-            .bind(EMAIL)
-            .bind(EMAIL.to_lowercase())
-            .bind(start - DAY)
-            .bind(&phc)
-            .bind(DISPLAY_NAME)
-            .execute(&db.pool)
-            .await
-            .map_err(err("customer"))?;
-            id
-        }
-    };
+    let account_id = customer(state, EMAIL, DISPLAY_NAME, "en", start - DAY).await?;
 
     // The merchant whose key is printed.
     let key = merchant_key(&state.secret_key);
@@ -403,64 +648,39 @@ pub async fn seed(state: &AppState) -> Result<Demo, String> {
         merchant::create_with_key(db, MERCHANT_NAME, &key).await?;
     }
 
-    // The card.
-    let card: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT id, brand, last4 FROM cards WHERE account_id = $1 AND removed_at IS NULL ORDER BY created_at LIMIT 1",
-    )
-    .bind(&account_id)
-    .fetch_optional(&db.pool)
-    .await
-    .map_err(err("card"))?;
-    let (card_id, brand, last4) = match card {
-        Some(c) => c,
-        None => {
-            let (year, _, _) = crate::clock::civil_from_days(end.div_euclid(DAY));
-            let details = CardDetails {
-                number: DEMO_CARD.into(),
-                exp_month: 12,
-                exp_year: u16::try_from(year + 3).unwrap_or(2030),
-                cvc: "123".into(),
-            };
-            let card = cards::register(state, &account_id, &details)
-                .await
-                .map_err(|e| e.message)?;
-            (card.id, card.brand, card.last4)
-        }
-    };
-    let card_label = format!("{} •••• {last4}", brand_label(&brand));
-
-    let scope = format!("seed-demo:{account_id}");
-    let seeded: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM journal_entries WHERE idempotency_scope = $1 LIMIT 1")
-            .bind(&scope)
-            .fetch_optional(&db.pool)
-            .await
-            .map_err(err("history"))?;
+    let (card_label, created) = card_and_history(state, &account_id, end, DAYS, SEED).await?;
     let mut demo = Demo {
         email: EMAIL,
         password: PASSWORD,
         merchant_name: MERCHANT_NAME,
         merchant_key: key,
         card: format!("{card_label} (4242 4242 4242 4242)"),
-        created: seeded.is_none(),
+        created,
         top_ups: 0,
         declined: 0,
         payments: 0,
         balance: 0,
         from: start,
         to: end,
+        cases: 0,
     };
-    if seeded.is_none() {
-        history(
+
+    // The other customers and their cases, after the demo customer's history (whose stores
+    // they share).
+    for (n, neighbour) in NEIGHBOURS.iter().enumerate() {
+        let since = end - (NEIGHBOUR_DAYS + 1) * DAY;
+        let id = customer(
             state,
-            &account_id,
-            &card_id,
-            &card_label,
-            &scope,
-            start,
-            &mut demo,
+            neighbour.email,
+            neighbour.display_name,
+            neighbour.locale,
+            since,
         )
         .await?;
+        let seed = SEED + 1 + n as u64;
+        let (_, made) = card_and_history(state, &id, end, NEIGHBOUR_DAYS, seed).await?;
+        demo.created |= made;
+        demo.cases += cases(state, &id, neighbour.cases).await?;
     }
     let mut conn = db.pool.acquire().await.map_err(err("balance"))?;
     if let Some(wallet) = ledger::find_account(&mut conn, WALLET, &account_id, WALLET_CURRENCY)
@@ -506,18 +726,25 @@ enum Event {
     },
 }
 
+/// The idempotency scope of a customer's demo history: once it is in the journal, it is made.
+fn scope(account_id: &str) -> String {
+    format!("seed-demo:{account_id}")
+}
+
+/// Posts `days` days of history from `start`, drawn from the generator seeded with `seed`.
 async fn history(
     state: &AppState,
     account_id: &str,
     card_id: &str,
     card_label: &str,
-    scope: &str,
     start: i64,
-    demo: &mut Demo,
+    days: i64,
+    seed: u64,
 ) -> Result<(), String> {
+    let scope = &scope(account_id);
     let db = &state.db;
     let e = |e: sqlx::Error| format!("history: {e}");
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut conn = db.pool.acquire().await.map_err(e)?;
     let wallet = ledger::account(&mut conn, WALLET, account_id, WALLET_CURRENCY)
         .await
@@ -554,7 +781,7 @@ async fn history(
     // The events, day by day, oldest first.
     let total_weight: u32 = STORES.iter().map(|s| s.weight).sum();
     let mut events: Vec<(i64, Event)> = Vec::new();
-    for day in 0..DAYS {
+    for day in 0..days {
         let day_start = start + day * DAY;
         let weekend = (day_start.div_euclid(DAY) + 3).rem_euclid(7) >= 5;
         let visits = rng.gen_range(if weekend { 3..12 } else { 4..10 });
@@ -777,7 +1004,6 @@ async fn history(
         }
     }
     tx.commit().await.map_err(e)?;
-    demo.created = true;
     Ok(())
 }
 

@@ -12,14 +12,17 @@ use crate::evidence::uploads::{self, Case};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::query::{NoParams, Query};
+use crate::identity::account::Account;
 use crate::identity::session::SignedIn;
 use crate::mail::templates;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use portal_api::error::{ErrorBody, ErrorCode, FieldError};
+use portal_api::evidence::{AddEvidenceRequest, ReportEventKind};
 use portal_api::wallet::{
     CreateDisputeRequest, Dispute, DisputeDetails, DisputeEvent, DisputeReason, DisputeStatus,
+    DISPUTE_DETAILS_MAX_CHARS,
 };
 use sqlx::Row;
 use std::collections::HashMap;
@@ -83,12 +86,22 @@ pub async fn create_dispute(
     _: Query<NoParams>,
     Json(req): Json<CreateDisputeRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<Dispute>)> {
+    let dispute = create(&state, &me.account, &id, &req).await?;
+    Ok((StatusCode::CREATED, axum::Json(dispute)))
+}
+
+/// [`create_dispute`] for `account` (also what `seed-demo` calls).
+pub async fn create(
+    state: &AppState,
+    account: &Account,
+    id: &str,
+    req: &CreateDisputeRequest,
+) -> ApiResult<Dispute> {
     let details = DisputeDetails::parse(&req.details)?;
-    let account = &me.account;
-    if !plausible_id(&id) {
+    if !plausible_id(id) {
         return Err(not_found("transaction"));
     }
-    let transaction = history::find(&state.db, &account.id, &id)
+    let transaction = history::find(&state.db, &account.id, id)
         .await?
         .ok_or_else(|| not_found("transaction"))?;
     // A read before the insert is enough here: refunds check the same sum again, under the
@@ -127,8 +140,8 @@ pub async fn create_dispute(
         ));
     }
     sqlx::query(
-        "INSERT INTO dispute_events (dispute_id, seq, status, note, created_at)
-         VALUES ($1, 1, 'submitted', NULL, $2)",
+        "INSERT INTO dispute_events (dispute_id, seq, kind, status, note, created_at)
+         VALUES ($1, 1, 'submitted', 'submitted', NULL, $2)",
     )
     .bind(&number)
     .bind(now)
@@ -142,6 +155,7 @@ pub async fn create_dispute(
         now,
     )
     .await?;
+    attached_by_step(&mut tx, &number, 1).await?;
     crate::support::cases::open(
         &mut tx,
         &number,
@@ -169,11 +183,10 @@ pub async fn create_dispute(
     tx.commit().await?;
     state.outbox.wake();
 
-    let dispute = load(&state.db, &account.id, Some(&number))
+    load(&state.db, &account.id, Some(&number))
         .await?
         .pop()
-        .ok_or_else(|| ApiError::internal("a dispute just created cannot be read"))?;
-    Ok((StatusCode::CREATED, axum::Json(dispute)))
+        .ok_or_else(|| ApiError::internal("a dispute just created cannot be read"))
 }
 
 /// The customer's disputes, newest first, each with its transaction and timeline.
@@ -216,6 +229,138 @@ pub async fn get_dispute(
         .ok_or_else(|| not_found("dispute"))
 }
 
+fn info_not_requested() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::InfoNotRequested,
+        "Support has not asked for more information on this dispute: there is nothing to answer.",
+    )
+}
+
+/// Answers support's question on one of the customer's disputes with a note, screenshots or
+/// both: a new step of its timeline (nothing is replaced), the same addition a fraud report takes
+/// (`add_fraud_evidence`). Only while support waits for the customer (`more_info_needed`); the
+/// dispute goes back to review.
+#[utoipa::path(post, path = "/api/disputes/{id}/evidence", operation_id = "add_dispute_evidence", tag = "wallet",
+    params(("id" = String, Path, description = "A dispute id (its number), e.g. D-7KQ2-M9XA-4TRB")),
+    request_body = AddEvidenceRequest,
+    responses(
+        (status = 200, description = "The dispute, under review again, with the answer on its timeline", body = Dispute),
+        (status = 400, description = "Malformed JSON or wrong types (`invalid_json`), or any query parameter (`filter_invalid`)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such dispute of this customer: another customer's answers exactly like an unknown one; or a screenshot not waiting to be sent (field `screenshots`)", body = ErrorBody),
+        (status = 409, description = "Support is not waiting for more information on it: submitted, under review, refunded or declined (`info_not_requested`)", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "Nothing to add (`evidence_required`), a note empty, over 4,000 characters or with NUL (`details_required`, `details_too_long`, `details_invalid`, field `note`), or too many screenshots (`too_many_files`: 10 at once, 30 per dispute)", body = ErrorBody),
+    ))]
+pub async fn add_dispute_evidence(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    _: Query<NoParams>,
+    Json(req): Json<AddEvidenceRequest>,
+) -> ApiResult<axum::Json<Dispute>> {
+    let note = req.checked_note(DISPUTE_DETAILS_MAX_CHARS)?;
+    let account_id = &me.account.id;
+    if !plausible_id(&id) {
+        return Err(not_found("dispute"));
+    }
+    let now = crate::clock::now();
+    let mut tx = state.db.pool.begin().await?;
+    // The write is the check and takes the dispute's lock first: of two answers at once, the
+    // second finds the dispute under review again.
+    let answered = sqlx::query(
+        "UPDATE disputes SET status = 'under_review', updated_at = $1
+         WHERE id = $2 AND account_id = $3 AND status = 'more_info_needed'",
+    )
+    .bind(now)
+    .bind(&id)
+    .bind(account_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if answered == 0 {
+        let mine: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM disputes WHERE id = $1 AND account_id = $2")
+                .bind(&id)
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        return Err(match mine {
+            Some(_) => info_not_requested(),
+            None => not_found("dispute"),
+        });
+    }
+    let seq = append_event(
+        &mut tx,
+        &id,
+        ReportEventKind::EvidenceAdded,
+        DisputeStatus::UnderReview,
+        note.as_deref(),
+        now,
+    )
+    .await?;
+    uploads::attach_more(
+        &mut tx,
+        account_id,
+        &req.screenshots,
+        Case::Dispute(&id),
+        now,
+    )
+    .await?;
+    attached_by_step(&mut tx, &id, seq).await?;
+    tx.commit().await?;
+    load(&state.db, account_id, Some(&id))
+        .await?
+        .pop()
+        .map(axum::Json)
+        .ok_or_else(|| ApiError::internal("a dispute just answered cannot be read"))
+}
+
+/// Appends a step to the dispute's timeline and keeps the queue's case in step; answers its
+/// `seq`. The caller has changed the dispute's status (which orders concurrent steps).
+async fn append_event(
+    conn: &mut sqlx::AnyConnection,
+    dispute_id: &str,
+    kind: ReportEventKind,
+    status: DisputeStatus,
+    note: Option<&str>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let (seq,): (i64,) = sqlx::query_as(
+        "INSERT INTO dispute_events (dispute_id, seq, kind, status, note, created_at)
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM dispute_events WHERE dispute_id = $1
+         RETURNING seq",
+    )
+    .bind(dispute_id)
+    .bind(enum_str(&kind))
+    .bind(enum_str(&status))
+    .bind(note)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    crate::support::cases::set_status(conn, dispute_id, status, now).await?;
+    Ok(seq)
+}
+
+/// Notes step `seq` of the dispute's timeline as the one that attached the screenshots
+/// attached just now (the only ones without a step yet).
+async fn attached_by_step(
+    conn: &mut sqlx::AnyConnection,
+    dispute_id: &str,
+    seq: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE uploads SET dispute_seq = $1 WHERE dispute_id = $2 AND dispute_seq IS NULL",
+    )
+    .bind(seq)
+    .bind(dispute_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The customer's disputes (or the one with id `only`), newest first, complete.
 pub async fn load(
     db: &Db,
@@ -240,8 +385,29 @@ pub async fn load(
         return Ok(Vec::new());
     }
 
+    // Which step attached each screenshot, in the customer's order.
+    let shots_sql = format!(
+        "SELECT u.dispute_id, u.dispute_seq, u.id FROM uploads u
+         JOIN disputes d ON d.id = u.dispute_id
+         WHERE d.account_id = $1{only_clause}
+         ORDER BY u.position"
+    );
+    let mut q = sqlx::query_as::<_, (String, Option<i64>, String)>(&shots_sql).bind(account_id);
+    if let Some(id) = only {
+        q = q.bind(id);
+    }
+    let mut step_shots: HashMap<(String, i64), Vec<String>> = HashMap::new();
+    for (dispute_id, seq, upload_id) in q.fetch_all(&db.pool).await? {
+        if let Some(seq) = seq {
+            step_shots
+                .entry((dispute_id, seq))
+                .or_default()
+                .push(upload_id);
+        }
+    }
+
     let events_sql = format!(
-        "SELECT e.dispute_id, e.status, e.note, e.created_at FROM dispute_events e
+        "SELECT e.dispute_id, e.seq, e.kind, e.status, e.note, e.created_at FROM dispute_events e
          JOIN disputes d ON d.id = e.dispute_id
          WHERE d.account_id = $1{only_clause}
          ORDER BY e.dispute_id, e.seq"
@@ -252,14 +418,18 @@ pub async fn load(
     }
     let mut timelines: HashMap<String, Vec<DisputeEvent>> = HashMap::new();
     for row in q.fetch_all(&db.pool).await? {
-        timelines
-            .entry(row.try_get("dispute_id")?)
-            .or_default()
-            .push(DisputeEvent {
-                status: parse_enum(&row.try_get::<String, _>("status")?)?,
-                at: row.try_get("created_at")?,
-                note: row.try_get("note")?,
-            });
+        let dispute_id: String = row.try_get("dispute_id")?;
+        let seq: i64 = row.try_get("seq")?;
+        let screenshots = step_shots
+            .remove(&(dispute_id.clone(), seq))
+            .unwrap_or_default();
+        timelines.entry(dispute_id).or_default().push(DisputeEvent {
+            kind: parse_enum(&row.try_get::<String, _>("kind")?)?,
+            status: parse_enum(&row.try_get::<String, _>("status")?)?,
+            at: row.try_get("created_at")?,
+            note: row.try_get("note")?,
+            screenshots,
+        });
     }
 
     let mut transactions = Vec::with_capacity(rows.len());
@@ -400,21 +570,21 @@ pub async fn record_status_in(
             TimelineError::NotFound
         });
     }
-    sqlx::query(
-        "INSERT INTO dispute_events (dispute_id, seq, status, note, created_at)
-         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM dispute_events WHERE dispute_id = $1",
+    append_event(
+        conn,
+        dispute_id,
+        ReportEventKind::StatusChanged,
+        status,
+        note.as_deref(),
+        now,
     )
-    .bind(dispute_id)
-    .bind(enum_str(&status))
-    .bind(note.as_deref())
-    .bind(now)
-    .execute(&mut *conn)
     .await?;
-    crate::support::cases::set_status(conn, dispute_id, status, now).await?;
     Ok(DisputeEvent {
+        kind: ReportEventKind::StatusChanged,
         status,
         at: now,
         note,
+        screenshots: Vec::new(),
     })
 }
 
