@@ -177,7 +177,7 @@ pub fn AddEvidence(to: AddTo) -> impl IntoView {
     };
 
     view! {
-        <section aria-labelledby="add-evidence-heading">
+        <section class="add-evidence" aria-labelledby="add-evidence-heading">
             <h2 id="add-evidence-heading">{t(words.heading)}</h2>
             <p id="add-evidence-status" class="success" role="status" tabindex="-1" class:hidden=move || !done.get()>
                 {move || done.get().then(t(words.done))}
