@@ -23,9 +23,12 @@ use portal_api::wallet::{
     RedeemRequest, Redemption, TransactionKind, TransactionStatus, MEMO_MAX_CHARS,
 };
 
-/// Wrong payment codes one merchant may send per throttle window before it is refused (429):
-/// a real till sends a stale code now and then, a guesser sends thousands.
-pub const GUESSES_PER_WINDOW: u32 = 20;
+/// Payment codes one merchant may have wrong, or still being looked up, in a throttle window
+/// before it is refused (429). A redemption takes its slot before its code is looked up and gives
+/// it back once the code was right, so this also bounds a store's tills at once: high enough for
+/// a busy store's tills, and against a 16-digit code that lives 60 seconds still no odds for a
+/// guesser (a real till sends a stale code now and then, a guesser sends millions).
+pub const GUESSES_PER_WINDOW: u32 = 200;
 /// Longest merchant name, in characters.
 pub const NAME_MAX_CHARS: usize = 100;
 /// Every key starts so, to be recognisable in a configuration file or a leak scanner.
