@@ -105,29 +105,26 @@ pub async fn create(state: &AppState, email: &str, role: Role) -> Result<Made, S
         .await
         .map_err(api_error)?;
     let mut tx = state.db.pool.begin().await.map_err(db_error)?;
-    let existing: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM accounts WHERE email_key = $1")
-            .bind(&email_key)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
+    // A write first, so that on SQLite the transaction holds the write lock from its start (a
+    // read first could meet another writer's newer snapshot when it comes to write). The admin
+    // names the address and the invitation proves the mailbox, hence verified.
+    let existing: Option<(String,)> = sqlx::query_as(
+        "UPDATE accounts SET role = $1, email_verified_at = COALESCE(email_verified_at, $2)
+         WHERE email_key = $3
+         RETURNING id",
+    )
+    .bind(&role_text)
+    .bind(now)
+    .bind(&email_key)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_error)?;
     let made = match existing {
         Some((id,)) => {
             // The address may have been registered by anyone who guessed it would be staff's.
             account::revoke_every_credential(&mut tx, &id, &unusable)
                 .await
                 .map_err(api_error)?;
-            // The admin names the address and the invitation proves the mailbox.
-            sqlx::query(
-                "UPDATE accounts SET role = $1, email_verified_at = COALESCE(email_verified_at, $2)
-                 WHERE id = $3",
-            )
-            .bind(&role_text)
-            .bind(now)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
             Made::Promoted { id }
         }
         None => {
