@@ -1263,7 +1263,7 @@ async fn report_screenshots_keep_the_order_given_in_the_bundle_too(app: TestApp)
     // The bundle's screenshot files are the ones the manifest names, under the names it gives.
     let (status, _, zip) = fetch(&c.client, c.url(r["bundle_url"].as_str().unwrap())).await;
     assert_eq!(status, StatusCode::OK);
-    let entries = stored_zip_entries(&zip);
+    let entries = zip_entries(&zip);
     let manifest = &entries
         .iter()
         .find(|(n, _)| n == "manifest.json")

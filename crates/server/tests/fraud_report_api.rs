@@ -100,7 +100,7 @@ async fn bundle(app: &TestApp, report: &Value) -> Vec<u8> {
 }
 
 fn unzip(zip: &[u8]) -> BTreeMap<String, Vec<u8>> {
-    fixtures::stored_zip_entries(zip).into_iter().collect()
+    fixtures::zip_entries(zip).into_iter().collect()
 }
 
 async fn a_report_freezes_money_out_and_keeps_everything_readable(app: TestApp) {

@@ -339,10 +339,6 @@ mod tests {
         u16::from_le_bytes([b[at], b[at + 1]])
     }
 
-    fn u32_at(b: &[u8], at: usize) -> u32 {
-        u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
-    }
-
     /// Streams a layout the way the server would, with data looked up per entry.
     fn stream(layout: &Layout, data: &[&[u8]]) -> Vec<u8> {
         let mut out = Vec::new();
@@ -355,58 +351,50 @@ mod tests {
         out
     }
 
-    /// An independent reader: walks the end record, then every central header, and checks
-    /// each against its local header and the data it points at.
+    /// Reads `zip` back with the `zip` crate, a reader that shares nothing with this writer
+    /// (not its constants, not its CRC): the archive must be consistent as a whole, every
+    /// entry STORED, a regular rw-r--r-- file from a Unix host with no extra field, entries
+    /// back to back in order with the directory right after them, and every CRC-32 right (the
+    /// crate checks it as each entry is read to its end).
     fn parse(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
-        assert!(zip.len() >= EOCD_LEN);
-        let e = zip.len() - EOCD_LEN;
-        assert_eq!(u32_at(zip, e), EOCD_SIG);
-        assert_eq!(u16_at(zip, e + 4), 0);
-        assert_eq!(u16_at(zip, e + 6), 0);
-        let count = u16_at(zip, e + 8) as usize;
-        assert_eq!(u16_at(zip, e + 10) as usize, count);
-        let cd_size = u32_at(zip, e + 12) as usize;
-        let cd_offset = u32_at(zip, e + 16) as usize;
-        assert_eq!(u16_at(zip, e + 20), 0, "no comment");
-        assert_eq!(
-            cd_offset + cd_size,
-            e,
-            "directory directly before end record"
-        );
-
+        use std::io::Read;
+        let mut archive = ::zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+        archive.validate_header_consistency().unwrap();
+        assert!(archive.comment().is_empty(), "no comment");
         let mut out = Vec::new();
-        let mut c = cd_offset;
         let mut expected_local = 0;
-        for _ in 0..count {
-            assert_eq!(u32_at(zip, c), CENTRAL_SIG);
-            assert_eq!(u16_at(zip, c + 4), VERSION_MADE_BY);
-            assert_eq!(u16_at(zip, c + 6), 20);
-            assert_eq!(u16_at(zip, c + 8), 0x0800);
-            assert_eq!(u16_at(zip, c + 10), 0);
-            let crc = u32_at(zip, c + 16);
-            let size = u32_at(zip, c + 20) as usize;
-            assert_eq!(u32_at(zip, c + 24) as usize, size);
-            let name_len = u16_at(zip, c + 28) as usize;
-            assert_eq!(u16_at(zip, c + 30), 0, "no extra");
-            assert_eq!(u16_at(zip, c + 32), 0, "no comment");
-            assert_eq!(u32_at(zip, c + 38), 0o100644 << 16);
-            let l = u32_at(zip, c + 42) as usize;
-            assert_eq!(l, expected_local, "entries are contiguous, in order");
-            let name = &zip[c + 46..c + 46 + name_len];
-
-            assert_eq!(u32_at(zip, l), LOCAL_SIG);
-            // Local header from "version needed" to "extra length" mirrors the central one.
-            assert_eq!(zip[l + 4..l + 30], zip[c + 6..c + 32]);
-            assert_eq!(&zip[l + 30..l + 30 + name_len], name);
-            let data = &zip[l + 30 + name_len..l + 30 + name_len + size];
-            assert_eq!(crc32(data), crc, "CRC in headers matches data");
-            expected_local = l + 30 + name_len + size;
-            out.push((String::from_utf8(name.to_vec()).unwrap(), data.to_vec()));
-            c += 46 + name_len;
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).unwrap();
+            let name = entry.name().unwrap().into_owned();
+            assert_eq!(entry.compression(), ::zip::CompressionMethod::Stored);
+            assert_eq!(entry.system(), ::zip::System::Unix);
+            assert_eq!(entry.unix_mode(), Some(0o100644));
+            assert!(entry.is_file());
+            assert_eq!(entry.extra_data(), None);
+            assert_eq!(entry.header_start(), expected_local, "entries in order");
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).unwrap();
+            assert_eq!(data.len() as u64, entry.size());
+            assert_eq!(entry.compressed_size(), entry.size());
+            expected_local = entry.data_start().unwrap() + entry.size();
+            out.push((name, data));
         }
-        assert_eq!(c, e);
-        assert_eq!(expected_local, cd_offset);
+        assert_eq!(archive.central_directory_start(), expected_local);
         out
+    }
+
+    /// The reader above catches a damaged archive, so the tests built on it can fail.
+    #[test]
+    fn a_changed_byte_fails_the_reader() {
+        let zip = write_all(&[("a.txt", b"hello"), ("b.txt", b"world")], T).unwrap();
+        let data = zip.windows(5).position(|w| w == b"world").unwrap();
+        let mut damaged = zip.clone();
+        damaged[data] ^= 0x01;
+        let read = std::panic::catch_unwind(|| parse(&damaged));
+        assert!(read.is_err(), "a wrong CRC went unnoticed");
+        let mut truncated = zip.clone();
+        truncated.truncate(zip.len() - 1);
+        assert!(std::panic::catch_unwind(|| parse(&truncated)).is_err());
     }
 
     #[test]
@@ -416,7 +404,7 @@ mod tests {
     }
 
     #[test]
-    fn round_trips_through_independent_parser() {
+    fn round_trips_through_the_zip_crate() {
         let files: &[(&str, &[u8])] = &[
             ("manifest.json", b"{\"v\":1}"),
             ("data/payments.csv", b"id,amount\n1,100\n"),
@@ -502,10 +490,16 @@ mod tests {
             dos_date_time(T),
             ((13 << 11) | (45 << 5) | 15, (44 << 9) | (5 << 5) | 17)
         );
-        // Written into both headers.
+        // Written into both headers, as a reader sees them.
         let zip = write_all(&[("a", b"x")], T).unwrap();
-        assert_eq!(u16_at(&zip, 10), (13 << 11) | (45 << 5) | 15);
-        assert_eq!(u16_at(&zip, 12), (44 << 9) | (5 << 5) | 17);
+        let want = ::zip::DateTime::from_date_and_time(2024, 5, 17, 13, 45, 30).unwrap();
+        let mut archive = ::zip::ZipArchive::new(std::io::Cursor::new(&zip)).unwrap();
+        assert_eq!(archive.by_index(0).unwrap().last_modified(), Some(want));
+        let mut stream = std::io::Cursor::new(&zip);
+        let local = ::zip::read::read_zipfile_from_stream(&mut stream)
+            .unwrap()
+            .unwrap();
+        assert_eq!(local.last_modified(), Some(want));
         // Before 1980 -> 1980-01-01 00:00:00, whatever the other fields say.
         assert_eq!(dos_date_time((1979, 12, 31, 23, 59, 59)), (0, (1 << 5) | 1));
         assert_eq!(dos_date_time((1970, 1, 1, 0, 0, 0)), (0, (1 << 5) | 1));

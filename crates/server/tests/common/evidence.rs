@@ -358,32 +358,37 @@ pub async fn session_cookie(base: &str, email: &str, password: &str) -> String {
     cookies.join("; ")
 }
 
-/// The entries of a ZIP whose entries are all STORED (as the evidence bundle's are), in order:
-/// read from the local headers, each checked against its CRC-32.
-pub fn stored_zip_entries(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let le16 = |at: usize| u16::from_le_bytes(zip[at..at + 2].try_into().unwrap()) as usize;
-    let le32 = |at: usize| u32::from_le_bytes(zip[at..at + 4].try_into().unwrap());
-    let mut out = Vec::new();
-    let mut at = 0;
-    while zip.get(at..at + 4) == Some(b"PK\x03\x04") {
-        assert_eq!(le16(at + 8), 0, "entry {} is not STORED", out.len());
-        let crc = le32(at + 14);
-        let size = le32(at + 18) as usize;
-        let name_len = le16(at + 26);
-        let extra_len = le16(at + 28);
-        let name = String::from_utf8(zip[at + 30..at + 30 + name_len].to_vec()).unwrap();
-        let start = at + 30 + name_len + extra_len;
-        let data = zip[start..start + size].to_vec();
-        assert_eq!(crc32fast::hash(&data), crc, "CRC of {name}");
-        out.push((name, data));
-        at = start + size;
-    }
-    assert_eq!(
-        zip.get(at..at + 4),
-        Some(&b"PK\x01\x02"[..]),
-        "central directory"
-    );
-    out
+/// Every entry of a ZIP, in order, as the `zip` crate reads it, so the bundle is checked by a
+/// reader that shares nothing with our writer: the archive must be consistent as a whole (each
+/// local header agrees with the central directory, no overlaps, nothing unlisted), every entry
+/// a plain file whose name extracts inside the target folder, its data as long as the headers
+/// say, and its CRC-32 right (the crate checks it as the data is read to its end).
+pub fn zip_entries(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
+        .unwrap_or_else(|e| panic!("not a ZIP the zip crate reads: {e}"));
+    archive
+        .validate_header_consistency()
+        .unwrap_or_else(|e| panic!("inconsistent ZIP: {e}"));
+    (0..archive.len())
+        .map(|i| {
+            let mut entry = archive
+                .by_index(i)
+                .unwrap_or_else(|e| panic!("entry {i}: {e}"));
+            let name = entry.name().unwrap().into_owned();
+            assert!(entry.is_file(), "{name} is not a plain file");
+            assert!(
+                entry.enclosed_name().is_some(),
+                "{name} would extract outside the target folder"
+            );
+            let mut data = Vec::new();
+            entry
+                .read_to_end(&mut data)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(data.len() as u64, entry.size(), "{name}: size");
+            (name, data)
+        })
+        .collect()
 }
 
 /// Percent-encodes every byte but ASCII letters and digits: any text as one path segment.
