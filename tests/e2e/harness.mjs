@@ -13,7 +13,7 @@
 // (default dist), both relative to the repository root unless absolute; PORTAL_E2E_KEEP=1 keeps
 // every temporary directory (data, mail, logs) for inspection.
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -288,7 +288,36 @@ export async function launchBrowser(options = {}) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Mailbox: the messages the SMTP sink filed.
+// Mailbox: the messages the SMTP sink filed. The sink decodes each one with Python's `email`
+// package and files the result beside it as JSON (see tests/support/smtp_sink.py), so these
+// tests and the Rust ones read mail through that one parser; none here.
+
+/** A message as the sink described it, with the links in its text (or else its HTML). */
+function fromSink(described, file, name) {
+  const { envelope_to: envelopeTo, recipients, from, subject, text, html, headers } = described;
+  return {
+    to: recipients[0] ?? '',
+    recipients,
+    envelopeTo,
+    from,
+    subject,
+    text,
+    html,
+    links: text ? findLinks(text) : findLinks(html.replace(/&amp;/g, '&')),
+    headers,
+    file,
+    name,
+  };
+}
+
+/**
+ * What the sink files for each raw message in `files` (paths of .eml files, as the sink writes
+ * them: X-Envelope-To headers first), read the same way as mail the sink received.
+ */
+export function describeFiles(files) {
+  const out = execFileSync('python3', [SMTP_SINK, '--describe', ...files], { encoding: 'utf8' });
+  return JSON.parse(out).map((described, i) => fromSink(described, files[i], path.basename(files[i])));
+}
 
 export class Mailbox {
   constructor(dir) {
@@ -296,18 +325,19 @@ export class Mailbox {
     this.returned = new Set();
   }
 
-  /** Every message filed so far, oldest first, parsed; each has `file` (its path). */
+  /** Every message filed so far, oldest first; each has `file` (the raw .eml's path). */
   all() {
     let names;
     try {
-      names = fs.readdirSync(this.dir).filter((n) => n.endsWith('.eml') && !n.startsWith('.'));
+      names = fs.readdirSync(this.dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
     } catch {
       return [];
     }
     names.sort();
     return names.map((name) => {
-      const file = path.join(this.dir, name);
-      return { ...parseMessage(fs.readFileSync(file)), file, name };
+      const described = JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8'));
+      const stem = name.slice(0, -'.json'.length);
+      return fromSink(described, path.join(this.dir, `${stem}.eml`), stem);
     });
   }
 
@@ -315,8 +345,9 @@ export class Mailbox {
    * Waits for the first message not returned by an earlier waitFor that matches: `to` (one of
    * its envelope recipients, or its To header, case-insensitive) and `subjectIncludes` (a
    * substring of the decoded subject); both optional.
-   * @returns {Promise<{to: string, recipients: string[], subject: string, text: string,
-   *   html: string, links: string[], headers: Record<string,string[]>, file: string}>}
+   * @returns {Promise<{to: string, recipients: string[], envelopeTo: string[], from: string,
+   *   subject: string, text: string, html: string, links: string[],
+   *   headers: Record<string,string[]>, file: string, name: string}>}
    */
   async waitFor({ to, subjectIncludes, timeoutMs = 10_000 } = {}) {
     const deadline = Date.now() + timeoutMs;
@@ -343,204 +374,6 @@ export class Mailbox {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// A small MIME parser: enough for the mails the server sends (RFC 5322 + MIME: multipart,
-// quoted-printable, base64, RFC 2047 encoded words, any charset TextDecoder knows).
-
-/** Decodes bytes in a charset; unknown charsets fall back to UTF-8. */
-function decodeBytes(bytes, charset = 'utf-8') {
-  let decoder;
-  try {
-    decoder = new TextDecoder(charset.trim().toLowerCase() || 'utf-8');
-  } catch {
-    decoder = new TextDecoder('utf-8');
-  }
-  return decoder.decode(bytes);
-}
-
-/** Quoted-printable (RFC 2045 6.7) to bytes. `header` = the Q encoding of RFC 2047 (_ = space). */
-export function decodeQuotedPrintable(input, { header = false } = {}) {
-  let text = String(input);
-  if (header) text = text.replace(/_/g, ' ');
-  else text = text.replace(/[ \t]+(?=\r?\n)/g, '').replace(/=\r?\n/g, '');
-  const out = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
-      out.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      const code = text.charCodeAt(i);
-      if (code < 256) out.push(code);
-      else out.push(...Buffer.from(c, 'utf8'));
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 2047: `=?charset?B|Q?...?=` words in a header value; whitespace between words dropped. */
-export function decodeEncodedWords(value) {
-  const word = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
-  const joined = value.replace(/(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)\s+(?==\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)/g, '$1');
-  // Adjacent words can split one multi-byte character: decode runs of same-charset words together.
-  let result = '';
-  let last = 0;
-  let pending = null; // { charset, chunks: Buffer[] }
-  const flush = () => {
-    if (pending) result += decodeBytes(Buffer.concat(pending.chunks), pending.charset);
-    pending = null;
-  };
-  let match;
-  while ((match = word.exec(joined)) !== null) {
-    const between = joined.slice(last, match.index);
-    if (between) {
-      flush();
-      result += between;
-    }
-    const charset = match[1].split('*')[0]; // RFC 2231 language suffix
-    const bytes =
-      match[2].toUpperCase() === 'B'
-        ? Buffer.from(match[3], 'base64')
-        : decodeQuotedPrintable(match[3], { header: true });
-    if (pending && pending.charset.toLowerCase() === charset.toLowerCase()) pending.chunks.push(bytes);
-    else {
-      flush();
-      pending = { charset, chunks: [bytes] };
-    }
-    last = word.lastIndex;
-  }
-  flush();
-  return result + joined.slice(last);
-}
-
-/** Splits a raw header block into { name(lowercase): [values] } (unfolded, raw values). */
-function parseHeaderBlock(block) {
-  const headers = {};
-  const unfolded = block.replace(/\r?\n(?=[ \t])/g, '');
-  for (const line of unfolded.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    (headers[name] ||= []).push(value);
-  }
-  return headers;
-}
-
-/** `text/plain; charset="utf-8"` -> { type: 'text/plain', params: { charset: 'utf-8' } } */
-export function parseContentType(value = 'text/plain') {
-  const [typePart, ...rest] = splitParams(value);
-  const params = {};
-  for (const part of rest) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    let key = part.slice(0, eq).trim().toLowerCase();
-    let val = part.slice(eq + 1).trim();
-    if (val.startsWith('"') && val.endsWith('"')) val = val.slice(1, -1).replace(/\\(.)/g, '$1');
-    if (key.endsWith('*')) {
-      // RFC 2231: charset'lang'percent-encoded
-      key = key.slice(0, -1);
-      const m = /^([^']*)'[^']*'(.*)$/.exec(val);
-      if (m) val = decodeBytes(Buffer.from(decodeURIComponentBytes(m[2])), m[1] || 'utf-8');
-    }
-    params[key] = val;
-  }
-  return { type: (typePart || 'text/plain').trim().toLowerCase(), params };
-}
-
-function decodeURIComponentBytes(s) {
-  const out = [];
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '%' && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
-      out.push(parseInt(s.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else out.push(s.charCodeAt(i) & 0xff);
-  }
-  return out;
-}
-
-/** Splits on `;` outside double quotes. */
-function splitParams(value) {
-  const parts = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === '\\' && quoted) {
-      current += c + (value[i + 1] ?? '');
-      i++;
-    } else if (c === '"') {
-      quoted = !quoted;
-      current += c;
-    } else if (c === ';' && !quoted) {
-      parts.push(current);
-      current = '';
-    } else current += c;
-  }
-  parts.push(current);
-  return parts.map((p) => p.trim()).filter((p, i) => i === 0 || p);
-}
-
-/** Parses one entity (a message or a body part) given as a latin1 string of its raw bytes. */
-function parseEntity(raw) {
-  const sep = /\r?\n\r?\n/.exec(raw);
-  const headerBlock = sep ? raw.slice(0, sep.index) : raw;
-  const body = sep ? raw.slice(sep.index + sep[0].length) : '';
-  const headers = parseHeaderBlock(headerBlock);
-  const contentType = parseContentType(headers['content-type']?.[0]);
-  const encoding = (headers['content-transfer-encoding']?.[0] || '7bit').trim().toLowerCase();
-  const disposition = (headers['content-disposition']?.[0] || '').split(';')[0].trim().toLowerCase();
-  const entity = { headers, contentType, encoding, disposition, parts: [], content: null };
-
-  if (contentType.type.startsWith('multipart/') && contentType.params.boundary) {
-    const boundary = contentType.params.boundary;
-    const lines = body.split(/\r?\n/);
-    let current = null;
-    for (const line of lines) {
-      if (line.startsWith('--' + boundary)) {
-        const rest = line.slice(2 + boundary.length);
-        if (current !== null) entity.parts.push(parseEntity(current.join('\r\n')));
-        current = rest.startsWith('--') ? null : [];
-        if (rest.startsWith('--')) break;
-      } else if (current !== null) current.push(line);
-    }
-    if (current !== null && current.length) entity.parts.push(parseEntity(current.join('\r\n')));
-    return entity;
-  }
-
-  const bytesIn = Buffer.from(body, 'latin1');
-  let bytes;
-  if (encoding === 'base64') bytes = Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-  else if (encoding === 'quoted-printable') bytes = decodeQuotedPrintable(body);
-  else bytes = bytesIn;
-  entity.bytes = bytes;
-  if (contentType.type.startsWith('text/')) {
-    entity.content = decodeBytes(bytes, contentType.params.charset || 'utf-8');
-  }
-  return entity;
-}
-
-function firstText(entity, type) {
-  if (entity.parts.length) {
-    for (const part of entity.parts) {
-      const found = firstText(part, type);
-      if (found !== null) return found;
-    }
-    return null;
-  }
-  if (entity.contentType.type === type && entity.disposition !== 'attachment') return entity.content;
-  return null;
-}
-
-/** The addresses in an address-list header (display names and comments dropped). */
-export function parseAddresses(value = '') {
-  const out = [];
-  for (const m of value.matchAll(/<([^<>\s]+@[^<>\s]+)>|([^\s<>,;:"()]+@[^\s<>,;:"()]+)/g)) {
-    out.push(m[1] || m[2]);
-  }
-  return out;
-}
-
 /** Every http(s) URL in a text, in order (trailing punctuation left out). */
 export function findLinks(text = '') {
   const links = [];
@@ -548,38 +381,4 @@ export function findLinks(text = '') {
     links.push(m[0].replace(/[.,;:!?)\]}>]+$/, ''));
   }
   return links;
-}
-
-/**
- * Parses a raw RFC 5322 message (Buffer or string).
- * @returns {{to: string, recipients: string[], envelopeTo: string[], subject: string,
- *   from: string, text: string, html: string, links: string[], headers: Record<string,string[]>}}
- */
-export function parseMessage(raw) {
-  const latin1 = Buffer.isBuffer(raw) || raw instanceof Uint8Array
-    ? Buffer.from(raw).toString('latin1')
-    : Buffer.from(String(raw), 'utf8').toString('latin1');
-  const entity = parseEntity(latin1);
-  // Header values: raw bytes as UTF-8 (8-bit headers), then RFC 2047 words.
-  const headers = {};
-  for (const [name, values] of Object.entries(entity.headers)) {
-    headers[name] = values.map((v) => decodeEncodedWords(decodeBytes(Buffer.from(v, 'latin1'))));
-  }
-  const envelopeTo = (headers['x-envelope-to'] || []).flatMap((v) => parseAddresses(v).length ? parseAddresses(v) : [v]);
-  const headerTo = [...(headers.to || []), ...(headers.cc || [])].flatMap((v) => parseAddresses(v));
-  const recipients = [...new Set([...envelopeTo, ...headerTo])];
-  const text = firstText(entity, 'text/plain') ?? '';
-  const html = firstText(entity, 'text/html') ?? '';
-  const links = text ? findLinks(text) : findLinks(html.replace(/&amp;/g, '&'));
-  return {
-    to: recipients[0] ?? '',
-    recipients,
-    envelopeTo,
-    from: headers.from?.[0] ?? '',
-    subject: headers.subject?.[0] ?? '',
-    text,
-    html,
-    links,
-    headers,
-  };
 }
