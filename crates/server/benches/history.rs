@@ -11,7 +11,7 @@
 //! `HISTORY_BENCH_ONLY=sqlite` or `=postgres` runs one backend.
 
 mod common;
-#[path = "../tests/common/ledger.rs"]
+#[path = "../tests/api/common/ledger.rs"]
 mod ledger;
 
 use common::Rng;

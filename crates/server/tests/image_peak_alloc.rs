@@ -2,82 +2,15 @@
 //! allocated. It needs its own global allocator, hence its own test binary,
 //! and a single test so no other test allocates while it measures.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "alloc/counting.rs"]
+mod counting;
+#[path = "api/common/evidence.rs"]
+mod fixtures;
 
+use counting::peak_during;
 use image::codecs::png::PngEncoder;
 use image::ImageEncoder;
 use portal_server::evidence::image_check::{check, Refusal};
-
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
-            PEAK.fetch_max(now, Ordering::SeqCst);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::SeqCst);
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Bytes allocated at the worst moment of `f`, above what was live before it.
-fn peak_during(f: impl FnOnce()) -> usize {
-    let base = CURRENT.load(Ordering::SeqCst);
-    PEAK.store(base, Ordering::SeqCst);
-    f();
-    PEAK.load(Ordering::SeqCst) - base
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                0xEDB8_8320 ^ (crc >> 1)
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = (data.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let crc = crc32(&out[4..]);
-    out.extend_from_slice(&crc.to_be_bytes());
-    out
-}
-
-fn bomb_png() -> Vec<u8> {
-    let mut ihdr = 30_000u32.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&30_000u32.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend(chunk(b"IHDR", &ihdr));
-    out.extend(chunk(
-        b"IDAT",
-        &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    ));
-    out.extend(chunk(b"IEND", &[]));
-    out
-}
 
 fn real_png(side: u32) -> Vec<u8> {
     let pixels = vec![0x80u8; (side * side * 4) as usize];
@@ -90,7 +23,7 @@ fn real_png(side: u32) -> Vec<u8> {
 
 #[test]
 fn bomb_is_refused_without_allocating_pixels() {
-    let bomb = bomb_png();
+    let bomb = fixtures::png_bomb(30_000, 30_000);
     let mut result = None;
     let peak = peak_during(|| result = Some(check(&bomb)));
     assert_eq!(

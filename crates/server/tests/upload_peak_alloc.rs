@@ -2,51 +2,16 @@
 //! the bytes that arrive. It needs its own global allocator, hence its own test binary, and a
 //! single test (SQLite, then PostgreSQL) so no other test allocates while it measures.
 
+#[path = "api/common/mod.rs"]
 mod common;
-#[path = "common/evidence.rs"]
-mod fixtures;
+#[path = "alloc/counting.rs"]
+mod counting;
 
+use common::evidence::{answer, noise_png, session_cookie, upload_left_open};
 use common::{Backend, TestApp};
-use fixtures::{answer, noise_png, session_cookie, upload_left_open};
+use counting::{measure_from_here, peak_since};
 use portal_api::evidence::SCREENSHOT_MAX_BYTES;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
-            PEAK.fetch_max(now, Ordering::SeqCst);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::SeqCst);
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Starts measuring: the peak from here on is counted above what is live now.
-fn measure_from_here() -> usize {
-    let base = CURRENT.load(Ordering::SeqCst);
-    PEAK.store(base, Ordering::SeqCst);
-    base
-}
-
-fn peak_since(base: usize) -> usize {
-    PEAK.load(Ordering::SeqCst) - base
-}
 
 /// Far below the 10 MiB a reservation for the declared length would take, well above what
 /// the server and this test allocate meanwhile for a small body (buffers, queries).

@@ -2,9 +2,8 @@
 //! first, the new address proves itself with a link, the old one is told, and nobody learns
 //! which addresses have accounts.
 
-mod common;
-
-use common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
+use crate::common;
+use crate::common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -3,12 +3,10 @@
 //! mail for each top-up, a card network that declines, times out and calls back twice, and the
 //! same request twice moving money once.
 
-mod common;
-
-use common::wallet::{
+use crate::common::wallet::{
     new_key, yen, DECLINES, TIMES_OUT_THEN_APPROVED, TIMES_OUT_THEN_DECLINED, VISA,
 };
-use common::{error_code, read, unique_email, Backend, TestApp, STRONG_PASSWORD};
+use crate::common::{error_code, read, unique_email, Backend, TestApp, STRONG_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

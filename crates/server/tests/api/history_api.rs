@@ -1,10 +1,9 @@
 //! The customer's history: keyset pages, filters, text search, CSV export and monthly spending,
 //! always only the signed-in customer's own rows (T11, T13, T15).
 
-mod common;
-
-use common::ledger::{self, NewTransaction};
-use common::{error_code, Customer, TestApp};
+use crate::common;
+use crate::common::ledger::{self, NewTransaction};
+use crate::common::{error_code, Customer, TestApp};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::HashSet;

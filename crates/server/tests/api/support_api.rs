@@ -3,14 +3,13 @@
 //! every view and action, chained and append-only; the queue's filters, sorts and pages, and the
 //! hourly counts that flag a spike.
 
-mod common;
-#[path = "common/evidence.rs"]
-mod fixtures;
+use crate::common;
+use crate::common::evidence as fixtures;
 
-use common::factor::{get_with, post_with};
-use common::mailbox::link_token;
-use common::wallet::{new_key, yen};
-use common::{error_code, read, unique_email, TestApp, STRONG_PASSWORD};
+use crate::common::factor::{get_with, post_with};
+use crate::common::mailbox::link_token;
+use crate::common::wallet::{new_key, yen};
+use crate::common::{error_code, read, unique_email, TestApp, STRONG_PASSWORD};
 use portal_api::agent::Role;
 use portal_server::support::{agent, audit};
 use reqwest::{Client, Method, StatusCode};

@@ -4,10 +4,8 @@
 //! `portal-server evidence verify` finds a changed screenshot or a changed chain entry, names
 //! the report and what changed, and passes again once it is put back.
 
-#[path = "common/evidence.rs"]
-mod fixtures;
-#[path = "common/ledger.rs"]
-mod ledger;
+use crate::common::evidence as fixtures;
+use crate::common::ledger;
 
 use fixtures::*;
 use ledger::NewTransaction;

@@ -3,10 +3,8 @@
 //! key; wrong codes are throttled; nobody spends money that is not there, even fifty at once; memos
 //! keep every character.
 
-mod common;
-
-use common::wallet::{new_key, yen, VISA};
-use common::{error_code, read, unique_email, TestApp, STRONG_PASSWORD};
+use crate::common::wallet::{new_key, yen, VISA};
+use crate::common::{error_code, read, unique_email, TestApp, STRONG_PASSWORD};
 use portal_server::wallet::payment_code;
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -3,10 +3,8 @@
 //! sums is exactly the plain sum over the rows, for any offset, however the rows were written,
 //! changed or deleted.
 
-mod common;
-
-use common::ledger::{self, NewTransaction};
-use common::{Customer, TestApp};
+use crate::common::ledger::{self, NewTransaction};
+use crate::common::{Customer, TestApp};
 use portal_server::db::{Backend, Db};
 use portal_server::wallet::{search, search_text, stats};
 use proptest::prelude::*;

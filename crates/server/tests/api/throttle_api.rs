@@ -3,11 +3,9 @@
 //! that counts and decides, so N concurrent attempts never get more than the limit's worth of
 //! real checks (a check that came after the work let 32 of 40 wrong passwords through).
 
-mod common;
-
-use common::factor::post_with;
-use common::wallet::{new_key, yen};
-use common::{read, unique_email, TestApp, STRONG_PASSWORD};
+use crate::common::factor::post_with;
+use crate::common::wallet::{new_key, yen};
+use crate::common::{read, unique_email, TestApp, STRONG_PASSWORD};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{json, Value};

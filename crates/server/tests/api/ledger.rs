@@ -2,9 +2,7 @@
 //! (every entry sums to zero, no wallet ever below zero, replaying the journal gives every balance
 //! and every `balance_after`), the race on `(account, seq)`, and many payments at once.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use portal_api::money::Currency;
 use portal_server::db::Db;
 use portal_server::wallet::ledger::{

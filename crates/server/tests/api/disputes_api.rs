@@ -2,12 +2,11 @@
 //! concurrency, a timeline the customer always sees (T15), a mail with the dispute's number, and
 //! nothing at all about another customer's transactions or disputes.
 
-mod common;
-#[path = "common/evidence.rs"]
-mod fixtures;
+use crate::common;
+use crate::common::evidence as fixtures;
 
-use common::ledger::{self, NewTransaction};
-use common::{error_code, Customer, TestApp};
+use crate::common::ledger::{self, NewTransaction};
+use crate::common::{error_code, Customer, TestApp};
 use portal_api::wallet::{DisputeStatus, DISPUTE_DETAILS_MAX_CHARS};
 use portal_server::wallet::disputes::{record_status, TimelineError};
 use reqwest::StatusCode;

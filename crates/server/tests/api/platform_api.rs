@@ -1,9 +1,8 @@
 //! What every client relies on: health, the OpenAPI document, the range API, security headers,
 //! cookies, and serving the built app.
 
-mod common;
-
-use common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
+use crate::common;
+use crate::common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 

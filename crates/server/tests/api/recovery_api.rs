@@ -1,8 +1,7 @@
 //! Forgotten and changed passwords, attacked straight at the API (THREATS T3, T4, T5, T7, T8).
 
-mod common;
-
-use common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
+use crate::common;
+use crate::common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 

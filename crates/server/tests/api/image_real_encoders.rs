@@ -5,10 +5,10 @@
 
 use portal_server::evidence::image_check::{check, Format, Refusal};
 
-const PROGRESSIVE: &[u8] = include_bytes!("fixtures/progressive.jpg");
-const PROGRESSIVE_GPS: &[u8] = include_bytes!("fixtures/progressive_gps.jpg");
-const LOSSY_ALPHA: &[u8] = include_bytes!("fixtures/lossy_alpha.webp");
-const LOSSY_GPS: &[u8] = include_bytes!("fixtures/lossy_gps.webp");
+const PROGRESSIVE: &[u8] = include_bytes!("../fixtures/progressive.jpg");
+const PROGRESSIVE_GPS: &[u8] = include_bytes!("../fixtures/progressive_gps.jpg");
+const LOSSY_ALPHA: &[u8] = include_bytes!("../fixtures/lossy_alpha.webp");
+const LOSSY_GPS: &[u8] = include_bytes!("../fixtures/lossy_gps.webp");
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack

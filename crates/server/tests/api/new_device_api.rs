@@ -1,10 +1,8 @@
 //! The "new device" mail: a sign-in from a browser that has not signed in to the account before
 //! is reported to the customer, in their language, with when, from where and on what.
 
-mod common;
-
-use common::factor::{get_with, post_with};
-use common::{unique_email, TestApp, STRONG_PASSWORD};
+use crate::common::factor::{get_with, post_with};
+use crate::common::{unique_email, TestApp, STRONG_PASSWORD};
 use portal_api::dto::Locale;
 use portal_server::mail::templates::utc_time;
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 //! client for bodies that `reqwest` (built without its `stream` feature) cannot send: chunked
 //! with no Content-Length, or cut off half-way.
 //!
-//! Not part of `common/mod.rs`: the evidence tests include it with `#[path]`.
+//! The evidence tests use it as `fixtures`.
 #![allow(dead_code)]
 
 use image::codecs::jpeg::JpegEncoder;

@@ -2,6 +2,7 @@
 //! real SMTP server (tests/support/smtp_sink.py) receiving its mail.
 #![allow(dead_code)]
 
+pub mod evidence;
 pub mod factor;
 pub mod ledger;
 pub mod mailbox;
@@ -353,7 +354,8 @@ struct SmtpSink {
     _dir: tempfile::TempDir,
 }
 
-/// One SMTP server per test process. It exits when this process does (its stdin closes).
+/// One SMTP server per test process, shared by all its tests (each writes to addresses of its
+/// own). It exits when this process does (its stdin closes).
 fn smtp_sink() -> &'static SmtpSink {
     static SINK: OnceLock<SmtpSink> = OnceLock::new();
     SINK.get_or_init(|| {

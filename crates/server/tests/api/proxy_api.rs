@@ -3,9 +3,8 @@
 //! these tests comes from 127.0.0.1, so trusting 127.0.0.0/8 makes the test the proxy.
 //! Also the settings that refuse to serve anyone but this machine.
 
-mod common;
-
-use common::{error_code, unique_email, Backend, TestApp, STRONG_PASSWORD};
+use crate::common;
+use crate::common::{error_code, unique_email, Backend, TestApp, STRONG_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -2,10 +2,8 @@
 //! that works, other customers' cases in several states for the support queue (the demo
 //! customer's own wallet never frozen), and a second run that changes nothing.
 
-mod common;
-
-use common::wallet::{new_key, yen};
-use common::TestApp;
+use crate::common::wallet::{new_key, yen};
+use crate::common::TestApp;
 use portal_server::wallet::demo;
 use reqwest::StatusCode;
 use serde_json::json;

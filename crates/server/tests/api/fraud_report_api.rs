@@ -2,12 +2,11 @@
 //! that stores it, never hides the history, seals the history and screenshots into a hash chain,
 //! and gives the customer a bundle with the same bytes for the same state.
 
-mod common;
-#[path = "common/evidence.rs"]
-mod fixtures;
+use crate::common;
+use crate::common::evidence as fixtures;
 
-use common::wallet::{new_key, yen};
-use common::{error_code, unique_email, TestApp};
+use crate::common::wallet::{new_key, yen};
+use crate::common::{error_code, unique_email, TestApp};
 use portal_server::evidence::chain;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -626,7 +625,7 @@ async fn uploads_are_limited_per_customer_whatever_becomes_of_them(app: TestApp)
 }
 
 async fn the_snapshot_holds_half_a_year_and_every_reported_row(app: TestApp) {
-    use common::ledger::{self, NewTransaction};
+    use crate::common::ledger::{self, NewTransaction};
     app.wallet_customer(&unique_email("snapshot")).await;
     let (_, me) = app.get("/api/me").await;
     let now = portal_server::clock::now();

@@ -4,12 +4,11 @@
 //! do not exist for you, the limit of ten waiting screenshots holds under concurrency, only so
 //! many uploads arrive at once, and unattached uploads are swept after a day.
 
-mod common;
-#[path = "common/evidence.rs"]
-mod fixtures;
+use crate::common;
+use crate::common::evidence as fixtures;
 
-use common::ledger::{self, NewTransaction};
-use common::{error_code, read, Customer, TestApp};
+use crate::common::ledger::{self, NewTransaction};
+use crate::common::{error_code, read, Customer, TestApp};
 use fixtures::*;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;

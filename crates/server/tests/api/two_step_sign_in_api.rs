@@ -1,10 +1,9 @@
 //! Signing in to an account with two-step verification, attacked straight at the API (THREATS
 //! T1, T2): the password alone never makes a session.
 
-mod common;
-
-use common::factor::{get_with, post_with};
-use common::{error_code, read, unique_email, TestApp, STRONG_PASSWORD};
+use crate::common;
+use crate::common::factor::{get_with, post_with};
+use crate::common::{error_code, read, unique_email, TestApp, STRONG_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 

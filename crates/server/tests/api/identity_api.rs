@@ -1,8 +1,7 @@
 //! Sign-up, verification, sign-in and sign-out, called straight at the API, around the page.
 
-mod common;
-
-use common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
+use crate::common;
+use crate::common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -403,8 +402,7 @@ async fn a_remembered_device_signs_in_while_attackers_are_locked_out() {
 }
 
 mod sessions {
-    use super::common::{self, error_code, unique_email, TestApp, STRONG_PASSWORD};
-    use crate::on_both_backends;
+    use crate::common::{self, error_code, unique_email, TestApp, STRONG_PASSWORD};
     use reqwest::StatusCode;
     use serde_json::Value;
 

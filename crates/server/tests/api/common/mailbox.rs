@@ -30,7 +30,10 @@ impl Received {
                 .to_owned()
         };
         Self {
-            to: mail["envelope_to"][0].as_str().unwrap_or_default().to_owned(),
+            to: mail["envelope_to"][0]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             subject: text("subject"),
             body: text("text"),
         }
