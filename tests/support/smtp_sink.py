@@ -82,7 +82,7 @@ def write_atomically(path, data):
 
 
 class MaildirHandler:
-    """aiosmtpd handler: one .eml file per message, written atomically."""
+    """aiosmtpd handler: per message an .eml file and its description (.json), each atomically."""
 
     def __init__(self, maildir):
         self.maildir = maildir
