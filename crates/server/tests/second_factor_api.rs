@@ -1,5 +1,5 @@
 //! Two-step verification, recovery codes and step-up, attacked straight at the API
-//! (THREATS T2, T4, T9).
+//! (docs/threat-model.md#t2, #t4, #t9).
 
 mod common;
 

@@ -1,5 +1,5 @@
-//! Signing in to an account with two-step verification, attacked straight at the API (THREATS
-//! T1, T2): the password alone never makes a session.
+//! Signing in to an account with two-step verification, attacked straight at the API
+//! (docs/threat-model.md#t1, #t2): the password alone never makes a session.
 
 mod common;
 

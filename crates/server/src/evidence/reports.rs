@@ -1,8 +1,8 @@
-//! Fraud reports (THREATS.md T11): the customer names the transactions they do not recognise,
-//! says what happened and attaches screenshots. In one database transaction the wallet is
-//! frozen, the history is sealed (a snapshot of at least the last 180 days and every reported
-//! row, stored by content) and the manifest becomes entry 1 of the report's evidence chain.
-//! Nothing is hidden: history, disputes, reports and their evidence stay readable.
+//! Fraud reports (docs/threat-model.md#t11): the customer names the transactions they do not
+//! recognise, says what happened and attaches screenshots. In one database transaction the wallet
+//! is frozen, the history is sealed (a snapshot of at least the last 180 days and every reported
+//! row, stored by content) and the manifest becomes entry 1 of the report's evidence chain. Nothing
+//! is hidden: history, disputes, reports and their evidence stay readable.
 
 use super::chain::{self, FileRef, SealedScreenshot};
 use super::store::StoredFile;

@@ -171,7 +171,7 @@ impl SignedIn {
     }
 
     /// 403 `email_not_verified` until the account's address is verified: money moves only then
-    /// (THREATS T7).
+    /// (docs/threat-model.md#t7).
     pub fn require_verified_email(&self) -> Result<(), ApiError> {
         if self.account.email_verified_at.is_some() {
             return Ok(());

@@ -1,6 +1,7 @@
-//! Counts per hour of what shows an attack or a failure in progress (THREATS T12, T14): new
-//! disputes and fraud reports, sign-in failures, new-device sign-ins, password resets, top-ups.
-//! Each is one upsert where it happens; the chart reads 168 rows per kind, at any size of store.
+//! Counts per hour of what shows an attack or a failure in progress
+//! (docs/threat-model.md#t12, #t14): new disputes and fraud reports, sign-in failures, new-device
+//! sign-ins, password resets, top-ups. Each is one upsert where it happens; the chart reads 168
+//! rows per kind, at any size of store.
 
 use super::agent::Agent;
 use super::audit::{self, Event};

@@ -1,6 +1,6 @@
 //! Registered cards: checked here, tokenized by the processor, stored as token, brand, last four
-//! digits and expiry. Adding or removing a card needs a fresh step-up (THREATS T9, T10); adding
-//! one needs a verified email address too (T7).
+//! digits and expiry. Adding or removing a card needs a fresh step-up
+//! (docs/threat-model.md#t9, #t10); adding one needs a verified email address too (T7).
 
 use super::processor::CardDetails;
 use crate::http::error::{ApiError, ApiResult};

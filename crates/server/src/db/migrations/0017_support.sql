@@ -74,8 +74,8 @@ CREATE TABLE case_refunds (
     posted_at BIGINT
 );
 
--- Counts per hour of what agents watch for a spike (THREATS T14): sign-in failures, new-device
--- sign-ins, password resets, top-ups, disputes, fraud reports.
+-- Counts per hour of what agents watch for a spike (docs/threat-model.md#t14): sign-in failures,
+-- new-device sign-ins, password resets, top-ups, disputes, fraud reports.
 CREATE TABLE event_counts (
     -- Seconds since the epoch at the start of the hour (UTC).
     hour BIGINT NOT NULL,
