@@ -4,6 +4,7 @@ pub mod breach;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod events;
 pub mod evidence;
 pub mod health;
 pub mod http;
@@ -13,6 +14,7 @@ pub mod maintenance;
 pub mod openapi;
 pub mod secret_box;
 pub mod support;
+pub mod token;
 pub mod wallet;
 
 use axum::extract::{DefaultBodyLimit, Request, State};

@@ -9,6 +9,8 @@ use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod codec;
+pub mod cursor;
 mod migrate;
 pub mod sql;
 

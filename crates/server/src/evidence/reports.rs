@@ -7,6 +7,7 @@
 use super::chain::{self, FileRef, SealedScreenshot};
 use super::store::StoredFile;
 use super::uploads::{self, Case};
+use crate::db::codec::{enum_str, parse_enum};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::query::{NoParams, Query};
@@ -16,7 +17,7 @@ use crate::mail::templates;
 use crate::wallet::disputes::plausible_id;
 use crate::wallet::history::{self, HistoryRow, ROW_COLUMNS};
 use crate::wallet::ledger::{self, TxError, WALLET};
-use crate::wallet::{csv, enum_str, parse_enum, WALLET_CURRENCY};
+use crate::wallet::{csv, WALLET_CURRENCY};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -119,7 +120,7 @@ pub async fn create(
     }
     let mut reported: Vec<HistoryRow> = Vec::with_capacity(ids.len());
     for id in &ids {
-        let row = match crate::wallet::could_be_id(id) {
+        let row = match crate::db::codec::could_be_id(id) {
             true => history::find(&state.db, &account.id, id).await?,
             false => None,
         };
@@ -158,7 +159,7 @@ pub async fn create(
         .bind(crate::clock::now_micros())
         .execute(&mut *tx)
         .await?;
-        super::freeze::freeze(&mut tx, &account.id, number_ref, now).await?;
+        crate::wallet::freeze::freeze(&mut tx, &account.id, number_ref, now).await?;
         for row in reported {
             sqlx::query(
                 "INSERT INTO fraud_report_transactions (report_id, transaction_id) VALUES ($1, $2)",

@@ -34,7 +34,7 @@ impl Account {
             locale: row.try_get("locale")?,
             created_at: row.try_get("created_at")?,
             totp_enabled_at: row.try_get("totp_enabled_at")?,
-            role: crate::wallet::parse_enum(&row.try_get::<String, _>("role")?)?,
+            role: crate::db::codec::parse_enum(&row.try_get::<String, _>("role")?)?,
         })
     }
 
@@ -96,7 +96,7 @@ pub async fn role(db: &Db, id: &str) -> ApiResult<Option<Role>> {
         .fetch_optional(&db.pool)
         .await?;
     Ok(row
-        .map(|(role,)| crate::wallet::parse_enum(&role))
+        .map(|(role,)| crate::db::codec::parse_enum(&role))
         .transpose()?)
 }
 

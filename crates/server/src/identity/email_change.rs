@@ -6,11 +6,11 @@
 use super::device;
 use super::session::SignedIn;
 use super::throttle::{self, Window};
-use super::token;
 use crate::db::Db;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::mail::templates;
+use crate::token;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};

@@ -12,7 +12,6 @@ pub mod second_factor;
 pub mod session;
 pub mod sessions;
 pub mod throttle;
-pub mod token;
 pub mod totp;
 pub mod two_step;
 pub mod user_agent;

@@ -201,6 +201,6 @@ mod tests {
         );
         assert_ne!(h, hash(&KEY, ACCOUNT, "AB1C0-2DEFH"));
         // Not a bare SHA-256 of the code, which a copied database could be searched against.
-        assert_ne!(h, crate::identity::token::hash("AB1C02DEFG"));
+        assert_ne!(h, crate::token::hash("AB1C02DEFG"));
     }
 }

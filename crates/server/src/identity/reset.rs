@@ -6,11 +6,11 @@ use super::password;
 use super::second_factor;
 use super::session::SignedIn;
 use super::throttle::{self, Window};
-use super::token;
 use crate::http::client::Client;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::mail::templates;
+use crate::token;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,7 +20,6 @@ use portal_api::dto::{
 use portal_api::error::{ErrorBody, ErrorCode};
 
 const VALID_SECS: i64 = 30 * 60;
-const INVITE_VALID_SECS: i64 = 24 * 3600;
 /// Reset mails one address may be sent per throttle window, so the form cannot flood a mailbox.
 const MAILS_PER_WINDOW: u32 = 3;
 
@@ -65,7 +64,7 @@ pub async fn password_reset_request(
 }
 
 async fn issue(state: &AppState, account: &Account, now: i64) -> ApiResult<()> {
-    crate::support::stats::count_now(&state.db, crate::support::stats::PASSWORD_RESET).await;
+    crate::events::count_now(&state.db, crate::events::PASSWORD_RESET).await;
     let mut tx = state.db.pool.begin().await?;
     issue_link(state, &mut tx, account, now, VALID_SECS, |link| {
         // To the address on file, whatever the request said.
@@ -77,21 +76,10 @@ async fn issue(state: &AppState, account: &Account, now: i64) -> ApiResult<()> {
     Ok(())
 }
 
-/// Mails a new agent the link to choose their first password (`portal-server agent create`),
-/// in the caller's transaction: the same one-use link as a reset, valid for a day.
-pub async fn invite_agent(
-    state: &AppState,
-    tx: &mut sqlx::AnyConnection,
-    account: &Account,
-    now: i64,
-) -> ApiResult<()> {
-    issue_link(state, tx, account, now, INVITE_VALID_SECS, |link| {
-        templates::agent_invite(account.locale(), &account.email, link)
-    })
-    .await
-}
-
-async fn issue_link(
+/// Mails a one-use link to choose a new password, valid for `valid_secs`, in the caller's
+/// transaction; `mail` writes the message around the link. The reset's own mechanism, and what
+/// staff invitations are sent with (`support::invitation`).
+pub async fn issue_link(
     state: &AppState,
     tx: &mut sqlx::AnyConnection,
     account: &Account,

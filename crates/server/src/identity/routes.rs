@@ -65,7 +65,7 @@ pub async fn register(
          ON CONFLICT (email_key) DO NOTHING
          RETURNING id",
     )
-    .bind(super::token::id())
+    .bind(crate::token::id())
     .bind(email.as_str())
     .bind(email.key())
     .bind(&phc)
@@ -199,7 +199,7 @@ pub async fn sign_in(
         .await?;
     let Some((account, phc)) = found.filter(|_| matched) else {
         slots.keep();
-        crate::support::stats::count_now(&state.db, crate::support::stats::SIGN_IN_FAILURE).await;
+        crate::events::count_now(&state.db, crate::events::SIGN_IN_FAILURE).await;
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             ErrorCode::InvalidCredentials,
@@ -277,8 +277,7 @@ pub async fn complete_sign_in(
         let link = format!("{}/account/sessions", state.config.public_url.base);
         let mail = templates::new_device(account.locale(), &account.email, &facts, &link);
         state.outbox.queue(&mut tx, &mail).await?;
-        crate::support::stats::count(&mut tx, crate::support::stats::NEW_DEVICE_SIGN_IN, now)
-            .await?;
+        crate::events::count(&mut tx, crate::events::NEW_DEVICE_SIGN_IN, now).await?;
     }
     tx.commit().await?;
     state.outbox.wake();

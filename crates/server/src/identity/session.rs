@@ -2,9 +2,9 @@
 //! an idle and an absolute expiry.
 
 use super::account::{self, Account};
-use super::token;
 use crate::http::client::Client;
 use crate::http::error::{ApiError, ApiResult};
+use crate::token;
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};

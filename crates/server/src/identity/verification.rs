@@ -1,8 +1,8 @@
 //! Proving an email address: a single-use link, valid for a day, stored hashed.
 
-use super::token;
 use crate::http::error::ApiResult;
 use crate::mail::{templates, Outbox};
+use crate::token;
 use crate::AppState;
 use portal_api::dto::Locale;
 

@@ -6,7 +6,7 @@ use crate::http::client::Client;
 use crate::http::error::ApiError;
 use crate::identity::account::{self, Account};
 use crate::identity::session::SignedIn;
-use crate::identity::{reset, token};
+use crate::token;
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{request::Parts, StatusCode};
@@ -96,7 +96,7 @@ pub async fn create(state: &AppState, email: &str, role: Role) -> Result<Made, S
     let email = email.trim();
     portal_api::rules::Email::parse(email).map_err(|e| e.message().to_owned())?;
     let email_key = email.to_lowercase();
-    let role_text = crate::wallet::enum_str(&role);
+    let role_text = crate::db::codec::enum_str(&role);
     let now = crate::clock::now();
     // Nobody knows this password: the agent chooses theirs with the mailed link.
     let unusable = state
@@ -153,7 +153,7 @@ pub async fn create(state: &AppState, email: &str, role: Role) -> Result<Made, S
         .await
         .map_err(db_error)?;
     let account = Account::from_row(&row).map_err(db_error)?;
-    reset::invite_agent(state, &mut tx, &account, now)
+    super::invitation::send(state, &mut tx, &account, now)
         .await
         .map_err(api_error)?;
     tx.commit().await.map_err(db_error)?;

@@ -5,10 +5,11 @@
 use super::agent::Agent;
 use super::audit::{self, Event};
 use super::queue::{self, plausible_case_id, SUMMARY_SQL};
-use crate::evidence::{chain, freeze, reports, uploads};
+use crate::db::codec::parse_enum;
+use crate::evidence::{chain, reports, uploads};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::query::{NoParams, Query};
-use crate::wallet::{disputes, history, ledger, parse_enum};
+use crate::wallet::{disputes, freeze, history, ledger};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -183,7 +184,7 @@ fn entry(
     TimelineEntry {
         at,
         status,
-        event: crate::wallet::enum_str(&kind),
+        event: crate::db::codec::enum_str(&kind),
         by: match kind {
             ReportEventKind::Submitted | ReportEventKind::EvidenceAdded => "customer",
             ReportEventKind::StatusChanged | ReportEventKind::FreezeLifted => "support",
@@ -327,7 +328,7 @@ pub async fn agent_get_case_file(
     _: Query<NoParams>,
 ) -> ApiResult<Response> {
     let found = find(&state, &agent, &id).await?;
-    if !crate::wallet::could_be_id(&file) {
+    if !crate::db::codec::could_be_id(&file) {
         return Err(not_found());
     }
     let column = match found.summary.kind {

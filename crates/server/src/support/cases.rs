@@ -20,18 +20,18 @@ pub async fn open(
          VALUES ($1, $2, $3, 'submitted', 1, $4, $5, $6, $6)",
     )
     .bind(id)
-    .bind(crate::wallet::enum_str(&kind))
+    .bind(crate::db::codec::enum_str(&kind))
     .bind(account_id)
     .bind(amount.minor.abs())
-    .bind(crate::wallet::enum_str(&amount.currency))
+    .bind(crate::db::codec::enum_str(&amount.currency))
     .bind(at)
     .execute(&mut *conn)
     .await?;
-    super::stats::count(
+    crate::events::count(
         conn,
         match kind {
-            CaseKind::Dispute => super::stats::DISPUTE,
-            CaseKind::FraudReport => super::stats::FRAUD_REPORT,
+            CaseKind::Dispute => crate::events::DISPUTE,
+            CaseKind::FraudReport => crate::events::FRAUD_REPORT,
         },
         at,
     )
@@ -46,7 +46,7 @@ pub async fn set_status(
     at: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE cases SET status = $1, is_open = $2, updated_at = $3 WHERE id = $4")
-        .bind(crate::wallet::enum_str(&status))
+        .bind(crate::db::codec::enum_str(&status))
         .bind(i64::from(status.is_open()))
         .bind(at)
         .bind(id)

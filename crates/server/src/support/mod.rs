@@ -7,5 +7,6 @@ pub mod agent;
 pub mod audit;
 pub mod case;
 pub mod cases;
+pub mod invitation;
 pub mod queue;
 pub mod stats;

@@ -3,11 +3,11 @@
 
 use super::agent::Agent;
 use super::audit::{self, Event};
+use crate::db::codec::{enum_str, parse_enum};
+use crate::db::cursor::{self, Key};
 use crate::db::sql::{Arg, Sql};
 use crate::http::error::ApiResult;
 use crate::http::query::{filter_invalid, Query};
-use crate::wallet::cursor::{self, Key};
-use crate::wallet::{enum_str, parse_enum};
 use crate::AppState;
 use axum::extract::State;
 use portal_api::agent::{
@@ -121,7 +121,7 @@ pub async fn agent_list_cases(
         None => None,
         Some("me") => Some(Some(agent.account.id.clone())),
         Some("none") => Some(None),
-        Some(id) if crate::wallet::could_be_id(id) => Some(Some(id.to_owned())),
+        Some(id) if crate::db::codec::could_be_id(id) => Some(Some(id.to_owned())),
         Some(_) => {
             return Err(filter_invalid(
                 Some("assignee"),

@@ -464,7 +464,7 @@ async fn customer(
         .hash(checked.as_str())
         .await
         .map_err(|e| e.message)?;
-    let id = crate::identity::token::id();
+    let id = crate::token::id();
     sqlx::query(
         "INSERT INTO accounts (id, email, email_key, email_verified_at, password_hash, display_name, locale, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $4)",
@@ -640,7 +640,7 @@ pub async fn seed(state: &AppState) -> Result<Demo, String> {
     let key = merchant_key(&state.secret_key);
     let found: Option<(String,)> =
         sqlx::query_as("SELECT id FROM merchants WHERE api_key_hash = $1")
-            .bind(crate::identity::token::hash(&key))
+            .bind(crate::token::hash(&key))
             .fetch_optional(&db.pool)
             .await
             .map_err(err("merchant"))?;

@@ -6,7 +6,7 @@
 //! existed: every query is scoped to the signed-in customer.
 
 use super::history::{self, HistoryRow};
-use super::{enum_str, parse_enum};
+use crate::db::codec::{enum_str, parse_enum};
 use crate::db::Db;
 use crate::evidence::uploads::{self, Case};
 use crate::http::error::{ApiError, ApiResult};

@@ -1,4 +1,4 @@
-//! A fraud report freezes money movement out of the wallet: new top-ups, payment codes and
+//! The freeze: a fraud report (`evidence::reports`) freezes money movement out of the wallet: new top-ups, payment codes and
 //! payments at stores are refused until support lifts the freeze. History, disputes and reports
 //! stay readable; money may still come in (a refund, a top-up the card network already took).
 //!
@@ -40,7 +40,7 @@ pub async fn freeze(
         sqlx::query(
             "INSERT INTO wallet_freezes (id, account_id, report_id, frozen_at) VALUES ($1, $2, $3, $4)",
         )
-        .bind(crate::identity::token::id())
+        .bind(crate::token::id())
         .bind(account_id)
         .bind(report_id)
         .bind(now)

@@ -1,6 +1,6 @@
-//! The history's page cursor: where the last page ended, (created_at, id), signed with the
-//! server's key and bound to the customer, so a cursor is opaque, cannot be edited or forged,
-//! and is worthless in another customer's hands.
+//! A list's page cursor (the wallet's history, the support queue): where the last page ended,
+//! (created_at, id), signed with the server's key and bound to the one reading, so a cursor is
+//! opaque, cannot be edited or forged, and is worthless in anyone else's hands.
 //!
 //! Format: base64url (no padding) of `created_at` (8 bytes, big-endian), the row id (its bytes),
 //! then the first 16 bytes of HMAC-SHA-256 over "history-cursor\n", the account id, "\n" and the
