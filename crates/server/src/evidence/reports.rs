@@ -11,7 +11,7 @@ use crate::db::codec::{enum_str, parse_enum};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::query::{NoParams, Query};
-use crate::identity::account::Account;
+use crate::identity::accounts::Account;
 use crate::identity::session::SignedIn;
 use crate::mail::templates;
 use crate::wallet::disputes::plausible_id;

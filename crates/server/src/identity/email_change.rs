@@ -199,15 +199,8 @@ pub async fn email_change_confirm(
         // Rolled back: nothing changes, not even the token's state.
         return Err(token_invalid());
     }
-    let changed = sqlx::query(
-        "UPDATE accounts SET email = $1, email_key = $2, email_verified_at = $3 WHERE id = $4",
-    )
-    .bind(&new_email)
-    .bind(&new_key)
-    .bind(now)
-    .bind(&account_id)
-    .execute(&mut *tx)
-    .await;
+    let changed =
+        super::accounts::set_email(&mut *tx, &account_id, &new_email, &new_key, now).await;
     match changed {
         Ok(_) => {}
         // Taken by a sign-up between the check and the change.

@@ -1,6 +1,6 @@
 //! Who someone is: accounts, passwords, sessions, email verification and sign-in throttling.
 
-pub mod account;
+pub mod accounts;
 pub mod device;
 pub mod email_change;
 pub mod password;

@@ -2,7 +2,7 @@
 //! the code is still to come. It lives in its own short-lived cookie naming a stored row (the
 //! token kept hashed), never in the session cookie, so no session exists until both factors pass.
 
-use super::account::{self, Account};
+use super::accounts::{self, Account};
 use super::device;
 use super::routes::{complete_sign_in, sign_in_keys};
 use super::second_factor;
@@ -119,7 +119,7 @@ pub async fn sign_in_second_factor(
     let Some((account_id,)) = row else {
         return Ok(expired(&state));
     };
-    let Some(account) = account::find_by_id(&state.db, &account_id)
+    let Some(account) = accounts::find_by_id(&state.db, &account_id)
         .await?
         .filter(Account::totp_enabled)
     else {

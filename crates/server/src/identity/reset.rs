@@ -1,7 +1,7 @@
 //! Forgotten and changed passwords. The reset link goes only to the verified address on file;
 //! a finished reset or change ends every other session at once and tells the customer by mail.
 
-use super::account::{self, Account};
+use super::accounts::{self, Account};
 use super::password;
 use super::second_factor;
 use super::session::SignedIn;
@@ -53,7 +53,7 @@ pub async fn password_reset_request(
     )
     .await?;
     let email_key: String = req.email.trim().to_lowercase().chars().take(300).collect();
-    let found = account::find_for_sign_in(&state.db, &email_key).await?;
+    let found = accounts::find_for_sign_in(&state.db, &email_key).await?;
     if let Some((account, _)) = found.filter(|(a, _)| a.email_verified_at.is_some()) {
         let by_account = format!("reset:account:{}", account.id);
         if throttle::try_take(&state.db, &window, &by_account, MAILS_PER_WINDOW, now).await? {
@@ -150,7 +150,7 @@ pub async fn password_reset_complete(
     let sql = format!(
         "SELECT {} FROM password_resets JOIN accounts ON accounts.id = password_resets.account_id
          WHERE password_resets.token_hash = $1 AND password_resets.used_at IS NULL AND password_resets.expires_at > $2",
-        account::COLUMNS
+        accounts::COLUMNS
     );
     let row = sqlx::query(&sql)
         .bind(&hash)
@@ -288,11 +288,7 @@ async fn set_password_and_end_sessions(
     phc: &str,
     keep: Option<&str>,
 ) -> ApiResult<()> {
-    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
-        .bind(phc)
-        .bind(&account.id)
-        .execute(&mut *tx)
-        .await?;
+    accounts::set_password_hash(&mut *tx, &account.id, phc).await?;
     super::session::end_others(tx, &account.id, keep).await?;
     // Someone who knew the old password may have asked to move the account to their address.
     super::email_change::cancel_pending(tx, &account.id).await?;

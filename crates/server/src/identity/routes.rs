@@ -1,6 +1,6 @@
 //! The identity endpoints. Handlers stay thin: parse, call, answer.
 
-use super::account::{self, Account};
+use super::accounts::{self, Account};
 use super::device;
 use super::password;
 use super::session::{self, SignedIn};
@@ -59,23 +59,17 @@ pub async fn register(
     // Hashed whether or not the address is taken, so both cases take the same time.
     let phc = state.hasher.hash(new_password.as_str()).await?;
     let mut tx = state.db.pool.begin().await?;
-    let inserted: Option<(String,)> = sqlx::query_as(
-        "INSERT INTO accounts (id, email, email_key, password_hash, display_name, locale, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (email_key) DO NOTHING
-         RETURNING id",
-    )
-    .bind(crate::token::id())
-    .bind(email.as_str())
-    .bind(email.key())
-    .bind(&phc)
-    .bind(display_name.as_ref().map(DisplayName::as_str))
-    .bind(locale.as_str())
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    match inserted {
-        Some((id,)) => verification::issue(&state, &mut tx, &id, email.as_str(), locale).await?,
+    let new = accounts::NewAccount {
+        id: &crate::token::id(),
+        email: email.as_str(),
+        email_key: &email.key(),
+        password_hash: &phc,
+        display_name: display_name.as_ref().map(DisplayName::as_str),
+        locale: locale.as_str(),
+        created_at: now,
+    };
+    match accounts::insert_customer(&mut *tx, &new).await? {
+        Some(id) => verification::issue(&state, &mut tx, &id, email.as_str(), locale).await?,
         None => {
             let (to, their_locale): (String, String) =
                 sqlx::query_as("SELECT email, locale FROM accounts WHERE email_key = $1")
@@ -192,7 +186,7 @@ pub async fn sign_in(
     let keys = sign_in_keys(&state, &client, &email_key, device.as_deref());
     let slots = throttle::reserve(&state.db, &window, &keys, now).await?;
 
-    let found = account::find_for_sign_in(&state.db, &email_key).await?;
+    let found = accounts::find_for_sign_in(&state.db, &email_key).await?;
     let matched = state
         .hasher
         .verify(&req.password, found.as_ref().map(|(_, h)| h.as_str()))
@@ -208,7 +202,7 @@ pub async fn sign_in(
     };
     if password::needs_rehash(&phc) {
         let rehashed = state.hasher.hash(&req.password).await?;
-        account::set_password_hash(&state.db, &account.id, &rehashed).await?;
+        accounts::set_password_hash(&state.db.pool, &account.id, &rehashed).await?;
     }
     slots.give_back().await?;
     if account.totp_enabled() {
@@ -256,15 +250,7 @@ pub async fn complete_sign_in(
     super::reset::void_links(state, &account.id).await?;
     let now = crate::clock::now();
     let mut tx = state.db.pool.begin().await?;
-    let first = sqlx::query(
-        "UPDATE accounts SET first_sign_in_at = $1 WHERE id = $2 AND first_sign_in_at IS NULL",
-    )
-    .bind(now)
-    .bind(&account.id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
+    let first = accounts::mark_first_sign_in(&mut *tx, &account.id, now).await?;
     if !known_device && !first {
         let ua = client.user_agent.as_deref().unwrap_or("");
         let address = client.ip.to_string();

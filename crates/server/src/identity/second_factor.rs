@@ -5,7 +5,7 @@
 //! code up inside the caller's transaction, with a conditional `UPDATE` that only one request can
 //! win, so a code replayed (or raced) is refused even when both copies were judged right.
 
-use super::account::Account;
+use super::accounts::{self, Account};
 use super::recovery;
 use super::throttle::{self, Slots, Window};
 use super::totp::{self, Secret};
@@ -128,18 +128,7 @@ pub async fn spend(
     let now = crate::clock::now();
     match proof {
         Proof::Totp { step, sealed } => {
-            let won = sqlx::query(
-                "UPDATE accounts SET totp_last_used_step = $1
-                 WHERE id = $2 AND totp_secret = $3 AND totp_enabled_at IS NOT NULL
-                   AND (totp_last_used_step IS NULL OR totp_last_used_step < $1)",
-            )
-            .bind(step)
-            .bind(&account.id)
-            .bind(sealed)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-            Ok(won == 1)
+            Ok(accounts::use_totp_step(&mut *conn, &account.id, sealed, *step).await?)
         }
         Proof::Recovery { hash } => {
             let won = sqlx::query(

@@ -1,7 +1,7 @@
 //! Two-step verification settings and step-up: turning TOTP on and off, recovery codes, and the
 //! fresh proof a session needs before it may change any of them (or the password or address).
 
-use super::account;
+use super::accounts;
 use super::recovery;
 use super::second_factor::{self, code_invalid};
 use super::session::SignedIn;
@@ -46,7 +46,7 @@ fn totp_not_enabled() -> ApiError {
 }
 
 async fn password_is_right(state: &AppState, account_id: &str, password: &str) -> ApiResult<bool> {
-    let phc = account::password_hash(&state.db, account_id).await?;
+    let phc = accounts::password_hash(&state.db, account_id).await?;
     state.hasher.verify(password, Some(&phc)).await
 }
 
@@ -134,15 +134,7 @@ pub async fn totp_enroll_start(
     }
     let secret = Secret::generate();
     let sealed = second_factor::sealer(&state).seal(secret.as_bytes(), me.account.id.as_bytes());
-    let stored = sqlx::query(
-        "UPDATE accounts SET totp_pending_secret = $1 WHERE id = $2 AND totp_enabled_at IS NULL",
-    )
-    .bind(&sealed)
-    .bind(&me.account.id)
-    .execute(&state.db.pool)
-    .await?
-    .rows_affected();
-    if stored != 1 {
+    if !accounts::set_pending_totp_secret(&state.db.pool, &me.account.id, &sealed).await? {
         return Err(totp_already_enabled());
     }
     Ok(axum::Json(TotpEnrollment {
@@ -216,19 +208,7 @@ pub async fn totp_enroll_confirm(
     let mut tx = state.db.pool.begin().await?;
     // Only the secret this code came from becomes the factor, and only once: a concurrent
     // confirm or a newer enrol_start makes this one lose.
-    let activated = sqlx::query(
-        "UPDATE accounts SET totp_secret = totp_pending_secret, totp_pending_secret = NULL,
-             totp_enabled_at = $1, totp_last_used_step = $2
-         WHERE id = $3 AND totp_pending_secret = $4 AND totp_enabled_at IS NULL",
-    )
-    .bind(now)
-    .bind(step)
-    .bind(&account.id)
-    .bind(&sealed)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if activated != 1 {
+    if !accounts::enable_totp(&mut *tx, &account.id, &sealed, step, now).await? {
         return Err(code_invalid());
     }
     super::session::end_others(&mut tx, &account.id, Some(&me.session_id)).await?;
@@ -288,14 +268,7 @@ pub async fn totp_disable(
 }
 
 async fn turn_off(conn: &mut sqlx::AnyConnection, account_id: &str) -> ApiResult<()> {
-    sqlx::query(
-        "UPDATE accounts SET totp_secret = NULL, totp_pending_secret = NULL, totp_enabled_at = NULL,
-             totp_last_used_step = NULL
-         WHERE id = $1",
-    )
-    .bind(account_id)
-    .execute(&mut *conn)
-    .await?;
+    accounts::clear_totp(&mut *conn, account_id).await?;
     sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
         .bind(account_id)
         .execute(&mut *conn)

@@ -64,15 +64,7 @@ pub async fn consume(state: &AppState, secret: &str) -> ApiResult<bool> {
     let Some((account_id, email_key)) = row else {
         return Ok(false);
     };
-    let updated = sqlx::query(
-        "UPDATE accounts SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2 AND email_key = $3",
-    )
-    .bind(now)
-    .bind(&account_id)
-    .bind(&email_key)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let verified = super::accounts::mark_verified(&mut *tx, &account_id, &email_key, now).await?;
     tx.commit().await?;
-    Ok(updated == 1)
+    Ok(verified)
 }

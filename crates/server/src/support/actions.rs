@@ -121,7 +121,7 @@ async fn tell_about(
     id: &str,
     update: &CaseUpdate<'_>,
 ) -> Result<(), TxError> {
-    let customer = crate::identity::account::find_by_id(&state.db, account_id)
+    let customer = crate::identity::accounts::find_by_id(&state.db, account_id)
         .await?
         .ok_or_else(|| TxError::Api(ApiError::internal("the case's customer is gone")))?;
     let mail = templates::case_update(

@@ -4,7 +4,7 @@
 use super::audit;
 use crate::http::client::Client;
 use crate::http::error::ApiError;
-use crate::identity::account::{self, Account};
+use crate::identity::accounts::{self, Account};
 use crate::identity::session::SignedIn;
 use crate::token;
 use crate::AppState;
@@ -108,45 +108,27 @@ pub async fn create(state: &AppState, email: &str, role: Role) -> Result<Made, S
     // A write first, so that on SQLite the transaction holds the write lock from its start (a
     // read first could meet another writer's newer snapshot when it comes to write). The admin
     // names the address and the invitation proves the mailbox, hence verified.
-    let existing: Option<(String,)> = sqlx::query_as(
-        "UPDATE accounts SET role = $1, email_verified_at = COALESCE(email_verified_at, $2)
-         WHERE email_key = $3
-         RETURNING id",
-    )
-    .bind(&role_text)
-    .bind(now)
-    .bind(&email_key)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_error)?;
+    let existing = accounts::promote(&mut *tx, &email_key, &role_text, now)
+        .await
+        .map_err(db_error)?;
     let made = match existing {
-        Some((id,)) => {
+        Some(id) => {
             // The address may have been registered by anyone who guessed it would be staff's.
-            account::revoke_every_credential(&mut tx, &id, &unusable)
+            accounts::revoke_every_credential(&mut tx, &id, &unusable)
                 .await
                 .map_err(api_error)?;
             Made::Promoted { id }
         }
         None => {
             let id = token::id();
-            sqlx::query(
-                "INSERT INTO accounts (id, email, email_key, email_verified_at, password_hash, locale, created_at, role)
-                 VALUES ($1, $2, $3, $4, $5, 'en', $4, $6)",
-            )
-            .bind(&id)
-            .bind(email)
-            .bind(&email_key)
-            .bind(now)
-            .bind(&unusable)
-            .bind(&role_text)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            accounts::insert_staff(&mut *tx, &id, email, &email_key, &unusable, &role_text, now)
+                .await
+                .map_err(db_error)?;
             Made::New { id }
         }
     };
     let (Made::New { id } | Made::Promoted { id }) = &made;
-    let sql = format!("SELECT {} FROM accounts WHERE id = $1", account::COLUMNS);
+    let sql = format!("SELECT {} FROM accounts WHERE id = $1", accounts::COLUMNS);
     let row = sqlx::query(&sql)
         .bind(id)
         .fetch_one(&mut *tx)

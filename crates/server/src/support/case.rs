@@ -195,7 +195,7 @@ fn entry(
 }
 
 async fn customer(state: &AppState, account_id: &str) -> ApiResult<CaseCustomer> {
-    let account = crate::identity::account::find_by_id(&state.db, account_id)
+    let account = crate::identity::accounts::find_by_id(&state.db, account_id)
         .await?
         .ok_or_else(not_found)?;
     let mut conn = state.db.pool.acquire().await?;

@@ -3,7 +3,7 @@
 //! (`identity::reset::issue_link`), valid for a day.
 
 use crate::http::error::ApiResult;
-use crate::identity::account::Account;
+use crate::identity::accounts::Account;
 use crate::identity::reset;
 use crate::mail::templates;
 use crate::AppState;

@@ -465,20 +465,18 @@ async fn customer(
         .await
         .map_err(|e| e.message)?;
     let id = crate::token::id();
-    sqlx::query(
-        "INSERT INTO accounts (id, email, email_key, email_verified_at, password_hash, display_name, locale, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $4)",
-    )
-    .bind(&id)
-    .bind(email)
-    .bind(email.to_lowercase())
-    .bind(since)
-    .bind(&phc)
-    .bind(display_name)
-    .bind(locale)
-    .execute(&db.pool)
-    .await
-    .map_err(err("customer"))?;
+    let new = crate::identity::accounts::NewAccount {
+        id: &id,
+        email,
+        email_key: &email.to_lowercase(),
+        password_hash: &phc,
+        display_name: Some(display_name),
+        locale,
+        created_at: since,
+    };
+    crate::identity::accounts::insert_verified(&db.pool, &new)
+        .await
+        .map_err(err("customer"))?;
     Ok(id)
 }
 
@@ -540,7 +538,7 @@ async fn card_and_history(
 /// requests; answers how many cases the customer has.
 async fn cases(state: &AppState, account_id: &str, plans: &[Plan]) -> Result<usize, String> {
     let db = &state.db;
-    let account = crate::identity::account::find_by_id(db, account_id)
+    let account = crate::identity::accounts::find_by_id(db, account_id)
         .await
         .map_err(|e| format!("cases: {}", e.message))?
         .ok_or("cases: the customer is gone")?;

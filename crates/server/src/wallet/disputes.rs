@@ -12,7 +12,7 @@ use crate::evidence::uploads::{self, Case};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::query::{NoParams, Query};
-use crate::identity::account::Account;
+use crate::identity::accounts::Account;
 use crate::identity::session::SignedIn;
 use crate::mail::templates;
 use crate::AppState;

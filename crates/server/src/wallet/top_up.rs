@@ -17,7 +17,7 @@ use super::rows::{self, NewRow};
 use super::WALLET_CURRENCY;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
-use crate::identity::account::Account;
+use crate::identity::accounts::Account;
 use crate::identity::session::SignedIn;
 use crate::mail::wallet as mails;
 use crate::AppState;
