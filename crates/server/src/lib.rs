@@ -36,7 +36,7 @@ use utoipa_axum::routes;
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
-    pub hasher: identity::password::Hasher,
+    pub hasher: identity::factors::password::Hasher,
     pub pwned: Arc<pwned::Pwned>,
     pub outbox: mail::Outbox,
     pub assets: Arc<Assets>,
@@ -104,7 +104,7 @@ impl AppState {
             origins: Arc::new(config.public_url.origins()),
             config: Arc::new(config),
             db,
-            hasher: identity::password::Hasher::new(),
+            hasher: identity::factors::password::Hasher::new(),
             pwned: Arc::new(pwned),
             outbox: mail::Outbox::default(),
             assets: Arc::new(assets),

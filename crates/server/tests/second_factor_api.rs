@@ -5,7 +5,7 @@ mod common;
 
 use common::factor::{get_with, post_with, steady_now, Authenticator};
 use common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
-use portal_server::identity::totp::PERIOD;
+use portal_server::identity::factors::totp::PERIOD;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -69,7 +69,7 @@ impl Account {
         } else {
             0
         };
-        let pending_email = super::email_change::pending_address(&state.db, &self.id, now).await?;
+        let pending_email = pending_address(&state.db, &self.id, now).await?;
         Ok(Me {
             id: self.id.clone(),
             email: self.email.clone(),
@@ -316,6 +316,34 @@ pub async fn set_pending_totp_secret<'c>(
     .await?
     .rows_affected();
     Ok(stored == 1)
+}
+
+/// The address the account asked to change to, while its link is live.
+pub async fn pending_address(db: &Db, account_id: &str, now: i64) -> ApiResult<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT new_email FROM email_changes
+         WHERE account_id = $1 AND used_at IS NULL AND expires_at > $2
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(account_id)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(email,)| email))
+}
+
+/// Voids every change of address the account has asked for and not confirmed, in the caller's
+/// transaction: after the password or the second factor changes, a change asked for with the
+/// old proof must not go through.
+pub async fn cancel_email_changes(
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+) -> ApiResult<()> {
+    sqlx::query("DELETE FROM email_changes WHERE account_id = $1 AND used_at IS NULL")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Takes away every way into the account that exists: the password (replaced by `unusable`, a

@@ -6,7 +6,6 @@
 use super::device;
 use super::session::SignedIn;
 use super::throttle::{self, Window};
-use crate::db::Db;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::mail::templates;
@@ -23,31 +22,6 @@ use portal_api::rules::Email;
 const VALID_SECS: i64 = 24 * 60 * 60;
 /// Change requests one account may make per throttle window (each sends two mails).
 const REQUESTS_PER_WINDOW: u32 = 5;
-
-/// The address the account asked to change to, while its link is live.
-pub async fn pending_address(db: &Db, account_id: &str, now: i64) -> ApiResult<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT new_email FROM email_changes
-         WHERE account_id = $1 AND used_at IS NULL AND expires_at > $2
-         ORDER BY created_at DESC LIMIT 1",
-    )
-    .bind(account_id)
-    .bind(now)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|(email,)| email))
-}
-
-/// Voids every change of address the account has asked for and not confirmed, in the caller's
-/// transaction: after the password or the second factor changes, a change asked for with the
-/// old proof must not go through.
-pub async fn cancel_pending(conn: &mut sqlx::AnyConnection, account_id: &str) -> ApiResult<()> {
-    sqlx::query("DELETE FROM email_changes WHERE account_id = $1 AND used_at IS NULL")
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
 
 fn token_invalid() -> ApiError {
     ApiError::new(
@@ -109,7 +83,7 @@ pub async fn email_change(
     let t = token::new();
     let mut tx = state.db.pool.begin().await?;
     // A newer request voids every older one.
-    cancel_pending(&mut tx, &account.id).await?;
+    super::accounts::cancel_email_changes(&mut tx, &account.id).await?;
     sqlx::query(
         "INSERT INTO email_changes (token_hash, account_id, new_email, new_email_key, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6)",

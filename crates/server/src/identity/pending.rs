@@ -4,8 +4,8 @@
 
 use super::accounts::{self, Account};
 use super::device;
+use super::factors::second_factor;
 use super::routes::{complete_sign_in, sign_in_keys};
-use super::second_factor;
 use super::session::{cookie, token_from};
 use super::throttle::{self, Window};
 use crate::http::client::Client;

@@ -2,8 +2,8 @@
 //! a finished reset or change ends every other session at once and tells the customer by mail.
 
 use super::accounts::{self, Account};
-use super::password;
-use super::second_factor;
+use super::factors::password::{self, rename_field, set_password_and_end_sessions};
+use super::factors::second_factor;
 use super::session::SignedIn;
 use super::throttle::{self, Window};
 use crate::http::client::Client;
@@ -276,41 +276,4 @@ pub async fn password_change(
     tx.commit().await?;
     state.outbox.wake();
     Ok(status("password_changed"))
-}
-
-/// Stores the new hash, ends every session but `keep`, cancels pending email changes, voids
-/// reset links, and queues the mail
-/// that tells the customer, all in the caller's transaction.
-async fn set_password_and_end_sessions(
-    state: &AppState,
-    tx: &mut sqlx::AnyConnection,
-    account: &Account,
-    phc: &str,
-    keep: Option<&str>,
-) -> ApiResult<()> {
-    accounts::set_password_hash(&mut *tx, &account.id, phc).await?;
-    super::session::end_others(tx, &account.id, keep).await?;
-    // Someone who knew the old password may have asked to move the account to their address.
-    super::email_change::cancel_pending(tx, &account.id).await?;
-    sqlx::query("DELETE FROM password_resets WHERE account_id = $1 AND used_at IS NULL")
-        .bind(&account.id)
-        .execute(&mut *tx)
-        .await?;
-    // A sign-in half done with the old password does not finish with it.
-    sqlx::query("DELETE FROM pending_sign_ins WHERE account_id = $1")
-        .bind(&account.id)
-        .execute(&mut *tx)
-        .await?;
-    let link = format!("{}/sign-in", state.config.public_url.base);
-    let mail = templates::password_changed(account.locale(), &account.email, &link);
-    state.outbox.queue(tx, &mail).await?;
-    Ok(())
-}
-
-/// The shared password rules name the field `password`; these requests call it `new_password`.
-fn rename_field(mut e: ApiError, field: &'static str) -> ApiError {
-    if e.field == Some("password") {
-        e.field = Some(field);
-    }
-    e
 }

@@ -2,7 +2,7 @@
 
 use super::accounts::{self, Account};
 use super::device;
-use super::password;
+use super::factors::password;
 use super::session::{self, SignedIn};
 use super::throttle::{self, Window};
 use super::verification;

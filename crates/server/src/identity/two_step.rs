@@ -2,10 +2,11 @@
 //! fresh proof a session needs before it may change any of them (or the password or address).
 
 use super::accounts;
-use super::recovery;
-use super::second_factor::{self, code_invalid};
+use super::factors::password::{password_is_right, wrong_password};
+use super::factors::recovery_codes;
+use super::factors::second_factor::{self, code_invalid};
+use super::factors::totp::{self, Secret};
 use super::session::SignedIn;
-use super::totp::{self, Secret};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::mail::templates;
@@ -17,17 +18,6 @@ use portal_api::dto::{
     TotpEnrollment,
 };
 use portal_api::error::{ErrorBody, ErrorCode};
-
-fn wrong_password() -> ApiError {
-    ApiError {
-        field: Some("password"),
-        ..ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::InvalidCredentials,
-            "The password is not right.",
-        )
-    }
-}
 
 fn totp_already_enabled() -> ApiError {
     ApiError::new(
@@ -43,11 +33,6 @@ fn totp_not_enabled() -> ApiError {
         ErrorCode::TotpNotEnabled,
         "Two-step verification is not on.",
     )
-}
-
-async fn password_is_right(state: &AppState, account_id: &str, password: &str) -> ApiResult<bool> {
-    let phc = accounts::password_hash(&state.db, account_id).await?;
-    state.hasher.verify(password, Some(&phc)).await
 }
 
 /// Prove it is still you, so this session may make sensitive changes for the next
@@ -143,31 +128,6 @@ pub async fn totp_enroll_start(
     }))
 }
 
-/// Stores a fresh set of recovery codes in place of any old one, in the caller's transaction.
-async fn replace_recovery_codes(
-    state: &AppState,
-    conn: &mut sqlx::AnyConnection,
-    account_id: &str,
-) -> ApiResult<Vec<String>> {
-    let (codes, hashes) = recovery::generate(&state.secret_key, account_id);
-    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await?;
-    let now = crate::clock::now();
-    for hash in &hashes {
-        sqlx::query(
-            "INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(account_id)
-        .bind(hash)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(codes)
-}
-
 /// Finish turning two-step verification on with a code from the new secret. Answers the ten
 /// recovery codes, shown this once.
 #[utoipa::path(post, path = "/api/me/totp/confirm", operation_id = "totp_enroll_confirm", tag = "identity",
@@ -212,8 +172,8 @@ pub async fn totp_enroll_confirm(
         return Err(code_invalid());
     }
     super::session::end_others(&mut tx, &account.id, Some(&me.session_id)).await?;
-    super::email_change::cancel_pending(&mut tx, &account.id).await?;
-    let codes = replace_recovery_codes(&state, &mut tx, &account.id).await?;
+    accounts::cancel_email_changes(&mut tx, &account.id).await?;
+    let codes = recovery_codes::replace(&state, &mut tx, &account.id).await?;
     let link = format!("{}/sign-in", state.config.public_url.base);
     let mail = templates::totp_enabled(account.locale(), &account.email, codes.len(), &link);
     state.outbox.queue(&mut tx, &mail).await?;
@@ -254,7 +214,7 @@ pub async fn totp_disable(
         drop(tx);
         return Err(second_factor::refuse(slots, &req.code).await);
     }
-    turn_off(&mut tx, &account.id).await?;
+    second_factor::turn_off(&mut tx, &account.id).await?;
     super::session::end_others(&mut tx, &account.id, Some(&me.session_id)).await?;
     let link = format!("{}/sign-in", state.config.public_url.base);
     let mail = templates::totp_disabled(account.locale(), &account.email, &link);
@@ -265,15 +225,6 @@ pub async fn totp_disable(
     Ok(axum::Json(StatusResponse {
         status: "totp_disabled".into(),
     }))
-}
-
-async fn turn_off(conn: &mut sqlx::AnyConnection, account_id: &str) -> ApiResult<()> {
-    accounts::clear_totp(&mut *conn, account_id).await?;
-    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 /// A new set of ten recovery codes; every code of the old set stops working.
@@ -293,7 +244,7 @@ pub async fn recovery_codes_regenerate(
         return Err(totp_not_enabled());
     }
     let mut tx = state.db.pool.begin().await?;
-    let codes = replace_recovery_codes(&state, &mut tx, &me.account.id).await?;
+    let codes = recovery_codes::replace(&state, &mut tx, &me.account.id).await?;
     tx.commit().await?;
     Ok(axum::Json(RecoveryCodes { codes }))
 }

@@ -23,7 +23,7 @@ use super::ledger::{self, Entry, Leg, CARD_CLEARING, MERCHANT, SYSTEM_OWNER, WAL
 use super::processor::CardDetails;
 use super::rows::{self, NewRow};
 use super::{disputes, merchant, WALLET_CURRENCY};
-use crate::identity::password;
+use crate::identity::factors::password;
 use crate::AppState;
 use base64::Engine;
 use portal_api::evidence::CreateFraudReportRequest;

@@ -1,10 +1,15 @@
-//! Password hashing (Argon2id) and the checks a new password must pass.
+//! The password factor: hashing (Argon2id), the checks a new password must pass, verifying the
+//! stored one, and setting a new one (which ends the other ways in that rode on the old).
 
 use crate::http::error::{ApiError, ApiResult};
+use crate::identity::accounts::{self, Account};
+use crate::mail::templates;
+use crate::AppState;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
+use axum::http::StatusCode;
 use portal_api::error::{ErrorCode, FieldError};
 use portal_api::rules::NewPassword;
 use std::sync::Arc;
@@ -147,6 +152,64 @@ pub async fn check_new(
         .into());
     }
     Ok(password)
+}
+
+pub fn wrong_password() -> ApiError {
+    ApiError {
+        field: Some("password"),
+        ..ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidCredentials,
+            "The password is not right.",
+        )
+    }
+}
+
+/// Whether `password` is the account's.
+pub async fn password_is_right(
+    state: &AppState,
+    account_id: &str,
+    password: &str,
+) -> ApiResult<bool> {
+    let phc = accounts::password_hash(&state.db, account_id).await?;
+    state.hasher.verify(password, Some(&phc)).await
+}
+
+/// Stores the new hash, ends every session but `keep`, cancels pending email changes, voids
+/// reset links, and queues the mail
+/// that tells the customer, all in the caller's transaction.
+pub async fn set_password_and_end_sessions(
+    state: &AppState,
+    tx: &mut sqlx::AnyConnection,
+    account: &Account,
+    phc: &str,
+    keep: Option<&str>,
+) -> ApiResult<()> {
+    accounts::set_password_hash(&mut *tx, &account.id, phc).await?;
+    crate::identity::session::end_others(tx, &account.id, keep).await?;
+    // Someone who knew the old password may have asked to move the account to their address.
+    accounts::cancel_email_changes(tx, &account.id).await?;
+    sqlx::query("DELETE FROM password_resets WHERE account_id = $1 AND used_at IS NULL")
+        .bind(&account.id)
+        .execute(&mut *tx)
+        .await?;
+    // A sign-in half done with the old password does not finish with it.
+    sqlx::query("DELETE FROM pending_sign_ins WHERE account_id = $1")
+        .bind(&account.id)
+        .execute(&mut *tx)
+        .await?;
+    let link = format!("{}/sign-in", state.config.public_url.base);
+    let mail = templates::password_changed(account.locale(), &account.email, &link);
+    state.outbox.queue(tx, &mail).await?;
+    Ok(())
+}
+
+/// The shared password rules name the field `password`; these requests call it `new_password`.
+pub fn rename_field(mut e: ApiError, field: &'static str) -> ApiError {
+    if e.field == Some("password") {
+        e.field = Some(field);
+    }
+    e
 }
 
 #[cfg(test)]

@@ -1,11 +1,14 @@
-//! One-time recovery codes: the way back in when the phone with the authenticator is lost.
-//! A set of ten is shown once; the server keeps only a keyed hash of each.
+//! The recovery-code factor: one-time codes, the way back in when the phone with the
+//! authenticator is lost. A set of ten is shown once ([`replace`] enrols a new set); the server
+//! keeps only a keyed hash of each. Verified and used up through `second_factor`.
 //!
 //! Codes are ten symbols of Crockford's base32 (50 bits), shown as `XXXXX-XXXXX`. The alphabet
 //! has no I, L, O or U, so nothing in it looks like anything else, and the look-alikes people
 //! type anyway are read as what they meant: O as 0, I and L as 1.
 
+use crate::http::error::ApiResult;
 use crate::secret_box::subkey;
+use crate::AppState;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use unicode_normalization::UnicodeNormalization;
@@ -101,6 +104,31 @@ pub fn hash(key: &[u8; 32], account_id: &str, code: &str) -> String {
     mac.update(account_id.as_bytes());
     mac.update(normalize(code).as_bytes());
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// Stores a fresh set of recovery codes in place of any old one, in the caller's transaction.
+pub async fn replace(
+    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+) -> ApiResult<Vec<String>> {
+    let (codes, hashes) = generate(&state.secret_key, account_id);
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    let now = crate::clock::now();
+    for hash in &hashes {
+        sqlx::query(
+            "INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(account_id)
+        .bind(hash)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(codes)
 }
 
 #[cfg(test)]

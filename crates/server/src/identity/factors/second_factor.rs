@@ -1,15 +1,16 @@
 //! Checking a second factor: a TOTP code from the authenticator app, or one of the customer's
-//! one-time recovery codes. Used by step-up, sign-in, password reset and turning 2FA off.
+//! one-time recovery codes. Used by step-up, sign-in, password reset and turning 2FA off, which
+//! revokes both ([`turn_off`]).
 //!
 //! A check has two halves. [`judge`] only reads: is this a right code now? [`spend`] then uses the
 //! code up inside the caller's transaction, with a conditional `UPDATE` that only one request can
 //! win, so a code replayed (or raced) is refused even when both copies were judged right.
 
-use super::accounts::{self, Account};
-use super::recovery;
-use super::throttle::{self, Slots, Window};
+use super::recovery_codes as recovery;
 use super::totp::{self, Secret};
 use crate::http::error::{ApiError, ApiResult};
+use crate::identity::accounts::{self, Account};
+use crate::identity::throttle::{self, Slots, Window};
 use crate::mail::templates;
 use crate::secret_box::SecretBox;
 use crate::AppState;
@@ -174,4 +175,15 @@ pub async fn refuse(slots: Slots, code: &str) -> ApiError {
         return e;
     }
     code_invalid()
+}
+
+/// Revokes the second factor: TOTP off and every recovery code gone, in the caller's
+/// transaction.
+pub async fn turn_off(conn: &mut sqlx::AnyConnection, account_id: &str) -> ApiResult<()> {
+    accounts::clear_totp(&mut *conn, account_id).await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

@@ -1,6 +1,7 @@
-//! The second factor: time-based one-time passwords (RFC 6238, built on RFC 4226's HOTP), in the
+//! The TOTP factor: time-based one-time passwords (RFC 6238, built on RFC 4226's HOTP), in the
 //! one flavour every authenticator app reads without asking: HMAC-SHA1, 6 digits, 30 seconds.
-//! Pure logic only; storing the secret and the last used step is the caller's job.
+//! Pure logic only: the sealed secret and the last used step are stored by `identity::accounts`,
+//! and a code is checked against them by `second_factor`.
 
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
