@@ -139,26 +139,46 @@ impl AppState {
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(health::health))
-        .routes(routes!(identity::routes::register))
-        .routes(routes!(identity::routes::verify_email))
-        .routes(routes!(identity::routes::sign_in))
-        .routes(routes!(identity::pending::sign_in_second_factor))
-        .routes(routes!(identity::routes::sign_out))
-        .routes(routes!(identity::routes::get_me))
-        .routes(routes!(identity::routes::resend_verification))
-        .routes(routes!(identity::reset::password_reset_request))
-        .routes(routes!(identity::reset::password_reset_complete))
-        .routes(routes!(identity::reset::password_change))
-        .routes(routes!(identity::two_step::step_up))
-        .routes(routes!(identity::two_step::totp_enroll_start))
-        .routes(routes!(identity::two_step::totp_enroll_confirm))
-        .routes(routes!(identity::two_step::totp_disable))
-        .routes(routes!(identity::two_step::recovery_codes_regenerate))
-        .routes(routes!(identity::email_change::email_change))
-        .routes(routes!(identity::email_change::email_change_confirm))
-        .routes(routes!(identity::sessions::list_sessions))
-        .routes(routes!(identity::sessions::revoke_session))
-        .routes(routes!(identity::sessions::revoke_other_sessions))
+        .routes(routes!(identity::flows::registration::register))
+        .routes(routes!(identity::flows::verification::verify_email))
+        .routes(routes!(identity::flows::sign_in::sign_in))
+        .routes(routes!(
+            identity::flows::sign_in::second_step::sign_in_second_factor
+        ))
+        .routes(routes!(identity::flows::sign_in::sign_out))
+        .routes(routes!(identity::flows::settings::get_me))
+        .routes(routes!(identity::flows::verification::resend_verification))
+        .routes(routes!(identity::flows::recovery::password_reset_request))
+        .routes(routes!(identity::flows::recovery::password_reset_complete))
+        .routes(routes!(
+            identity::flows::settings::password_change::password_change
+        ))
+        .routes(routes!(identity::flows::step_up::step_up))
+        .routes(routes!(
+            identity::flows::settings::two_step::totp_enroll_start
+        ))
+        .routes(routes!(
+            identity::flows::settings::two_step::totp_enroll_confirm
+        ))
+        .routes(routes!(identity::flows::settings::two_step::totp_disable))
+        .routes(routes!(
+            identity::flows::settings::two_step::recovery_codes_regenerate
+        ))
+        .routes(routes!(
+            identity::flows::settings::email_change::email_change
+        ))
+        .routes(routes!(
+            identity::flows::settings::email_change::email_change_confirm
+        ))
+        .routes(routes!(
+            identity::flows::settings::session_list::list_sessions
+        ))
+        .routes(routes!(
+            identity::flows::settings::session_list::revoke_session
+        ))
+        .routes(routes!(
+            identity::flows::settings::session_list::revoke_other_sessions
+        ))
         .routes(routes!(wallet::top_up::get_wallet))
         .routes(routes!(wallet::cards::list_cards, wallet::cards::add_card))
         .routes(routes!(wallet::cards::remove_card))

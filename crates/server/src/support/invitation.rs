@@ -1,10 +1,10 @@
 //! Staff invitations: a new agent or admin (`portal-server agent create`) chooses their first
 //! password with a mailed link, the same one-use link as a password reset
-//! (`identity::reset::issue_link`), valid for a day.
+//! (`identity::flows::recovery::issue_link`), valid for a day.
 
 use crate::http::error::ApiResult;
 use crate::identity::accounts::Account;
-use crate::identity::reset;
+use crate::identity::flows::recovery;
 use crate::mail::templates;
 use crate::AppState;
 
@@ -17,7 +17,7 @@ pub async fn send(
     account: &Account,
     now: i64,
 ) -> ApiResult<()> {
-    reset::issue_link(state, tx, account, now, VALID_SECS, |link| {
+    recovery::issue_link(state, tx, account, now, VALID_SECS, |link| {
         templates::agent_invite(account.locale(), &account.email, link)
     })
     .await

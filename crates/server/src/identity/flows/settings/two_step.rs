@@ -1,21 +1,20 @@
-//! Two-step verification settings and step-up: turning TOTP on and off, recovery codes, and the
-//! fresh proof a session needs before it may change any of them (or the password or address).
+//! Two-step verification, a settings flow: turning TOTP on (enrol, then confirm with a first
+//! code) and off, and a new set of recovery codes; each after a step-up (`flows::step_up`).
 
-use super::accounts;
-use super::factors::password::{password_is_right, wrong_password};
-use super::factors::recovery_codes;
-use super::factors::second_factor::{self, code_invalid};
-use super::factors::totp::{self, Secret};
-use super::session::SignedIn;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
+use crate::identity::accounts;
+use crate::identity::factors::password::{password_is_right, wrong_password};
+use crate::identity::factors::recovery_codes;
+use crate::identity::factors::second_factor::{self, code_invalid};
+use crate::identity::factors::totp::{self, Secret};
+use crate::identity::session::SignedIn;
 use crate::mail::templates;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use portal_api::dto::{
-    CodeRequest, RecoveryCodes, StatusResponse, StepUpAnswer, StepUpRequest, TotpDisableRequest,
-    TotpEnrollment,
+    CodeRequest, RecoveryCodes, StatusResponse, TotpDisableRequest, TotpEnrollment,
 };
 use portal_api::error::{ErrorBody, ErrorCode};
 
@@ -33,71 +32,6 @@ fn totp_not_enabled() -> ApiError {
         ErrorCode::TotpNotEnabled,
         "Two-step verification is not on.",
     )
-}
-
-/// Prove it is still you, so this session may make sensitive changes for the next
-/// `PORTAL_STEP_UP_SECS`. With two-step verification on this takes a TOTP or recovery code and
-/// never the password; with it off, the password.
-#[utoipa::path(post, path = "/api/me/step-up", operation_id = "step_up", tag = "identity",
-    request_body = StepUpRequest,
-    responses(
-        (status = 200, description = "This session is stepped up until `valid_until`", body = StepUpAnswer),
-        (status = 400, description = "2FA is on and no `code` was given (`second_factor_required`; a password is never enough then), 2FA is off and no `password` was given, or malformed JSON", body = ErrorBody),
-        (status = 401, description = "Not signed in, wrong password (`invalid_credentials`) or wrong, used or expired code (`code_invalid`)", body = ErrorBody),
-        (status = 429, description = "Too many wrong passwords or codes; see Retry-After", body = ErrorBody),
-    ))]
-pub async fn step_up(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Json(req): Json<StepUpRequest>,
-) -> ApiResult<axum::Json<StepUpAnswer>> {
-    let account = &me.account;
-    let now = crate::clock::now();
-    // The throttle's slot is given back only after the commit: on SQLite another write
-    // before it would wait for this transaction's lock.
-    let (mut tx, slots) = if account.totp_enabled() {
-        // T9: once there is a second factor, the login password is never the step-up.
-        let code = req
-            .code
-            .as_deref()
-            .ok_or_else(second_factor::second_factor_required)?;
-        let slots = second_factor::reserve(&state, &account.id).await?;
-        let Some(proof) = second_factor::judge(&state, account, code).await? else {
-            return Err(second_factor::refuse(slots, code).await);
-        };
-        let mut tx = state.db.pool.begin().await?;
-        if !second_factor::spend(&state, &mut tx, account, &proof).await? {
-            drop(tx);
-            return Err(second_factor::refuse(slots, code).await);
-        }
-        (tx, slots)
-    } else {
-        let password = req.password.as_deref().ok_or_else(|| ApiError {
-            field: Some("password"),
-            ..ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidJson,
-                "Give your password to confirm it is you.",
-            )
-        })?;
-        let slots = second_factor::reserve(&state, &account.id).await?;
-        if !password_is_right(&state, &account.id, password).await? {
-            slots.keep();
-            return Err(wrong_password());
-        }
-        (state.db.pool.begin().await?, slots)
-    };
-    sqlx::query("UPDATE sessions SET stepped_up_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(&me.session_id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    slots.give_back().await?;
-    state.outbox.wake();
-    Ok(axum::Json(StepUpAnswer {
-        valid_until: now + state.config.step_up.as_secs() as i64,
-    }))
 }
 
 /// Start turning two-step verification on: a new secret for the authenticator app. It replaces
@@ -171,7 +105,7 @@ pub async fn totp_enroll_confirm(
     if !accounts::enable_totp(&mut *tx, &account.id, &sealed, step, now).await? {
         return Err(code_invalid());
     }
-    super::session::end_others(&mut tx, &account.id, Some(&me.session_id)).await?;
+    crate::identity::session::end_others(&mut tx, &account.id, Some(&me.session_id)).await?;
     accounts::cancel_email_changes(&mut tx, &account.id).await?;
     let codes = recovery_codes::replace(&state, &mut tx, &account.id).await?;
     let link = format!("{}/sign-in", state.config.public_url.base);
@@ -215,7 +149,7 @@ pub async fn totp_disable(
         return Err(second_factor::refuse(slots, &req.code).await);
     }
     second_factor::turn_off(&mut tx, &account.id).await?;
-    super::session::end_others(&mut tx, &account.id, Some(&me.session_id)).await?;
+    crate::identity::session::end_others(&mut tx, &account.id, Some(&me.session_id)).await?;
     let link = format!("{}/sign-in", state.config.public_url.base);
     let mail = templates::totp_disabled(account.locale(), &account.email, &link);
     state.outbox.queue(&mut tx, &mail).await?;

@@ -1,16 +1,17 @@
-//! The half-finished sign-in of an account with two-step verification: the password was right,
+//! Signing in, the second step: the half-finished sign-in of an account with two-step
+//! verification: the password was right,
 //! the code is still to come. It lives in its own short-lived cookie naming a stored row (the
 //! token kept hashed), never in the session cookie, so no session exists until both factors pass.
 
-use super::accounts::{self, Account};
-use super::device;
-use super::factors::second_factor;
-use super::routes::{complete_sign_in, sign_in_keys};
-use super::session::{cookie, token_from};
-use super::throttle::{self, Window};
+use super::complete::{complete_sign_in, sign_in_keys};
 use crate::http::client::Client;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
+use crate::identity::accounts::{self, Account};
+use crate::identity::device;
+use crate::identity::factors::second_factor;
+use crate::identity::session::{cookie, token_from};
+use crate::identity::throttle::{self, Window};
 use crate::token;
 use crate::AppState;
 use axum::extract::State;

@@ -3,11 +3,11 @@
 //! asked for and again when it is made. An address that already has an account gets a note
 //! instead of a link, and the requester sees the same answer either way.
 
-use super::device;
-use super::session::SignedIn;
-use super::throttle::{self, Window};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
+use crate::identity::device;
+use crate::identity::session::SignedIn;
+use crate::identity::throttle::{self, Window};
 use crate::mail::templates;
 use crate::token;
 use crate::AppState;
@@ -83,7 +83,7 @@ pub async fn email_change(
     let t = token::new();
     let mut tx = state.db.pool.begin().await?;
     // A newer request voids every older one.
-    super::accounts::cancel_email_changes(&mut tx, &account.id).await?;
+    crate::identity::accounts::cancel_email_changes(&mut tx, &account.id).await?;
     sqlx::query(
         "INSERT INTO email_changes (token_hash, account_id, new_email, new_email_key, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -174,7 +174,8 @@ pub async fn email_change_confirm(
         return Err(token_invalid());
     }
     let changed =
-        super::accounts::set_email(&mut *tx, &account_id, &new_email, &new_key, now).await;
+        crate::identity::accounts::set_email(&mut *tx, &account_id, &new_email, &new_key, now)
+            .await;
     match changed {
         Ok(_) => {}
         // Taken by a sign-up between the check and the change.
@@ -182,8 +183,9 @@ pub async fn email_change_confirm(
         Err(e) => return Err(e.into()),
     }
     // Every other browser signed in to the account proves itself again, with the new address.
-    let keep = super::session::id_in_request(&mut tx, &state, &headers, &account_id).await?;
-    super::session::end_others(&mut tx, &account_id, keep.as_deref()).await?;
+    let keep =
+        crate::identity::session::id_in_request(&mut tx, &state, &headers, &account_id).await?;
+    crate::identity::session::end_others(&mut tx, &account_id, keep.as_deref()).await?;
     // Links that were mailed to the old address, or that prove it, have no business staying live.
     for table in ["email_verifications", "password_resets"] {
         sqlx::query(&format!(

@@ -1,8 +1,9 @@
-//! The customer's own sessions: see every browser signed in, end any of them.
+//! The list of the customer's sessions, a settings flow: see every browser signed in, end any of
+//! them. (The session itself, its cookie and `SignedIn`, is `identity::session`.)
 
-use super::session::SignedIn;
-use super::user_agent;
 use crate::http::error::{ApiError, ApiResult};
+use crate::identity::session::SignedIn;
+use crate::identity::user_agent;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -82,7 +83,7 @@ pub async fn revoke_session(
     if id == me.session_id {
         headers.insert(
             axum::http::header::SET_COOKIE,
-            super::session::clear_cookie(&state),
+            crate::identity::session::clear_cookie(&state),
         );
     }
     Ok((StatusCode::NO_CONTENT, headers).into_response())
