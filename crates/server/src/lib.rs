@@ -1,9 +1,11 @@
 //! The portal's HTTP API and static-file server.
 
 pub mod breach;
+pub mod cases;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod events;
 pub mod evidence;
 pub mod health;
@@ -209,9 +211,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::bundle::download_evidence_bundle))
         .routes(routes!(support::queue::agent_list_cases))
         .routes(routes!(support::stats::agent_case_stats))
-        .routes(routes!(support::case::agent_get_case))
-        .routes(routes!(support::case::agent_get_case_file))
-        .routes(routes!(support::case::agent_case_transactions))
+        .routes(routes!(support::case_detail::agent_get_case))
+        .routes(routes!(support::case_detail::agent_get_case_file))
+        .routes(routes!(support::case_detail::agent_case_transactions))
         .routes(routes!(
             support::actions::agent_claim_case,
             support::actions::agent_unassign_case

@@ -258,7 +258,7 @@ fn seed_demo() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let demo = match portal_server::wallet::demo::seed(&state).await {
+        let demo = match portal_server::demo::seed(&state).await {
             Ok(d) => d,
             Err(e) => {
                 eprintln!("seed-demo: {e}");
@@ -300,7 +300,7 @@ fn seed_demo() -> ExitCode {
             "Support queue: {} cases of other demo customers, who sign in with the same password:",
             demo.cases
         );
-        for neighbour in portal_server::wallet::demo::NEIGHBOURS {
+        for neighbour in portal_server::demo::NEIGHBOURS {
             println!("  {} ({})", neighbour.email, neighbour.display_name);
         }
         println!();

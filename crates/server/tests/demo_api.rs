@@ -6,7 +6,7 @@ mod common;
 
 use common::wallet::{new_key, yen};
 use common::TestApp;
-use portal_server::wallet::demo;
+use portal_server::demo;
 use reqwest::StatusCode;
 use serde_json::json;
 

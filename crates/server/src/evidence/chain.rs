@@ -171,7 +171,7 @@ pub async fn append(conn: &mut AnyConnection, mut body: Body) -> Result<String, 
         .bind(&body.report)
         .execute(&mut *conn)
         .await?;
-    crate::support::cases::set_status(conn, &body.report, body.status, body.at).await?;
+    crate::cases::set_status(conn, &body.report, body.status, body.at).await?;
     Ok(sha256)
 }
 

@@ -175,7 +175,7 @@ pub async fn create(
             minor: reported.iter().map(|r| r.amount.minor.abs()).sum(),
             currency: WALLET_CURRENCY,
         };
-        crate::support::cases::open(
+        crate::cases::open(
             &mut tx,
             number_ref,
             portal_api::agent::CaseKind::FraudReport,

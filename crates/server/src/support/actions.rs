@@ -6,7 +6,7 @@
 
 use super::agent::Agent;
 use super::audit::{self, Event};
-use super::case::{detail, find, Found};
+use super::case_detail::{detail, find, Found};
 use crate::db::codec::enum_str;
 use crate::evidence::chain;
 use crate::http::error::{ApiError, ApiResult};

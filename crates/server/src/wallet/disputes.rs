@@ -156,7 +156,7 @@ pub async fn create(
     )
     .await?;
     attached_by_step(&mut tx, &number, 1).await?;
-    crate::support::cases::open(
+    crate::cases::open(
         &mut tx,
         &number,
         portal_api::agent::CaseKind::Dispute,
@@ -340,7 +340,7 @@ async fn append_event(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    crate::support::cases::set_status(conn, dispute_id, status, now).await?;
+    crate::cases::set_status(conn, dispute_id, status, now).await?;
     Ok(seq)
 }
 

@@ -1,8 +1,8 @@
-//! The wallet: its ledger, how money comes in and goes out, and the customer's history.
+//! The wallet: its ledger, how money comes in and goes out (and the freeze that stops it going
+//! out), and the customer's history with its disputes.
 
 pub mod cards;
 pub mod csv;
-pub mod demo;
 pub mod disputes;
 pub mod freeze;
 pub mod history;

@@ -1,5 +1,7 @@
-//! The queue's table, `cases`: one row per dispute and fraud report, written in the same
-//! transaction as the dispute or report it mirrors, so the queue never misses or invents one.
+//! The support queue's table, `cases`: one row per dispute (`wallet::disputes`) and fraud report
+//! (`evidence::reports`), written in the same transaction as the dispute or report it mirrors, so
+//! the queue never misses or invents one. Written by those two, read by `support`; a module of
+//! its own so that neither needs `support`.
 
 use portal_api::agent::CaseKind;
 use portal_api::money::Money;

@@ -18,12 +18,12 @@
 //!   submitted, under review, waiting for the customer's answer and declined, and a fraud report
 //!   (which freezes that customer's wallet, never the demo customer's).
 
-use super::cards::{self, brand_label};
-use super::ledger::{self, Entry, Leg, CARD_CLEARING, MERCHANT, SYSTEM_OWNER, WALLET};
-use super::processor::CardDetails;
-use super::rows::{self, NewRow};
-use super::{disputes, merchant, WALLET_CURRENCY};
 use crate::identity::factors::password;
+use crate::wallet::cards::{self, brand_label};
+use crate::wallet::ledger::{self, Entry, Leg, CARD_CLEARING, MERCHANT, SYSTEM_OWNER, WALLET};
+use crate::wallet::processor::CardDetails;
+use crate::wallet::rows::{self, NewRow};
+use crate::wallet::{disputes, merchant, WALLET_CURRENCY};
 use crate::AppState;
 use base64::Engine;
 use portal_api::evidence::CreateFraudReportRequest;
@@ -899,9 +899,15 @@ async fn history(
                     )
                     .await
                     .map_err(|e| format!("history: {e}"))?;
-                    super::top_up::reserve(&mut tx, account_id, t.div_euclid(DAY), amount, daily)
-                        .await
-                        .map_err(e)?;
+                    crate::wallet::top_up::reserve(
+                        &mut tx,
+                        account_id,
+                        t.div_euclid(DAY),
+                        amount,
+                        daily,
+                    )
+                    .await
+                    .map_err(e)?;
                     Some(posted.entry_id().to_owned())
                 };
                 rows::insert(
