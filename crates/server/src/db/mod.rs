@@ -59,7 +59,7 @@ impl Db {
         Ok(Self { pool, backend })
     }
 
-    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         migrate::run(self).await
     }
 
