@@ -1,11 +1,11 @@
 //! The portal's single-page app: Leptos, client-side rendered, built by Trunk as three bundles.
 //!
-//! The sign-in page's first load has a budget (150 KB brotli, DESIGN.md), and the signed-in area
-//! grows with every feature. So the public pages (sign-in, sign-up, links from mails) are one
-//! bundle, `portal-web`, which index.html loads; the whole app, `portal-account`, is a second
-//! bundle that the first fetches only when an address needs a signed-in page (see [`boot`]).
-//! The support console, `portal-agent`, is a third: customers never load the code of a page
-//! only staff can use (it was a fifth of the whole app's size). Crossing from one bundle to
+//! The sign-in page's first load has a budget (150 KB brotli, docs/architecture.md#budgets), and
+//! the signed-in area grows with every feature. So the public pages (sign-in, sign-up, links from
+//! mails) are one bundle, `portal-web`, which index.html loads; the whole app, `portal-account`, is
+//! a second bundle that the first fetches only when an address needs a signed-in page (see
+//! [`boot`]). The support console, `portal-agent`, is a third: customers never load the code of a
+//! page only staff can use (it was a fifth of the whole app's size). Crossing from one bundle to
 //! another is a full page load.
 
 mod account;

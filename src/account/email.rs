@@ -1,5 +1,5 @@
 //! `/account/email`: a new address takes effect only once the link mailed to it is opened; the
-//! current address is told (THREATS.md T4).
+//! current address is told (docs/threat-model.md#t4).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -1,5 +1,5 @@
 //! `/account/password`: a new password, after step-up and the current password. The server ends
-//! every other session when it changes (THREATS.md T8).
+//! every other session when it changes (docs/threat-model.md#t8).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

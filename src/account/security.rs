@@ -1,5 +1,5 @@
 //! `/account/security`: two-step verification (TOTP, RFC 6238) and recovery codes
-//! (THREATS.md T2, T5).
+//! (docs/threat-model.md#t2, #t5).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -1,5 +1,5 @@
 //! `/account/sessions`: every browser and device signed in to the account, each of which the
-//! customer can sign out at once (THREATS.md T8).
+//! customer can sign out at once (docs/threat-model.md#t8).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

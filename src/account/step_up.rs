@@ -1,6 +1,7 @@
-//! Step-up: sensitive changes need a fresh proof that it is still the customer (THREATS.md):
-//! a TOTP or recovery code when two-step verification is on, the password only while it is off.
-//! The server decides; this gate only asks before the form instead of after a refusal.
+//! Step-up: sensitive changes need a fresh proof that it is still the customer
+//! (docs/threat-model.md#t9): a TOTP or recovery code when two-step verification is on, the
+//! password only while it is off. The server decides; this gate only asks before the form instead
+//! of after a refusal.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -1,5 +1,5 @@
 //! New cases per hour over the last 7 days as bars, the current hour marked when it is a spike
-//! (THREATS T14), and every count as a table for anyone who cannot see the bars.
+//! (docs/threat-model.md#t14), and every count as a table for anyone who cannot see the bars.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

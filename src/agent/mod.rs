@@ -1,6 +1,6 @@
 //! The support console: the queue of disputes and fraud reports, one case with what an agent
 //! may do on it, and the audit log for admins. Signed-in bundle only. The server decides who
-//! may see what (THREATS T12, T14, T15); these pages only say so early.
+//! may see what (docs/threat-model.md#t12, #t14, #t15); these pages only say so early.
 
 mod api;
 mod audit;

@@ -1,5 +1,5 @@
 //! `/wallet/cards`: the cards top-ups come from. Adding or removing one needs step-up
-//! (THREATS.md T9); card details go to the processor, never into the portal's database.
+//! (docs/threat-model.md#t9); card details go to the processor, never into the portal's database.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

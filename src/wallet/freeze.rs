@@ -1,6 +1,6 @@
-//! The notice the money pages show while a fraud report has frozen the wallet: what is
-//! stopped, because of which report, and what happens next (THREATS.md T11, T15). A frozen
-//! wallet is never a dead end: the history and the report stay one link away.
+//! The notice the money pages show while a fraud report has frozen the wallet: what is stopped,
+//! because of which report, and what happens next (docs/threat-model.md#t11, #t15). A frozen wallet
+//! is never a dead end: the history and the report stay one link away.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -1,7 +1,7 @@
 //! `/wallet/report-fraud` (`?tx=<id>` ticks one transaction to begin with): the customer picks
 //! the transactions they do not recognise, says what happened and attaches screenshots.
 //! Sending it freezes money out of the wallet at once, and the page says so before the button;
-//! it never hides the history (THREATS.md T11).
+//! it never hides the history (docs/threat-model.md#t11).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -1,5 +1,5 @@
-//! `/wallet/top-up`: money in from a registered card, after step-up (THREATS.md T9). The page
-//! checks the limits it shows; the server checks them again.
+//! `/wallet/top-up`: money in from a registered card, after step-up (docs/threat-model.md#t9). The
+//! page checks the limits it shows; the server checks them again.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

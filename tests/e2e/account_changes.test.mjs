@@ -1,7 +1,8 @@
-// Changing the password and the email address from the account pages (THREATS.md T4, T8): both
-// need a fresh step-up; a password change ends the other browsers' sessions; a new address takes
-// effect only through the link mailed to it, and the old address is told. Real Chromium, the real
-// server, a real SMTP server; elements found by role and accessible name only.
+// Changing the password and the email address from the account pages
+// (docs/threat-model.md#t4, #t8): both need a fresh step-up; a password change ends the other
+// browsers' sessions; a new address takes effect only through the link mailed to it, and the old
+// address is told. Real Chromium, the real server, a real SMTP server; elements found by role and
+// accessible name only.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

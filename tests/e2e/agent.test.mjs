@@ -1,13 +1,13 @@
-// The support console end to end (THREATS.md T12, T14, T15): an agent made by the admin command
-// chooses a password from the invitation mail, is kept from customer data until two-step
+// The support console end to end (docs/threat-model.md#t12, #t14, #t15): an agent made by the admin
+// command chooses a password from the invitation mail, is kept from customer data until two-step
 // verification is on, finds the newest fraud report by filter, sees its screenshots inline, asks
-// the customer for more; the customer answers on the report page; the agent refunds and lifts
-// the freeze, and the customer's timeline shows both. An admin reads the audit log and its CSV;
-// a customer cannot open the console. A customer answers a question on a dispute's page, from
-// the link in the mail, with a screenshot. A refund above the four-eyes amount waits, the agent
-// who asked cannot approve it (the page says why), a second agent does. A spike of new cases in the
-// current hour is marked on the chart and said in words. Real Chromium, the real server, a real SMTP server;
-// elements found by role and accessible name only.
+// the customer for more; the customer answers on the report page; the agent refunds and lifts the
+// freeze, and the customer's timeline shows both. An admin reads the audit log and its CSV; a
+// customer cannot open the console. A customer answers a question on a dispute's page, from the
+// link in the mail, with a screenshot. A refund above the four-eyes amount waits, the agent who
+// asked cannot approve it (the page says why), a second agent does. A spike of new cases in the
+// current hour is marked on the chart and said in words. Real Chromium, the real server, a real
+// SMTP server; elements found by role and accessible name only.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

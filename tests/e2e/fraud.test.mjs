@@ -1,6 +1,6 @@
-// Reporting fraud end to end (THREATS.md T11, T13, T15): a customer with two payments they did not
-// make reports both from the history page, with text as typed (lines, emoji, HTML) and two
-// screenshots whose uploads each show their own progress; the wallet is frozen at once, yet the
+// Reporting fraud end to end (docs/threat-model.md#t11, #t13, #t15): a customer with two payments
+// they did not make reports both from the history page, with text as typed (lines, emoji, HTML) and
+// two screenshots whose uploads each show their own progress; the wallet is frozen at once, yet the
 // history stays readable and the evidence bundle downloads with the very screenshots the page
 // lists. A GIF named .png gets its own clear error. Real Chromium, the real server, a real SMTP
 // server; elements found by role and accessible name only.

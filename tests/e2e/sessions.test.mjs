@@ -1,6 +1,6 @@
-// Devices and sessions (THREATS.md T8): a customer sees every browser signed in to the account and
-// signs any of them out at once. Each "device" is a browser context of its own (its own cookies),
-// some with a phone's user agent. Elements are found by role and accessible name only.
+// Devices and sessions (docs/threat-model.md#t8): a customer sees every browser signed in to the
+// account and signs any of them out at once. Each "device" is a browser context of its own (its own
+// cookies), some with a phone's user agent. Elements are found by role and accessible name only.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

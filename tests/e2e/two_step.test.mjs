@@ -1,7 +1,7 @@
-// Two-step verification and account recovery (THREATS.md T2, T3, T5), in real Chromium against
-// the real server and a real SMTP server. The TOTP codes come from the key the page shows, through
-// an RFC 6238 implementation written for the tests (customers.mjs), not from the server's code.
-// Elements are found by role and accessible name only.
+// Two-step verification and account recovery (docs/threat-model.md#t2, #t3, #t5), in real Chromium
+// against the real server and a real SMTP server. The TOTP codes come from the key the page shows,
+// through an RFC 6238 implementation written for the tests (customers.mjs), not from the server's
+// code. Elements are found by role and accessible name only.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

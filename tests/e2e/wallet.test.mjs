@@ -1,8 +1,9 @@
-// The wallet end to end (THREATS.md T9, T10, T13): a customer adds a card and tops up after
-// step-up, pays at a (simulated) store with the code on screen, finds the payment by filter and
-// disputes it with a screenshot attached, and reads the dispute's timeline. The store is the merchant API called the way a
-// till would, with a key made by `portal-server merchant create`. Real Chromium, the real server,
-// a real SMTP server; elements found by role and accessible name only.
+// The wallet end to end (docs/threat-model.md#t9, #t10, #t13): a customer adds a card and tops up
+// after step-up, pays at a (simulated) store with the code on screen, finds the payment by filter
+// and disputes it with a screenshot attached, and reads the dispute's timeline. The store is the
+// merchant API called the way a till would, with a key made by `portal-server merchant create`.
+// Real Chromium, the real server, a real SMTP server; elements found by role and accessible name
+// only.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

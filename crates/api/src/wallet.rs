@@ -303,9 +303,9 @@ pub struct Dispute {
     pub screenshots: Vec<crate::evidence::Screenshot>,
 }
 
-/// The rule of every free-text field a customer writes to support (THREATS.md T13): any Unicode,
-/// line breaks included, kept exactly as typed; not blank; at most `max` characters; no NUL,
-/// which PostgreSQL cannot store in text and no one types (refused, never dropped).
+/// The rule of every free-text field a customer writes to support (docs/threat-model.md#t13): any
+/// Unicode, line breaks included, kept exactly as typed; not blank; at most `max` characters; no
+/// NUL, which PostgreSQL cannot store in text and no one types (refused, never dropped).
 pub fn free_text(input: &str, max: usize, field: &'static str) -> Result<String, FieldError> {
     let err = |code| FieldError { code, field };
     if input.trim().is_empty() {

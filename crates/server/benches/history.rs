@@ -16,8 +16,8 @@ mod ledger;
 
 use common::Rng;
 use ledger::{NewTransaction, Prepared};
+use portal_server::db::cursor::{self, Key};
 use portal_server::db::Db;
-use portal_server::wallet::cursor::{self, Key};
 use std::collections::HashMap;
 use std::time::Instant;
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use portal_server::identity::password;
+use portal_server::identity::factors::password;
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "violet-kettle-harbour-81-sprocket";

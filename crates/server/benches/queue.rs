@@ -18,9 +18,9 @@
 mod common;
 
 use common::Rng;
+use portal_server::db::cursor::{self, Key};
 use portal_server::db::Db;
-use portal_server::identity::totp;
-use portal_server::wallet::cursor::{self, Key};
+use portal_server::identity::factors::totp;
 use std::time::Instant;
 
 /// The query string of the i-th request of a case.

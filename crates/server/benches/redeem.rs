@@ -165,7 +165,7 @@ async fn customers(state: &portal_server::AppState) -> Vec<(String, String)> {
         .await
         .unwrap();
     for i in 0..CUSTOMERS {
-        let id = portal_server::identity::token::id();
+        let id = portal_server::token::id();
         let email = format!("bench{i}@example.com");
         sqlx::query(
             "INSERT INTO accounts (id, email, email_key, email_verified_at, password_hash, locale, created_at)

@@ -1,9 +1,12 @@
 //! The portal's HTTP API and static-file server.
 
 pub mod breach;
+pub mod cases;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod demo;
+pub mod events;
 pub mod evidence;
 pub mod health;
 pub mod http;
@@ -13,6 +16,7 @@ pub mod maintenance;
 pub mod openapi;
 pub mod secret_box;
 pub mod support;
+pub mod token;
 pub mod wallet;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -34,7 +38,7 @@ use utoipa_axum::routes;
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
-    pub hasher: identity::password::Hasher,
+    pub hasher: identity::factors::password::Hasher,
     pub pwned: Arc<pwned::Pwned>,
     pub outbox: mail::Outbox,
     pub assets: Arc<Assets>,
@@ -102,7 +106,7 @@ impl AppState {
             origins: Arc::new(config.public_url.origins()),
             config: Arc::new(config),
             db,
-            hasher: identity::password::Hasher::new(),
+            hasher: identity::factors::password::Hasher::new(),
             pwned: Arc::new(pwned),
             outbox: mail::Outbox::default(),
             assets: Arc::new(assets),
@@ -137,26 +141,46 @@ impl AppState {
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(health::health))
-        .routes(routes!(identity::routes::register))
-        .routes(routes!(identity::routes::verify_email))
-        .routes(routes!(identity::routes::sign_in))
-        .routes(routes!(identity::pending::sign_in_second_factor))
-        .routes(routes!(identity::routes::sign_out))
-        .routes(routes!(identity::routes::get_me))
-        .routes(routes!(identity::routes::resend_verification))
-        .routes(routes!(identity::reset::password_reset_request))
-        .routes(routes!(identity::reset::password_reset_complete))
-        .routes(routes!(identity::reset::password_change))
-        .routes(routes!(identity::two_step::step_up))
-        .routes(routes!(identity::two_step::totp_enroll_start))
-        .routes(routes!(identity::two_step::totp_enroll_confirm))
-        .routes(routes!(identity::two_step::totp_disable))
-        .routes(routes!(identity::two_step::recovery_codes_regenerate))
-        .routes(routes!(identity::email_change::email_change))
-        .routes(routes!(identity::email_change::email_change_confirm))
-        .routes(routes!(identity::sessions::list_sessions))
-        .routes(routes!(identity::sessions::revoke_session))
-        .routes(routes!(identity::sessions::revoke_other_sessions))
+        .routes(routes!(identity::flows::registration::register))
+        .routes(routes!(identity::flows::verification::verify_email))
+        .routes(routes!(identity::flows::sign_in::sign_in))
+        .routes(routes!(
+            identity::flows::sign_in::second_step::sign_in_second_factor
+        ))
+        .routes(routes!(identity::flows::sign_in::sign_out))
+        .routes(routes!(identity::flows::settings::get_me))
+        .routes(routes!(identity::flows::verification::resend_verification))
+        .routes(routes!(identity::flows::recovery::password_reset_request))
+        .routes(routes!(identity::flows::recovery::password_reset_complete))
+        .routes(routes!(
+            identity::flows::settings::password_change::password_change
+        ))
+        .routes(routes!(identity::flows::step_up::step_up))
+        .routes(routes!(
+            identity::flows::settings::two_step::totp_enroll_start
+        ))
+        .routes(routes!(
+            identity::flows::settings::two_step::totp_enroll_confirm
+        ))
+        .routes(routes!(identity::flows::settings::two_step::totp_disable))
+        .routes(routes!(
+            identity::flows::settings::two_step::recovery_codes_regenerate
+        ))
+        .routes(routes!(
+            identity::flows::settings::email_change::email_change
+        ))
+        .routes(routes!(
+            identity::flows::settings::email_change::email_change_confirm
+        ))
+        .routes(routes!(
+            identity::flows::settings::session_list::list_sessions
+        ))
+        .routes(routes!(
+            identity::flows::settings::session_list::revoke_session
+        ))
+        .routes(routes!(
+            identity::flows::settings::session_list::revoke_other_sessions
+        ))
         .routes(routes!(wallet::top_up::get_wallet))
         .routes(routes!(wallet::cards::list_cards, wallet::cards::add_card))
         .routes(routes!(wallet::cards::remove_card))
@@ -187,9 +211,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::bundle::download_evidence_bundle))
         .routes(routes!(support::queue::agent_list_cases))
         .routes(routes!(support::stats::agent_case_stats))
-        .routes(routes!(support::case::agent_get_case))
-        .routes(routes!(support::case::agent_get_case_file))
-        .routes(routes!(support::case::agent_case_transactions))
+        .routes(routes!(support::case_detail::agent_get_case))
+        .routes(routes!(support::case_detail::agent_get_case_file))
+        .routes(routes!(support::case_detail::agent_case_transactions))
         .routes(routes!(
             support::actions::agent_claim_case,
             support::actions::agent_unassign_case

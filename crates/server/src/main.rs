@@ -1,37 +1,111 @@
 //! `portal-server`: the one binary of the portal.
 
+use clap::{Parser, Subcommand};
 use portal_api::agent::Role;
 use portal_server::config::{Config, VARIABLES};
 use portal_server::support::agent::Made;
 use std::process::ExitCode;
 
-fn usage() -> String {
-    let mut s = String::from(
-        "portal-server: the Mamoru Wallet portal's API and web server\n\n\
-         USAGE:\n    portal-server <COMMAND>\n\n\
-         COMMANDS:\n\
-         \x20   serve                                   run the server (migrates the database first)\n\
-         \x20   pwned import --format <plain|hibp> <INPUT> <OUTPUT>\n\
-         \x20                                           build a breach corpus file from a password list\n\
-         \x20                                           (plain: one password a line) or a Pwned Passwords\n\
-         \x20                                           download (hibp: SHA1:COUNT lines)\n\
-         \x20   ledger verify                           replay the whole journal and report every entry that\n\
-         \x20                                           does not sum to zero and every balance that does not\n\
-         \x20                                           add up (exit status 1 when anything does not)\n\
-         \x20   evidence verify                         check every fraud report's evidence chain and the files\n\
-         \x20                                           it seals, and say which, if any, is broken (exit\n\
-         \x20                                           status 1 when any is)\n\
-         \x20   merchant create --name NAME             make a merchant for the merchant API and print its\n\
-         \x20                                           API key, once (only its SHA-256 is stored)\n\
-         \x20   seed-demo                               make a demo customer, merchant, card and 18 months of\n\
-         \x20                                           history, and print their credentials (running it\n\
-         \x20                                           again changes nothing)\n\
-         \x20   help, --help                            this text\n\n\
-         ENVIRONMENT:\n",
-    );
+/// The Mamoru Wallet portal's API and web server, and the operator's commands beside it.
+///
+/// Every command reads its configuration from the PORTAL_* environment variables below.
+#[derive(Parser)]
+#[command(name = "portal-server", arg_required_else_help = true, after_help = environment_help())]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (migrates the database first)
+    Serve,
+    /// The breach corpus that sign-up and password changes check against
+    #[command(subcommand)]
+    Pwned(PwnedCommand),
+    /// The money journal
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// The sealed evidence of fraud reports
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+    /// The stores that redeem payment codes through the merchant API
+    #[command(subcommand)]
+    Merchant(MerchantCommand),
+    /// Support agents and admins of the console
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// The audit log of everything agents and admins do
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Make a demo customer, merchant, card and 18 months of history, and print their
+    /// credentials (running it again changes nothing)
+    SeedDemo,
+}
+
+#[derive(Subcommand)]
+enum PwnedCommand {
+    /// Build a breach corpus file (for PORTAL_PWNED_CORPUS) from a password list
+    Import {
+        /// plain: one password a line; hibp: a Pwned Passwords download (SHA1:COUNT lines)
+        #[arg(long, value_parser = ["plain", "hibp"])]
+        format: String,
+        /// the list to read
+        input: std::path::PathBuf,
+        /// the corpus file to write
+        output: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Replay the whole journal and report every entry that does not sum to zero and every
+    /// balance that does not add up (exit status 1 when anything does not)
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Check every fraud report's evidence chain and the files it seals, and say which, if
+    /// any, is broken (exit status 1 when any is)
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum MerchantCommand {
+    /// Make a merchant and print its API key, once (only its SHA-256 is stored)
+    Create {
+        /// the store's name, as customers see it in their history
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Make a support agent, or promote an existing account (its password, second factors
+    /// and sessions are removed); the invitation mailed to the address is the only way in
+    Create {
+        /// the agent's address, where the invitation goes
+        #[arg(long)]
+        email: String,
+        /// an admin, who also approves what needs a second agent
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain from the first entry (exit status 1 when broken)
+    Verify,
+}
+
+fn environment_help() -> String {
+    let mut s = String::from("Environment:\n");
     for (name, default, meaning) in VARIABLES {
         s.push_str(&format!(
-            "    {name:<30} {meaning}\n    {:<30} (default: {default})\n",
+            "  {name:<30} {meaning}\n  {:<30} (default: {default})\n",
             ""
         ));
     }
@@ -39,30 +113,28 @@ fn usage() -> String {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        ["serve"] => run_server(),
-        ["pwned", "import", "--format", format, input, output] => {
-            import_corpus(format, input, output)
+    match Cli::parse().command {
+        Command::Serve => run_server(),
+        Command::Pwned(PwnedCommand::Import {
+            format,
+            input,
+            output,
+        }) => import_corpus(&format, &input, &output),
+        Command::Ledger(LedgerCommand::Verify) => {
+            with_store(|db| async move { verify_ledger(&db).await })
         }
-        ["ledger", "verify"] => with_store(|db| async move { verify_ledger(&db).await }),
-        ["evidence", "verify"] => with_store(|db| async move { verify_evidence(&db).await }),
-        ["merchant", "create", "--name", name] => {
-            let name = name.to_string();
+        Command::Evidence(EvidenceCommand::Verify) => {
+            with_store(|db| async move { verify_evidence(&db).await })
+        }
+        Command::Merchant(MerchantCommand::Create { name }) => {
             with_store(|db| async move { create_merchant(&db, &name).await })
         }
-        ["seed-demo"] => seed_demo(),
-        ["agent", "create", "--email", email] => create_agent(email, Role::Agent),
-        ["agent", "create", "--email", email, "--admin"] => create_agent(email, Role::Admin),
-        ["audit", "verify"] => with_store(|db| async move { verify_audit(&db).await }),
-        [] | ["help"] | ["--help"] | ["-h"] => {
-            print!("{}", usage());
-            ExitCode::SUCCESS
+        Command::SeedDemo => seed_demo(),
+        Command::Agent(AgentCommand::Create { email, admin }) => {
+            create_agent(&email, if admin { Role::Admin } else { Role::Agent })
         }
-        _ => {
-            eprint!("unknown command: {}\n\n{}", args.join(" "), usage());
-            ExitCode::from(2)
+        Command::Audit(AuditCommand::Verify) => {
+            with_store(|db| async move { verify_audit(&db).await })
         }
     }
 }
@@ -258,7 +330,7 @@ fn seed_demo() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let demo = match portal_server::wallet::demo::seed(&state).await {
+        let demo = match portal_server::demo::seed(&state).await {
             Ok(d) => d,
             Err(e) => {
                 eprintln!("seed-demo: {e}");
@@ -300,7 +372,7 @@ fn seed_demo() -> ExitCode {
             "Support queue: {} cases of other demo customers, who sign in with the same password:",
             demo.cases
         );
-        for neighbour in portal_server::wallet::demo::NEIGHBOURS {
+        for neighbour in portal_server::demo::NEIGHBOURS {
             println!("  {} ({})", neighbour.email, neighbour.display_name);
         }
         println!();
@@ -383,8 +455,8 @@ async fn verify_evidence(db: &portal_server::db::Db) -> ExitCode {
     }
 }
 
-fn import_corpus(format: &str, input: &str, output: &str) -> ExitCode {
-    match portal_server::breach::import(format, input.as_ref(), output.as_ref()) {
+fn import_corpus(format: &str, input: &std::path::Path, output: &std::path::Path) -> ExitCode {
+    match portal_server::breach::import(format, input, output) {
         Ok(summary) => {
             println!("{summary}");
             ExitCode::SUCCESS
@@ -392,6 +464,113 @@ fn import_corpus(format: &str, input: &str, output: &str) -> ExitCode {
         Err(e) => {
             eprintln!("pwned import: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_declaration_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// Every command, at every depth, answers `--help` with its own usage line: help is made
+    /// from the same declaration `main` matches on, so the two cannot drift apart.
+    #[test]
+    fn every_command_answers_help() {
+        fn walk(command: &clap::Command, path: &mut Vec<String>, seen: &mut usize) {
+            let mut argv = vec!["portal-server".to_string()];
+            argv.extend(path.iter().cloned());
+            argv.push("--help".into());
+            let err = Cli::try_parse_from(&argv)
+                .err()
+                .expect("--help stops parsing");
+            assert_eq!(err.kind(), ErrorKind::DisplayHelp, "{argv:?}");
+            let text = err.render().to_string();
+            let usage = format!("Usage: {}", argv[..argv.len() - 1].join(" "));
+            assert!(text.contains(&usage), "{argv:?} answered:\n{text}");
+            *seen += 1;
+            for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+                path.push(sub.get_name().into());
+                walk(sub, path, seen);
+                path.pop();
+            }
+        }
+        let mut seen = 0;
+        walk(&Cli::command(), &mut Vec::new(), &mut seen);
+        // the root, 8 commands and the 6 commands under them
+        assert_eq!(seen, 15);
+    }
+
+    #[test]
+    fn help_names_every_environment_variable() {
+        let help = Cli::command().render_long_help().to_string();
+        for (name, _, _) in VARIABLES {
+            assert!(help.contains(name), "{name} missing from --help");
+        }
+    }
+
+    /// The invocations the README and the scripts give are the ones `main` accepts.
+    #[test]
+    fn the_documented_invocations_parse() {
+        let parse = |line: &str| {
+            Cli::try_parse_from(line.split_whitespace())
+                .unwrap_or_else(|e| panic!("{line}: {e}"))
+                .command
+        };
+        assert!(matches!(parse("portal-server serve"), Command::Serve));
+        assert!(matches!(
+            parse("portal-server seed-demo"),
+            Command::SeedDemo
+        ));
+        assert!(matches!(
+            parse("portal-server agent create --email a@example.com --admin"),
+            Command::Agent(AgentCommand::Create { admin: true, .. })
+        ));
+        assert!(matches!(
+            parse("portal-server agent create --email a@example.com"),
+            Command::Agent(AgentCommand::Create { admin: false, .. })
+        ));
+        assert!(matches!(
+            parse("portal-server audit verify"),
+            Command::Audit(_)
+        ));
+        assert!(matches!(
+            parse("portal-server ledger verify"),
+            Command::Ledger(_)
+        ));
+        assert!(matches!(
+            parse("portal-server evidence verify"),
+            Command::Evidence(_)
+        ));
+        assert!(matches!(
+            parse("portal-server merchant create --name Shop"),
+            Command::Merchant(MerchantCommand::Create { .. })
+        ));
+        assert!(matches!(
+            parse("portal-server pwned import --format hibp in.txt out.bin"),
+            Command::Pwned(PwnedCommand::Import { .. })
+        ));
+    }
+
+    #[test]
+    fn what_main_does_not_accept_is_refused() {
+        for line in [
+            "portal-server",
+            "portal-server serve --port 1",
+            "portal-server agent create",
+            "portal-server pwned import --format csv in out",
+            "portal-server nonsense",
+        ] {
+            assert!(
+                Cli::try_parse_from(line.split_whitespace()).is_err(),
+                "{line} parsed"
+            );
         }
     }
 }

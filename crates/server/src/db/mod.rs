@@ -9,6 +9,8 @@ use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod codec;
+pub mod cursor;
 mod migrate;
 pub mod sql;
 
@@ -57,7 +59,7 @@ impl Db {
         Ok(Self { pool, backend })
     }
 
-    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         migrate::run(self).await
     }
 

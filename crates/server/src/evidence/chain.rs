@@ -159,19 +159,19 @@ pub async fn append(conn: &mut AnyConnection, mut body: Body) -> Result<String, 
     )
     .bind(&body.report)
     .bind(seq)
-    .bind(crate::wallet::enum_str(&body.kind))
+    .bind(crate::db::codec::enum_str(&body.kind))
     .bind(&text)
     .bind(&sha256)
     .bind(body.at)
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE fraud_reports SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(crate::wallet::enum_str(&body.status))
+        .bind(crate::db::codec::enum_str(&body.status))
         .bind(body.at)
         .bind(&body.report)
         .execute(&mut *conn)
         .await?;
-    crate::support::cases::set_status(conn, &body.report, body.status, body.at).await?;
+    crate::cases::set_status(conn, &body.report, body.status, body.at).await?;
     Ok(sha256)
 }
 

@@ -1,22 +1,23 @@
-//! Fraud reports (THREATS.md T11): the customer names the transactions they do not recognise,
-//! says what happened and attaches screenshots. In one database transaction the wallet is
-//! frozen, the history is sealed (a snapshot of at least the last 180 days and every reported
-//! row, stored by content) and the manifest becomes entry 1 of the report's evidence chain.
-//! Nothing is hidden: history, disputes, reports and their evidence stay readable.
+//! Fraud reports (docs/threat-model.md#t11): the customer names the transactions they do not
+//! recognise, says what happened and attaches screenshots. In one database transaction the wallet
+//! is frozen, the history is sealed (a snapshot of at least the last 180 days and every reported
+//! row, stored by content) and the manifest becomes entry 1 of the report's evidence chain. Nothing
+//! is hidden: history, disputes, reports and their evidence stay readable.
 
 use super::chain::{self, FileRef, SealedScreenshot};
 use super::store::StoredFile;
 use super::uploads::{self, Case};
+use crate::db::codec::{enum_str, parse_enum};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::query::{NoParams, Query};
-use crate::identity::account::Account;
+use crate::identity::accounts::Account;
 use crate::identity::session::SignedIn;
 use crate::mail::templates;
 use crate::wallet::disputes::plausible_id;
 use crate::wallet::history::{self, HistoryRow, ROW_COLUMNS};
 use crate::wallet::ledger::{self, TxError, WALLET};
-use crate::wallet::{csv, enum_str, parse_enum, WALLET_CURRENCY};
+use crate::wallet::{csv, WALLET_CURRENCY};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -119,7 +120,7 @@ pub async fn create(
     }
     let mut reported: Vec<HistoryRow> = Vec::with_capacity(ids.len());
     for id in &ids {
-        let row = match crate::wallet::could_be_id(id) {
+        let row = match crate::db::codec::could_be_id(id) {
             true => history::find(&state.db, &account.id, id).await?,
             false => None,
         };
@@ -158,7 +159,7 @@ pub async fn create(
         .bind(crate::clock::now_micros())
         .execute(&mut *tx)
         .await?;
-        super::freeze::freeze(&mut tx, &account.id, number_ref, now).await?;
+        crate::wallet::freeze::freeze(&mut tx, &account.id, number_ref, now).await?;
         for row in reported {
             sqlx::query(
                 "INSERT INTO fraud_report_transactions (report_id, transaction_id) VALUES ($1, $2)",
@@ -174,7 +175,7 @@ pub async fn create(
             minor: reported.iter().map(|r| r.amount.minor.abs()).sum(),
             currency: WALLET_CURRENCY,
         };
-        crate::support::cases::open(
+        crate::cases::open(
             &mut tx,
             number_ref,
             portal_api::agent::CaseKind::FraudReport,

@@ -149,7 +149,7 @@ pub async fn upload_evidence(
     drop(permit);
 
     let now = crate::clock::now();
-    let id = crate::identity::token::id();
+    let id = crate::token::id();
     let mut tx = state.db.pool.begin().await?;
     // The customer's uploads take turns from here (SQLite: the write below takes its one lock).
     if state.db.backend == crate::db::Backend::Postgres {
@@ -183,7 +183,7 @@ pub async fn upload_evidence(
     .bind(&stored.sha256)
     .bind(&original_sha256)
     .bind(original_size as i64)
-    .bind(crate::wallet::enum_str(&format))
+    .bind(crate::db::codec::enum_str(&format))
     .bind(i64::from(checked.width))
     .bind(i64::from(checked.height))
     .bind(&name)
@@ -297,7 +297,7 @@ fn screenshot(row: &sqlx::any::AnyRow) -> Result<(Screenshot, u32), sqlx::Error>
             url: url(&id),
             id,
             name: row.try_get("name")?,
-            format: crate::wallet::parse_enum(&row.try_get::<String, _>("format")?)?,
+            format: crate::db::codec::parse_enum(&row.try_get::<String, _>("format")?)?,
             width: row.try_get::<i64, _>("width")? as u32,
             height: row.try_get::<i64, _>("height")? as u32,
             size: row.try_get::<i64, _>("size")? as u64,
@@ -348,7 +348,7 @@ pub async fn attach(
             .await?;
     let mut out = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
-        let attached = crate::wallet::could_be_id(id)
+        let attached = crate::db::codec::could_be_id(id)
             && sqlx::query(
                 "UPDATE uploads SET report_id = $1, dispute_id = $2, attached_at = $3, position = $4
                  WHERE id = $5 AND account_id = $6 AND report_id IS NULL AND dispute_id IS NULL
@@ -461,7 +461,7 @@ pub async fn get_evidence_file(
     Path(id): Path<String>,
     _: Query<NoParams>,
 ) -> ApiResult<Response> {
-    if !crate::wallet::could_be_id(&id) {
+    if !crate::db::codec::could_be_id(&id) {
         return Err(no_such_screenshot());
     }
     let row: Option<(String, String)> =
@@ -477,7 +477,7 @@ pub async fn get_evidence_file(
 /// A screenshot's stored bytes as a response: its decoded type, inline, sandboxed so that a
 /// browser runs nothing in it.
 pub async fn serve(state: &AppState, id: &str, sha256: &str, format: &str) -> ApiResult<Response> {
-    let format: ImageFormat = crate::wallet::parse_enum(format)?;
+    let format: ImageFormat = crate::db::codec::parse_enum(format)?;
     let bytes = read_file(state, sha256).await?;
     Ok((
         [
@@ -530,7 +530,7 @@ pub async fn delete_upload(
     Path(id): Path<String>,
     _: Query<NoParams>,
 ) -> ApiResult<StatusCode> {
-    if !crate::wallet::could_be_id(&id) {
+    if !crate::db::codec::could_be_id(&id) {
         return Err(no_such_screenshot());
     }
     let removed = sqlx::query(

@@ -1,19 +1,14 @@
-//! Who someone is: accounts, passwords, sessions, email verification and sign-in throttling.
+//! Who someone is, in the shape of Ory Kratos: the account (`accounts`, the one owner of the
+//! `accounts` table), the flows a person goes through (`flows`: registration, verification,
+//! sign-in, recovery, settings, step-up), the factors those flows ask for (`factors`: password,
+//! TOTP, recovery codes), and what every flow shares: the session and its `SignedIn` extractor
+//! (`session`), remembered devices (`device`), attempt throttles (`throttle`) and the reading of
+//! a `User-Agent` (`user_agent`).
 
-pub mod account;
+pub mod accounts;
 pub mod device;
-pub mod email_change;
-pub mod password;
-pub mod pending;
-pub mod recovery;
-pub mod reset;
-pub mod routes;
-pub mod second_factor;
+pub mod factors;
+pub mod flows;
 pub mod session;
-pub mod sessions;
 pub mod throttle;
-pub mod token;
-pub mod totp;
-pub mod two_step;
 pub mod user_agent;
-pub mod verification;

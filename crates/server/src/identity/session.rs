@@ -1,10 +1,10 @@
 //! Sessions: an opaque token in an `HttpOnly`, `SameSite=Strict` cookie, stored hashed, with
 //! an idle and an absolute expiry.
 
-use super::account::{self, Account};
-use super::token;
+use super::accounts::{self, Account};
 use crate::http::client::Client;
 use crate::http::error::{ApiError, ApiResult};
+use crate::token;
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
@@ -47,7 +47,7 @@ pub async fn create(state: &AppState, account_id: &str, client: &Client) -> ApiR
 /// (they open every customer's data).
 async fn lifetime(state: &AppState, account_id: &str) -> ApiResult<std::time::Duration> {
     let customer = state.config.session_absolute;
-    Ok(match account::role(&state.db, account_id).await? {
+    Ok(match accounts::role(&state.db, account_id).await? {
         Some(role) if role.is_staff() => customer.min(state.config.support.session_absolute),
         _ => customer,
     })
@@ -171,7 +171,7 @@ impl SignedIn {
     }
 
     /// 403 `email_not_verified` until the account's address is verified: money moves only then
-    /// (THREATS T7).
+    /// (docs/threat-model.md#t7).
     pub fn require_verified_email(&self) -> Result<(), ApiError> {
         if self.account.email_verified_at.is_some() {
             return Ok(());
@@ -200,7 +200,7 @@ impl FromRequestParts<AppState> for SignedIn {
         let sql = format!(
             "SELECT {}, sessions.id AS session_id, sessions.last_seen_at, sessions.stepped_up_at FROM sessions JOIN accounts ON accounts.id = sessions.account_id
              WHERE sessions.token_hash = $1 AND sessions.expires_at > $2 AND sessions.last_seen_at > $3",
-            account::COLUMNS
+            accounts::COLUMNS
         );
         let row = sqlx::query(&sql)
             .bind(&hash)

@@ -38,7 +38,7 @@ impl Outbox {
             "INSERT INTO mail_outbox (id, recipient, subject, body_text, created_at, next_attempt_at, attempts)
              VALUES ($1, $2, $3, $4, $5, $5, 0)",
         )
-        .bind(crate::identity::token::id())
+        .bind(crate::token::id())
         .bind(&mail.to)
         .bind(&mail.subject)
         .bind(&mail.body)

@@ -1,5 +1,5 @@
 //! The text of the wallet's mails, in each language the portal speaks. Every top-up is told to
-//! the customer (THREATS T10), so one they did not make is noticed at once.
+//! the customer (docs/threat-model.md#t10), so one they did not make is noticed at once.
 
 use super::Mail;
 use portal_api::dto::Locale;

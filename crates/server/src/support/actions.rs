@@ -6,7 +6,8 @@
 
 use super::agent::Agent;
 use super::audit::{self, Event};
-use super::case::{detail, find, Found};
+use super::case_detail::{detail, find, Found};
+use crate::db::codec::enum_str;
 use crate::evidence::chain;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
@@ -14,7 +15,7 @@ use crate::http::query::{NoParams, Query};
 use crate::mail::templates::{self, CaseUpdate};
 use crate::wallet::ledger::{self, Entry, Leg, TxError};
 use crate::wallet::rows::{self, NewRow};
-use crate::wallet::{disputes, enum_str, refunds};
+use crate::wallet::{disputes, refunds};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -120,7 +121,7 @@ async fn tell_about(
     id: &str,
     update: &CaseUpdate<'_>,
 ) -> Result<(), TxError> {
-    let customer = crate::identity::account::find_by_id(&state.db, account_id)
+    let customer = crate::identity::accounts::find_by_id(&state.db, account_id)
         .await?
         .ok_or_else(|| TxError::Api(ApiError::internal("the case's customer is gone")))?;
     let mail = templates::case_update(
@@ -473,7 +474,7 @@ async fn note(conn: &mut AnyConnection, at: &At<'_>, text: &str) -> Done {
         "INSERT INTO case_notes (id, case_id, author_id, body, created_at, created_micros)
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(crate::identity::token::id())
+    .bind(crate::token::id())
     .bind(&at.found.summary.id)
     .bind(at.agent)
     .bind(text)
@@ -648,7 +649,7 @@ async fn refund(conn: &mut AnyConnection, at: &At<'_>, amount: Money) -> Done {
     let wallet = lock_wallet(at.state, conn, at.found, amount.currency).await?;
     let shares = shares(conn, at.found, amount).await?;
     let alone = refunded_alone(at.state, conn, at.agent, at.found, amount.currency).await?;
-    let refund_id = crate::identity::token::id();
+    let refund_id = crate::token::id();
     sqlx::query(
         "INSERT INTO case_refunds (id, case_id, amount_minor, currency, requested_by, requested_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -792,7 +793,7 @@ async fn unfreeze(conn: &mut AnyConnection, at: &At<'_>) -> Done {
             .bind(report)
             .fetch_one(&mut *conn)
             .await?;
-        let status: DisputeStatus = crate::wallet::parse_enum(&status)?;
+        let status: DisputeStatus = crate::db::codec::parse_enum(&status)?;
         let body = chain::body(
             report,
             ReportEventKind::FreezeLifted,
@@ -802,7 +803,7 @@ async fn unfreeze(conn: &mut AnyConnection, at: &At<'_>) -> Done {
         );
         chain::append(&mut *conn, body).await?;
     }
-    // One freeze at a time (evidence::freeze::freeze), so one mail.
+    // One freeze at a time (wallet::freeze::freeze), so one mail.
     let (report,) = &lifted[0];
     let (account, update) = (&at.found.account_id, &CaseUpdate::FreezeLifted);
     tell_about(

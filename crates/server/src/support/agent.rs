@@ -4,9 +4,9 @@
 use super::audit;
 use crate::http::client::Client;
 use crate::http::error::ApiError;
-use crate::identity::account::{self, Account};
+use crate::identity::accounts::{self, Account};
 use crate::identity::session::SignedIn;
-use crate::identity::{reset, token};
+use crate::token;
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{request::Parts, StatusCode};
@@ -96,7 +96,7 @@ pub async fn create(state: &AppState, email: &str, role: Role) -> Result<Made, S
     let email = email.trim();
     portal_api::rules::Email::parse(email).map_err(|e| e.message().to_owned())?;
     let email_key = email.to_lowercase();
-    let role_text = crate::wallet::enum_str(&role);
+    let role_text = crate::db::codec::enum_str(&role);
     let now = crate::clock::now();
     // Nobody knows this password: the agent chooses theirs with the mailed link.
     let unusable = state
@@ -108,52 +108,34 @@ pub async fn create(state: &AppState, email: &str, role: Role) -> Result<Made, S
     // A write first, so that on SQLite the transaction holds the write lock from its start (a
     // read first could meet another writer's newer snapshot when it comes to write). The admin
     // names the address and the invitation proves the mailbox, hence verified.
-    let existing: Option<(String,)> = sqlx::query_as(
-        "UPDATE accounts SET role = $1, email_verified_at = COALESCE(email_verified_at, $2)
-         WHERE email_key = $3
-         RETURNING id",
-    )
-    .bind(&role_text)
-    .bind(now)
-    .bind(&email_key)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_error)?;
+    let existing = accounts::promote(&mut *tx, &email_key, &role_text, now)
+        .await
+        .map_err(db_error)?;
     let made = match existing {
-        Some((id,)) => {
+        Some(id) => {
             // The address may have been registered by anyone who guessed it would be staff's.
-            account::revoke_every_credential(&mut tx, &id, &unusable)
+            accounts::revoke_every_credential(&mut tx, &id, &unusable)
                 .await
                 .map_err(api_error)?;
             Made::Promoted { id }
         }
         None => {
             let id = token::id();
-            sqlx::query(
-                "INSERT INTO accounts (id, email, email_key, email_verified_at, password_hash, locale, created_at, role)
-                 VALUES ($1, $2, $3, $4, $5, 'en', $4, $6)",
-            )
-            .bind(&id)
-            .bind(email)
-            .bind(&email_key)
-            .bind(now)
-            .bind(&unusable)
-            .bind(&role_text)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            accounts::insert_staff(&mut *tx, &id, email, &email_key, &unusable, &role_text, now)
+                .await
+                .map_err(db_error)?;
             Made::New { id }
         }
     };
     let (Made::New { id } | Made::Promoted { id }) = &made;
-    let sql = format!("SELECT {} FROM accounts WHERE id = $1", account::COLUMNS);
+    let sql = format!("SELECT {} FROM accounts WHERE id = $1", accounts::COLUMNS);
     let row = sqlx::query(&sql)
         .bind(id)
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
     let account = Account::from_row(&row).map_err(db_error)?;
-    reset::invite_agent(state, &mut tx, &account, now)
+    super::invitation::send(state, &mut tx, &account, now)
         .await
         .map_err(api_error)?;
     tx.commit().await.map_err(db_error)?;

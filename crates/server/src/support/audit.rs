@@ -243,7 +243,7 @@ pub async fn admin_audit_log(
         ));
     }
     if let Some(customer) = &q.customer {
-        if !crate::wallet::could_be_id(customer) {
+        if !crate::db::codec::could_be_id(customer) {
             return Err(filter_invalid(Some("customer"), "Not a customer id."));
         }
     }

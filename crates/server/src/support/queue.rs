@@ -3,11 +3,11 @@
 
 use super::agent::Agent;
 use super::audit::{self, Event};
+use crate::db::codec::{enum_str, parse_enum};
+use crate::db::cursor::{self, Key};
 use crate::db::sql::{Arg, Sql};
 use crate::http::error::ApiResult;
 use crate::http::query::{filter_invalid, Query};
-use crate::wallet::cursor::{self, Key};
-use crate::wallet::{enum_str, parse_enum};
 use crate::AppState;
 use axum::extract::State;
 use portal_api::agent::{
@@ -75,73 +75,8 @@ pub async fn agent_list_cases(
     agent: Agent,
     Query(q): Query<CaseQuery>,
 ) -> ApiResult<axum::Json<CasePage>> {
-    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=QUEUE_PAGE_MAX).contains(&limit) {
-        return Err(filter_invalid(
-            Some("limit"),
-            format!("limit must be 1 to {QUEUE_PAGE_MAX}."),
-        ));
-    }
-    for (value, field) in [(q.min_minor, "min_minor"), (q.max_minor, "max_minor")] {
-        if value.is_some_and(|v| v < 0) {
-            return Err(filter_invalid(
-                Some(field),
-                format!("{field} cannot be negative."),
-            ));
-        }
-    }
-    if let (Some(min), Some(max)) = (q.min_minor, q.max_minor) {
-        if min > max {
-            return Err(filter_invalid(
-                Some("min_minor"),
-                "min_minor is more than max_minor.",
-            ));
-        }
-    }
-    for (value, field) in [
-        (q.min_age_hours, "min_age_hours"),
-        (q.max_age_hours, "max_age_hours"),
-    ] {
-        if value.is_some_and(|v| v > MAX_AGE_HOURS) {
-            return Err(filter_invalid(
-                Some(field),
-                format!("{field} is at most {MAX_AGE_HOURS}."),
-            ));
-        }
-    }
-    if let (Some(min), Some(max)) = (q.min_age_hours, q.max_age_hours) {
-        if min > max {
-            return Err(filter_invalid(
-                Some("min_age_hours"),
-                "min_age_hours is more than max_age_hours.",
-            ));
-        }
-    }
-    let assignee = match q.assignee.as_deref() {
-        None => None,
-        Some("me") => Some(Some(agent.account.id.clone())),
-        Some("none") => Some(None),
-        Some(id) if crate::wallet::could_be_id(id) => Some(Some(id.to_owned())),
-        Some(_) => {
-            return Err(filter_invalid(
-                Some("assignee"),
-                "assignee is me, none or an agent's id.",
-            ))
-        }
-    };
-    let sort = q.sort.unwrap_or_default();
-    let after = match &q.cursor {
-        None => None,
-        Some(text) => Some(
-            cursor::decode(&state.secret_key[..], &cursor_scope(sort), text).ok_or_else(|| {
-                filter_invalid(
-                    Some("cursor"),
-                    "The cursor is not one this server gave for this sort. Start from the first page.",
-                )
-            })?,
-        ),
-    };
     let now = crate::clock::now();
+    let filter = Filter::parse(&q, &agent.account.id, &state.secret_key[..], now)?;
     audit::record_view(
         &state.db,
         &agent.actor(),
@@ -150,18 +85,168 @@ pub async fn agent_list_cases(
             customer_id: None,
             case_id: None,
             detail: serde_json::json!({
-                "kind": q.kind, "status": q.status, "assignee": q.assignee, "sort": sort,
+                "kind": q.kind, "status": q.status, "assignee": q.assignee, "sort": filter.sort,
                 "min_age_hours": q.min_age_hours, "max_age_hours": q.max_age_hours,
                 "min_minor": q.min_minor, "max_minor": q.max_minor,
             }),
         },
     )
     .await?;
+    Ok(axum::Json(page(&state, &filter, now).await?))
+}
 
+/// A queue request, checked: what `select_page` asks the store for.
+struct Filter {
+    status: CaseStatusFilter,
+    kind: Option<CaseKind>,
+    /// `Some(None)`: unassigned cases only.
+    assignee: Option<Option<String>>,
+    created_from: Option<i64>,
+    created_to: Option<i64>,
+    min_minor: Option<i64>,
+    max_minor: Option<i64>,
+    sort: CaseSort,
+    after: Option<Key>,
+    limit: u32,
+}
+
+impl Filter {
+    /// The query's filters as times and amounts, or which of them is wrong. `me` is the agent
+    /// asking, for `assignee=me`.
+    fn parse(q: &CaseQuery, me: &str, key: &[u8], now: i64) -> ApiResult<Self> {
+        let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=QUEUE_PAGE_MAX).contains(&limit) {
+            return Err(filter_invalid(
+                Some("limit"),
+                format!("limit must be 1 to {QUEUE_PAGE_MAX}."),
+            ));
+        }
+        for (value, field) in [(q.min_minor, "min_minor"), (q.max_minor, "max_minor")] {
+            if value.is_some_and(|v| v < 0) {
+                return Err(filter_invalid(
+                    Some(field),
+                    format!("{field} cannot be negative."),
+                ));
+            }
+        }
+        if let (Some(min), Some(max)) = (q.min_minor, q.max_minor) {
+            if min > max {
+                return Err(filter_invalid(
+                    Some("min_minor"),
+                    "min_minor is more than max_minor.",
+                ));
+            }
+        }
+        for (value, field) in [
+            (q.min_age_hours, "min_age_hours"),
+            (q.max_age_hours, "max_age_hours"),
+        ] {
+            if value.is_some_and(|v| v > MAX_AGE_HOURS) {
+                return Err(filter_invalid(
+                    Some(field),
+                    format!("{field} is at most {MAX_AGE_HOURS}."),
+                ));
+            }
+        }
+        if let (Some(min), Some(max)) = (q.min_age_hours, q.max_age_hours) {
+            if min > max {
+                return Err(filter_invalid(
+                    Some("min_age_hours"),
+                    "min_age_hours is more than max_age_hours.",
+                ));
+            }
+        }
+        let assignee = match q.assignee.as_deref() {
+            None => None,
+            Some("me") => Some(Some(me.to_owned())),
+            Some("none") => Some(None),
+            Some(id) if crate::db::codec::could_be_id(id) => Some(Some(id.to_owned())),
+            Some(_) => {
+                return Err(filter_invalid(
+                    Some("assignee"),
+                    "assignee is me, none or an agent's id.",
+                ))
+            }
+        };
+        let sort = q.sort.unwrap_or_default();
+        let after = match &q.cursor {
+            None => None,
+            Some(text) => Some(cursor::decode(key, &cursor_scope(sort), text).ok_or_else(|| {
+                filter_invalid(
+                    Some("cursor"),
+                    "The cursor is not one this server gave for this sort. Start from the first page.",
+                )
+            })?),
+        };
+        let hours_ago = |h: u32| now - i64::from(h) * 3600;
+        Ok(Self {
+            status: q.status.unwrap_or_default(),
+            kind: q.kind,
+            assignee,
+            // At least `min_age_hours` old: made at or before that many hours ago.
+            created_to: q.min_age_hours.map(hours_ago),
+            created_from: q.max_age_hours.map(hours_ago),
+            min_minor: q.min_minor,
+            max_minor: q.max_minor,
+            sort,
+            after,
+            limit,
+        })
+    }
+
+    /// The column the sort orders by, and whether it runs downwards.
+    fn order(&self) -> (&'static str, bool) {
+        match self.sort {
+            CaseSort::Oldest => ("c.created_at", false),
+            CaseSort::Newest => ("c.created_at", true),
+            CaseSort::LargestAmount => ("c.amount_minor", true),
+            CaseSort::SmallestAmount => ("c.amount_minor", false),
+        }
+    }
+}
+
+/// One page of the queue, with the cursor of the next when there is one.
+async fn page(state: &AppState, filter: &Filter, now: i64) -> Result<CasePage, sqlx::Error> {
+    let rows = select_page(&state.db, filter).await?;
+    let target = state.config.support.case_target.as_secs() as i64;
+    let mut items = rows
+        .iter()
+        .map(|r| summary(r, now, target))
+        .collect::<Result<Vec<_>, _>>()?;
+    let limit = filter.limit as usize;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|last| {
+            let value = match filter.sort {
+                CaseSort::Oldest | CaseSort::Newest => last.created_at,
+                CaseSort::LargestAmount | CaseSort::SmallestAmount => last.amount.minor,
+            };
+            cursor::encode(
+                &state.secret_key[..],
+                &cursor_scope(filter.sort),
+                &Key {
+                    created_at: value,
+                    id: last.id.clone(),
+                },
+            )
+        })
+    } else {
+        None
+    };
+    Ok(CasePage {
+        items,
+        next_cursor,
+        target_seconds: target,
+        now,
+    })
+}
+
+/// The queue's rows for `filter`: one more than its limit, so the caller knows whether a next
+/// page exists. Keyset paging: the cursor's sort value and id, never OFFSET.
+async fn select_page(db: &crate::db::Db, filter: &Filter) -> Result<Vec<AnyRow>, sqlx::Error> {
     let mut sql = Sql::default();
-    let status = q.status.unwrap_or_default();
     let mut clauses: Vec<String> = Vec::new();
-    match status {
+    match filter.status {
         CaseStatusFilter::Open => clauses.push("c.is_open = 1".into()),
         CaseStatusFilter::Closed => clauses.push("c.is_open = 0".into()),
         CaseStatusFilter::Any => {}
@@ -170,41 +255,31 @@ pub async fn agent_list_cases(
             clauses.push(format!("c.status = {x}"));
         }
     }
-    if let Some(kind) = q.kind {
+    if let Some(kind) = filter.kind {
         let x = sql.arg(Arg::Text(enum_str(&kind)));
         clauses.push(format!("c.kind = {x}"));
     }
-    match assignee {
+    match &filter.assignee {
         None => {}
         Some(None) => clauses.push("c.assignee_id IS NULL".into()),
         Some(Some(id)) => {
-            let x = sql.arg(Arg::Text(id));
+            let x = sql.arg(Arg::Text(id.clone()));
             clauses.push(format!("c.assignee_id = {x}"));
         }
     }
-    if let Some(h) = q.min_age_hours {
-        let x = sql.arg(Arg::Int(now - i64::from(h) * 3600));
-        clauses.push(format!("c.created_at <= {x}"));
+    for (bound, clause) in [
+        (filter.created_to, "c.created_at <="),
+        (filter.created_from, "c.created_at >="),
+        (filter.min_minor, "c.amount_minor >="),
+        (filter.max_minor, "c.amount_minor <="),
+    ] {
+        if let Some(bound) = bound {
+            let x = sql.arg(Arg::Int(bound));
+            clauses.push(format!("{clause} {x}"));
+        }
     }
-    if let Some(h) = q.max_age_hours {
-        let x = sql.arg(Arg::Int(now - i64::from(h) * 3600));
-        clauses.push(format!("c.created_at >= {x}"));
-    }
-    if let Some(min) = q.min_minor {
-        let x = sql.arg(Arg::Int(min));
-        clauses.push(format!("c.amount_minor >= {x}"));
-    }
-    if let Some(max) = q.max_minor {
-        let x = sql.arg(Arg::Int(max));
-        clauses.push(format!("c.amount_minor <= {x}"));
-    }
-    let (column, descending) = match sort {
-        CaseSort::Oldest => ("c.created_at", false),
-        CaseSort::Newest => ("c.created_at", true),
-        CaseSort::LargestAmount => ("c.amount_minor", true),
-        CaseSort::SmallestAmount => ("c.amount_minor", false),
-    };
-    if let Some(key) = &after {
+    let (column, descending) = filter.order();
+    if let Some(key) = &filter.after {
         let v = sql.arg(Arg::Int(key.created_at));
         let id = sql.arg(Arg::Text(key.id.clone()));
         let op = if descending { "<" } else { ">" };
@@ -216,40 +291,10 @@ pub async fn agent_list_cases(
         sql.text.push_str(&clauses.join(" AND "));
     }
     let dir = if descending { "DESC" } else { "ASC" };
-    let l = sql.arg(Arg::Int(i64::from(limit) + 1));
+    let l = sql.arg(Arg::Int(i64::from(filter.limit) + 1));
     sql.text
         .push_str(&format!(" ORDER BY {column} {dir}, c.id {dir} LIMIT {l}"));
-    let rows = sql.query().fetch_all(&state.db.pool).await?;
-    let target = state.config.support.case_target.as_secs() as i64;
-    let mut items = rows
-        .iter()
-        .map(|r| summary(r, now, target))
-        .collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items.last().map(|last| {
-            let value = match sort {
-                CaseSort::Oldest | CaseSort::Newest => last.created_at,
-                CaseSort::LargestAmount | CaseSort::SmallestAmount => last.amount.minor,
-            };
-            cursor::encode(
-                &state.secret_key[..],
-                &cursor_scope(sort),
-                &Key {
-                    created_at: value,
-                    id: last.id.clone(),
-                },
-            )
-        })
-    } else {
-        None
-    };
-    Ok(axum::Json(CasePage {
-        items,
-        next_cursor,
-        target_seconds: target,
-        now,
-    }))
+    sql.query().fetch_all(&db.pool).await
 }
 
 /// Whether `id` could be a case number (`D-…` or `F-…`): anything else is answered 404 unread.

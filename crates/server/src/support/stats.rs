@@ -1,57 +1,24 @@
-//! Counts per hour of what shows an attack or a failure in progress (THREATS T12, T14): new
-//! disputes and fraud reports, sign-in failures, new-device sign-ins, password resets, top-ups.
-//! Each is one upsert where it happens; the chart reads 168 rows per kind, at any size of store.
+//! The support console's chart of the hourly event counts (`crate::events`) over the last week,
+//! and whether new cases now are a spike (docs/threat-model.md#t12, #t14): it reads 168 rows per
+//! kind, at any size of store.
 
 use super::agent::Agent;
 use super::audit::{self, Event};
-use crate::db::Db;
+use crate::events::{
+    DISPUTE, FRAUD_REPORT, HOUR, NEW_DEVICE_SIGN_IN, PASSWORD_RESET, SIGN_IN_FAILURE, TOP_UP,
+};
 use crate::http::error::ApiResult;
 use crate::http::query::{NoParams, Query};
 use crate::AppState;
 use axum::extract::State;
 use portal_api::agent::{CaseStats, HourCount, STATS_HOURS};
 use portal_api::error::ErrorBody;
-use sqlx::AnyConnection;
 use std::collections::HashMap;
 
-pub const DISPUTE: &str = "dispute";
-pub const FRAUD_REPORT: &str = "fraud_report";
-pub const SIGN_IN_FAILURE: &str = "sign_in_failure";
-pub const NEW_DEVICE_SIGN_IN: &str = "new_device_sign_in";
-pub const PASSWORD_RESET: &str = "password_reset";
-pub const TOP_UP: &str = "top_up";
-
-const HOUR: i64 = 3600;
 /// The current hour is a spike at this many times the usual number of new cases per hour…
 const SPIKE_FACTOR: f64 = 3.0;
 /// …and at least this many, so that a quiet queue's second case of the hour is not one.
 const SPIKE_MIN: u64 = 5;
-
-/// Counts one `kind` event at `at`, in the caller's transaction.
-pub async fn count(conn: &mut AnyConnection, kind: &str, at: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO event_counts (hour, kind, count) VALUES ($1, $2, 1)
-         ON CONFLICT (hour, kind) DO UPDATE SET count = event_counts.count + 1",
-    )
-    .bind(at - at.rem_euclid(HOUR))
-    .bind(kind)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Counts one event now, on its own. A count that fails is logged, never the caller's failure:
-/// a sign-in must not fail because a counter could not be written.
-pub async fn count_now(db: &Db, kind: &str) {
-    let result = async {
-        let mut conn = db.pool.acquire().await?;
-        count(&mut conn, kind, crate::clock::now()).await
-    }
-    .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, kind, "event count not written");
-    }
-}
 
 /// Whether `current` new cases this hour are well above `usual` per hour.
 pub fn is_spike(current: u64, usual: f64) -> bool {

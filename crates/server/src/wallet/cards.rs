@@ -1,6 +1,6 @@
 //! Registered cards: checked here, tokenized by the processor, stored as token, brand, last four
-//! digits and expiry. Adding or removing a card needs a fresh step-up (THREATS T9, T10); adding
-//! one needs a verified email address too (T7).
+//! digits and expiry. Adding or removing a card needs a fresh step-up
+//! (docs/threat-model.md#t9, #t10); adding one needs a verified email address too (T7).
 
 use super::processor::CardDetails;
 use crate::http::error::{ApiError, ApiResult};
@@ -167,7 +167,7 @@ const CARD_COLUMNS: &str = "id, processor_token, brand, last4, exp_month, exp_ye
 
 /// The customer's card `id`, unless it is another customer's, removed or unknown.
 pub async fn find(state: &AppState, account_id: &str, id: &str) -> ApiResult<Option<StoredCard>> {
-    if !super::could_be_id(id) {
+    if !crate::db::codec::could_be_id(id) {
         return Ok(None);
     }
     let row: Option<CardRow> = sqlx::query_as(&format!(
@@ -200,7 +200,7 @@ pub async fn register(
             )
         })?;
     let card = Card {
-        id: crate::identity::token::id(),
+        id: crate::token::id(),
         brand: brand(&details.number).to_owned(),
         last4: last4(&details.number).to_owned(),
         exp_month: details.exp_month,
@@ -296,7 +296,7 @@ pub async fn remove_card(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     me.require_step_up(&state)?;
-    if !super::could_be_id(&id) {
+    if !crate::db::codec::could_be_id(&id) {
         return Err(not_found(None));
     }
     let removed = sqlx::query(

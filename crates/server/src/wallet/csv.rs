@@ -31,15 +31,15 @@ pub fn rows(items: &[Transaction]) -> String {
         let cells = [
             t.id.clone(),
             crate::clock::iso8601_utc(t.created_at),
-            super::enum_str(&t.kind),
-            super::enum_str(&t.status),
+            crate::db::codec::enum_str(&t.kind),
+            crate::db::codec::enum_str(&t.status),
             decimal(&t.amount),
-            super::enum_str(&t.amount.currency),
+            crate::db::codec::enum_str(&t.amount.currency),
             protect(t.merchant.as_deref().unwrap_or("")),
             protect(t.memo.as_deref().unwrap_or("")),
             t.dispute
                 .as_ref()
-                .map(|d| super::enum_str(&d.status))
+                .map(|d| crate::db::codec::enum_str(&d.status))
                 .unwrap_or_default(),
         ];
         for (i, cell) in cells.iter().enumerate() {

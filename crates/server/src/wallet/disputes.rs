@@ -6,13 +6,13 @@
 //! existed: every query is scoped to the signed-in customer.
 
 use super::history::{self, HistoryRow};
-use super::{enum_str, parse_enum};
+use crate::db::codec::{enum_str, parse_enum};
 use crate::db::Db;
 use crate::evidence::uploads::{self, Case};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::query::{NoParams, Query};
-use crate::identity::account::Account;
+use crate::identity::accounts::Account;
 use crate::identity::session::SignedIn;
 use crate::mail::templates;
 use crate::AppState;
@@ -156,7 +156,7 @@ pub async fn create(
     )
     .await?;
     attached_by_step(&mut tx, &number, 1).await?;
-    crate::support::cases::open(
+    crate::cases::open(
         &mut tx,
         &number,
         portal_api::agent::CaseKind::Dispute,
@@ -340,7 +340,7 @@ async fn append_event(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    crate::support::cases::set_status(conn, dispute_id, status, now).await?;
+    crate::cases::set_status(conn, dispute_id, status, now).await?;
     Ok(seq)
 }
 

@@ -4,8 +4,9 @@
 //! Every query here starts `WHERE account_id = <the signed-in customer>`: no filter, cursor or
 //! id can reach another wallet's rows.
 
-use super::cursor::{self, Key};
-use super::{csv, parse_enum, search};
+use super::{csv, search};
+use crate::db::codec::parse_enum;
+use crate::db::cursor::{self, Key};
 use crate::db::sql::{Arg, Sql};
 use crate::db::{Backend, Db};
 use crate::http::error::ApiResult;
@@ -369,12 +370,12 @@ async fn query_rows(
         }
     };
     if let Some(kind) = filter.kind {
-        let p = sql.arg(Arg::Text(super::enum_str(&kind)));
+        let p = sql.arg(Arg::Text(crate::db::codec::enum_str(&kind)));
         let column = unindexed("kind", index == FilterIndex::Kind);
         text.push_str(&format!(" AND {column} = {p}"));
     }
     if let Some(status) = filter.status {
-        let p = sql.arg(Arg::Text(super::enum_str(&status)));
+        let p = sql.arg(Arg::Text(crate::db::codec::enum_str(&status)));
         let column = unindexed("status", index == FilterIndex::Status);
         text.push_str(&format!(" AND {column} = {p}"));
     }

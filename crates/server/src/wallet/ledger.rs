@@ -75,7 +75,7 @@ pub async fn account(
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (kind, owner_id, currency) DO NOTHING",
     )
-    .bind(crate::identity::token::id())
+    .bind(crate::token::id())
     .bind(kind)
     .bind(owner_id)
     .bind(currency_code(currency))
@@ -268,9 +268,7 @@ pub async fn post(
         // no payment slips between the freeze and its snapshot.
         if kind == WALLET
             && leg.amount_minor < 0
-            && crate::evidence::freeze::active(&mut *conn, &owner)
-                .await?
-                .is_some()
+            && super::freeze::active(&mut *conn, &owner).await?.is_some()
         {
             return Err(PostError::Frozen);
         }
@@ -304,7 +302,7 @@ pub async fn post(
         }
         next.push((seq + 1, after));
     }
-    let entry_id = crate::identity::token::id();
+    let entry_id = crate::token::id();
     sqlx::query(
         "INSERT INTO journal_entries (id, kind, idempotency_scope, idempotency_key, request_hash, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -383,7 +381,7 @@ impl From<PostError> for TxError {
             PostError::Db(e) => TxError::Db(e),
             PostError::InsufficientFunds { .. } => TxError::Api(insufficient_funds()),
             PostError::KeyReused => TxError::Api(super::idempotency::key_reused()),
-            PostError::Frozen => TxError::Api(crate::evidence::freeze::frozen()),
+            PostError::Frozen => TxError::Api(super::freeze::frozen()),
             other => TxError::Api(ApiError::internal(other)),
         }
     }

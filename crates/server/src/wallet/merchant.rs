@@ -69,7 +69,7 @@ pub fn check_name(name: &str) -> Result<String, String> {
 pub async fn create_with_key(db: &Db, name: &str, key: &str) -> Result<Merchant, String> {
     let name = check_name(name)?;
     let merchant = Merchant {
-        id: crate::identity::token::id(),
+        id: crate::token::id(),
         name,
     };
     sqlx::query(
@@ -77,7 +77,7 @@ pub async fn create_with_key(db: &Db, name: &str, key: &str) -> Result<Merchant,
     )
     .bind(&merchant.id)
     .bind(&merchant.name)
-    .bind(crate::identity::token::hash(key))
+    .bind(crate::token::hash(key))
     .bind(crate::clock::now())
     .execute(&db.pool)
     .await
@@ -109,7 +109,7 @@ impl FromRequestParts<AppState> for Merchant {
         let key = bearer(&parts.headers).ok_or_else(key_invalid)?;
         let row: Option<(String, String)> =
             sqlx::query_as("SELECT id, name FROM merchants WHERE api_key_hash = $1")
-                .bind(crate::identity::token::hash(key))
+                .bind(crate::token::hash(key))
                 .fetch_optional(&state.db.pool)
                 .await?;
         let (id, name) = row.ok_or_else(key_invalid)?;
@@ -285,7 +285,7 @@ async fn redeem(
                 "entry {entry} exists for an unanswered redemption key"
             ))));
         }
-        let id = crate::identity::token::id();
+        let id = crate::token::id();
         rows::insert(
             &mut tx,
             &NewRow {

@@ -94,11 +94,8 @@ pub async fn issue(state: &AppState, account_id: &str) -> ApiResult<PaymentCode>
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
-        if crate::evidence::freeze::active(&mut tx, account_id)
-            .await?
-            .is_some()
-        {
-            return Err(TxError::Api(crate::evidence::freeze::frozen()));
+        if super::freeze::active(&mut tx, account_id).await?.is_some() {
+            return Err(TxError::Api(super::freeze::frozen()));
         }
         // A code equal to a stored one (one in 10^16) fails the primary key and is drawn again.
         let code = store(
@@ -187,6 +184,6 @@ mod tests {
         let code = "1234567890123456";
         assert_eq!(hash(&[1; 32], code), hash(&[1; 32], code));
         assert_ne!(hash(&[1; 32], code), hash(&[2; 32], code));
-        assert_ne!(hash(&[1; 32], code), crate::identity::token::hash(code));
+        assert_ne!(hash(&[1; 32], code), crate::token::hash(code));
     }
 }

@@ -161,13 +161,7 @@ impl CardProcessor for Simulated {
         card: &'a CardDetails,
     ) -> BoxFuture<'a, Result<String, TokenizeError>> {
         let behaviour = Behaviour::of(&card.number);
-        Box::pin(async move {
-            Ok(format!(
-                "sim_{}_{}",
-                behaviour.tag(),
-                crate::identity::token::id()
-            ))
-        })
+        Box::pin(async move { Ok(format!("sim_{}_{}", behaviour.tag(), crate::token::id())) })
     }
 
     fn charge<'a>(

@@ -9,8 +9,8 @@
 //! the answer is the plain sum over the rows whatever the offset, for about 400 daily rows and a
 //! day of rows per month instead of a year of rows.
 
-use super::parse_enum;
 use crate::clock::{civil_from_days, days_from_civil};
+use crate::db::codec::parse_enum;
 use crate::db::Db;
 use crate::http::error::ApiResult;
 use crate::http::query::{filter_invalid, Query};
@@ -119,7 +119,7 @@ pub async fn month_sums(
     currency: Currency,
     months: &[(i64, u32, i64, i64)],
 ) -> Result<Vec<i64>, sqlx::Error> {
-    let currency = super::enum_str(&currency);
+    let currency = crate::db::codec::enum_str(&currency);
     let mut sums = vec![0i64; months.len()];
     // Each month's whole UTC days: from the first midnight in it to the last.
     let whole: Vec<(i64, i64)> = months

@@ -17,7 +17,7 @@ use super::rows::{self, NewRow};
 use super::WALLET_CURRENCY;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
-use crate::identity::account::Account;
+use crate::identity::accounts::Account;
 use crate::identity::session::SignedIn;
 use crate::mail::wallet as mails;
 use crate::AppState;
@@ -94,7 +94,7 @@ pub async fn get_wallet(
         currency: WALLET_CURRENCY,
     };
     let limits = state.config.top_up;
-    let freeze = crate::evidence::freeze::active(&mut conn, &me.account.id).await?;
+    let freeze = super::freeze::active(&mut conn, &me.account.id).await?;
     Ok(axum::Json(Wallet {
         freeze,
         balance: money(balance),
@@ -167,7 +167,7 @@ pub async fn top_up(
     Json(req): Json<TopUpRequest>,
 ) -> ApiResult<Response> {
     me.require_verified_email()?;
-    crate::evidence::freeze::refuse_if_frozen(&state.db, &me.account.id).await?;
+    super::freeze::refuse_if_frozen(&state.db, &me.account.id).await?;
     me.require_step_up(&state)?;
     let key = idempotency::key_from(&headers)?;
     let amount = check_amount(req.amount)?;
@@ -196,7 +196,7 @@ async fn start(
         .await?
         .ok_or_else(|| cards::not_found(Some("card_id")))?;
     let wallet_id = ledger::account_in(&state.db, WALLET, &account.id, WALLET_CURRENCY).await?;
-    let id = crate::identity::token::id();
+    let id = crate::token::id();
     let now = crate::clock::now();
     let memo = format!("{} •••• {}", brand_label(&card.card.brand), card.card.last4);
     let daily = state.config.top_up.daily;
@@ -213,11 +213,11 @@ async fn start(
         }
         // Again under the write that reserved the limit: a report made since the check above
         // refuses this top-up too.
-        if crate::evidence::freeze::active(&mut tx, &account.id)
+        if super::freeze::active(&mut tx, &account.id)
             .await?
             .is_some()
         {
-            return Err(TxError::Api(crate::evidence::freeze::frozen()));
+            return Err(TxError::Api(super::freeze::frozen()));
         }
         rows::insert(
             &mut tx,
@@ -250,7 +250,7 @@ async fn start(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        crate::support::stats::count(&mut tx, crate::support::stats::TOP_UP, now).await?;
+        crate::events::count(&mut tx, crate::events::TOP_UP, now).await?;
         tx.commit().await?;
         Ok(())
     })
@@ -513,7 +513,7 @@ pub async fn processor_callback(
             format!("Not a settlement: {e}"),
         )
     })?;
-    let known: Option<(String,)> = if super::could_be_id(&settlement.reference) {
+    let known: Option<(String,)> = if crate::db::codec::could_be_id(&settlement.reference) {
         sqlx::query_as("SELECT id FROM top_ups WHERE id = $1")
             .bind(&settlement.reference)
             .fetch_optional(&state.db.pool)

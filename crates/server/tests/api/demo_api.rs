@@ -4,7 +4,7 @@
 
 use crate::common::wallet::{new_key, yen};
 use crate::common::TestApp;
-use portal_server::wallet::demo;
+use portal_server::demo;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -1,5 +1,5 @@
-//! Changing the email address, attacked straight at the API (THREATS T2, T4, T7): a step-up
-//! first, the new address proves itself with a link, the old one is told, and nobody learns
+//! Changing the email address, attacked straight at the API (docs/threat-model.md#t2, #t4, #t7): a
+//! step-up first, the new address proves itself with a link, the old one is told, and nobody learns
 //! which addresses have accounts.
 
 use crate::common;

@@ -1,8 +1,8 @@
-//! Screenshot uploads (THREATS.md T11, T13): every bad file is refused with its own error code
-//! and leaves nothing behind, good files are kept without their metadata and served as what
-//! they decode to, attached screenshots are sealed, another customer's screenshots and reports
-//! do not exist for you, the limit of ten waiting screenshots holds under concurrency, only so
-//! many uploads arrive at once, and unattached uploads are swept after a day.
+//! Screenshot uploads (docs/threat-model.md#t11, #t13): every bad file is refused with its own
+//! error code and leaves nothing behind, good files are kept without their metadata and served as
+//! what they decode to, attached screenshots are sealed, another customer's screenshots and reports
+//! do not exist for you, the limit of ten waiting screenshots holds under concurrency, only so many
+//! uploads arrive at once, and unattached uploads are swept after a day.
 
 use crate::common;
 use crate::common::evidence as fixtures;

@@ -1,6 +1,6 @@
-//! Fraud reports (THREATS.md T11): a report freezes money out of the wallet in the transaction
-//! that stores it, never hides the history, seals the history and screenshots into a hash chain,
-//! and gives the customer a bundle with the same bytes for the same state.
+//! Fraud reports (docs/threat-model.md#t11): a report freezes money out of the wallet in the
+//! transaction that stores it, never hides the history, seals the history and screenshots into a
+//! hash chain, and gives the customer a bundle with the same bytes for the same state.
 
 use crate::common;
 use crate::common::evidence as fixtures;

@@ -266,10 +266,10 @@ async fn cursors_cannot_be_forged_edited_or_shared(app: TestApp) {
     }
     refused(&alice, "A".repeat(10_000)).await;
     // A cursor made up of the same facts, signed with another key, is refused.
-    let forged = portal_server::wallet::cursor::encode(
+    let forged = portal_server::db::cursor::encode(
         &[0u8; 32],
         &alice.id,
-        &portal_server::wallet::cursor::Key {
+        &portal_server::db::cursor::Key {
             created_at: T0 + 3,
             id: ids(&page)[1].clone(),
         },

@@ -1,7 +1,7 @@
-//! Payment codes and the merchant API, attacked straight at the API (THREATS T7, T10, T13): a
-//! code is single use, short-lived, bound to one wallet and voided by the next; a store needs its
-//! key; wrong codes are throttled; nobody spends money that is not there, even fifty at once; memos
-//! keep every character.
+//! Payment codes and the merchant API, attacked straight at the API
+//! (docs/threat-model.md#t7, #t10, #t13): a code is single use, short-lived, bound to one wallet
+//! and voided by the next; a store needs its key; wrong codes are throttled; nobody spends money
+//! that is not there, even fifty at once; memos keep every character.
 
 use crate::common::wallet::{new_key, yen, VISA};
 use crate::common::{error_code, read, unique_email, TestApp, STRONG_PASSWORD};

@@ -9,7 +9,9 @@ use serde_json::json;
 on_both_backends!(
     health_answers_once_the_database_does,
     sessions_are_stored_hashed_and_cookies_locked_down,
-    sessions_expire_when_idle
+    sessions_expire_when_idle,
+    an_applied_migration_that_was_edited_is_refused,
+    a_database_of_the_hand_rolled_migrator_is_adopted
 );
 
 async fn health_answers_once_the_database_does(app: TestApp) {
@@ -631,4 +633,78 @@ async fn sign_ups_and_reset_requests_are_limited_per_address() {
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(error_code(&body), "too_many_attempts");
+}
+
+/// The migrator keeps each applied migration's checksum: a file edited after a database applied
+/// it would leave that database different from a new one, so the server refuses to start.
+async fn an_applied_migration_that_was_edited_is_refused(app: TestApp) {
+    app.state
+        .db
+        .migrate()
+        .await
+        .expect("a second run changes nothing");
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 1")
+        .bind(vec![0u8; 48])
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let refused = app.state.db.migrate().await.unwrap_err();
+    assert!(
+        matches!(refused, sqlx::migrate::MigrateError::VersionMismatch(1)),
+        "{refused}"
+    );
+}
+
+/// A database the earlier, hand-rolled migrator made (its versions in `schema_migrations`, no
+/// checksums) keeps its data and is carried over to sqlx's record, once.
+async fn a_database_of_the_hand_rolled_migrator_is_adopted(app: TestApp) {
+    let pool = &app.state.db.pool;
+    app.register(&unique_email("adopted"), STRONG_PASSWORD)
+        .await;
+    let accounts = app.account_count().await;
+    let applied: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert!(applied.len() >= 20, "{}", applied.len());
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL);
+         DROP TABLE _sqlx_migrations",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    for (version, _) in &applied {
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'x', 0)",
+        )
+        .bind(version)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    app.state.db.migrate().await.expect("adopted");
+    let adopted: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(adopted, applied);
+    assert!(
+        sqlx::query("SELECT 1 FROM schema_migrations")
+            .fetch_all(pool)
+            .await
+            .is_err(),
+        "the old record is gone"
+    );
+    assert_eq!(app.account_count().await, accounts);
+    app.state
+        .db
+        .migrate()
+        .await
+        .expect("and then nothing to do");
+    let (status, _) = app.get("/api/health").await;
+    assert_eq!(status, StatusCode::OK);
 }

@@ -1,4 +1,5 @@
-//! Forgotten and changed passwords, attacked straight at the API (THREATS T3, T4, T5, T7, T8).
+//! Forgotten and changed passwords, attacked straight at the API
+//! (docs/threat-model.md#t3, #t4, #t5, #t7, #t8).
 
 use crate::common;
 use crate::common::{error_code, unique_email, TestApp, STRONG_PASSWORD};

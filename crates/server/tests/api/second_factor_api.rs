@@ -1,10 +1,10 @@
 //! Two-step verification, recovery codes and step-up, attacked straight at the API
-//! (THREATS T2, T4, T9).
+//! (docs/threat-model.md#t2, #t4, #t9).
 
 use crate::common;
 use crate::common::factor::{get_with, post_with, steady_now, Authenticator};
 use crate::common::{error_code, unique_email, TestApp, STRONG_PASSWORD};
-use portal_server::identity::totp::PERIOD;
+use portal_server::identity::factors::totp::PERIOD;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -1,7 +1,7 @@
-//! The support console's API (THREATS T12, T14, T15): who may call it, a case with everything
-//! about it, the actions on it (four eyes, no self-dealing, a refund once), and the audit log of
-//! every view and action, chained and append-only; the queue's filters, sorts and pages, and the
-//! hourly counts that flag a spike.
+//! The support console's API (docs/threat-model.md#t12, #t14, #t15): who may call it, a case with
+//! everything about it, the actions on it (four eyes, no self-dealing, a refund once), and the
+//! audit log of every view and action, chained and append-only; the queue's filters, sorts and
+//! pages, and the hourly counts that flag a spike.
 
 use crate::common;
 use crate::common::evidence as fixtures;

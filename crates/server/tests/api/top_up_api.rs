@@ -1,7 +1,7 @@
-//! Cards, top-ups and idempotency, attacked straight at the API (THREATS T7, T9, T10, T13): a
-//! verified email and a fresh step-up for every card and top-up, limits the server enforces, a
-//! mail for each top-up, a card network that declines, times out and calls back twice, and the
-//! same request twice moving money once.
+//! Cards, top-ups and idempotency, attacked straight at the API
+//! (docs/threat-model.md#t7, #t9, #t10, #t13): a verified email and a fresh step-up for every card
+//! and top-up, limits the server enforces, a mail for each top-up, a card network that declines,
+//! times out and calls back twice, and the same request twice moving money once.
 
 use crate::common::wallet::{
     new_key, yen, DECLINES, TIMES_OUT_THEN_APPROVED, TIMES_OUT_THEN_DECLINED, VISA,

@@ -6,7 +6,7 @@
 //! Without python3 or pyotp the test says "skipped" and passes, unless `CI` is set: there a
 //! missing tool must fail rather than pass in silence.
 
-use portal_server::identity::totp::{self, Secret};
+use portal_server::identity::factors::totp::{self, Secret};
 use serde_json::Value;
 use std::process::Command;
 

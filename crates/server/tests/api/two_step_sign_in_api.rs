@@ -1,5 +1,5 @@
-//! Signing in to an account with two-step verification, attacked straight at the API (THREATS
-//! T1, T2): the password alone never makes a session.
+//! Signing in to an account with two-step verification, attacked straight at the API
+//! (docs/threat-model.md#t1, #t2): the password alone never makes a session.
 
 use crate::common;
 use crate::common::factor::{get_with, post_with};
@@ -388,7 +388,7 @@ async fn https_pending_cookies_are_host_only_and_secure() {
         .await
         .unwrap();
     // Two-step verification switched on in the store, as totp_enroll_confirm would.
-    let secret = portal_server::identity::totp::Secret::generate();
+    let secret = portal_server::identity::factors::totp::Secret::generate();
     let (id,): (String,) = sqlx::query_as("SELECT id FROM accounts WHERE email_key = $1")
         .bind(email.to_lowercase())
         .fetch_one(&app.state.db.pool)
@@ -420,7 +420,7 @@ async fn https_pending_cookies_are_host_only_and_secure() {
     let token = cookie_value(&cookies, "__Host-pending-sign-in").unwrap();
     // The unprefixed name means nothing on https.
     let now = common::factor::steady_now().await;
-    let code = portal_server::identity::totp::code_at(&secret, now);
+    let code = portal_server::identity::factors::totp::code_at(&secret, now);
     let r = client
         .post(app.url("/api/sign-in/second-factor"))
         .header(origin.0, origin.1)

@@ -2,7 +2,7 @@
 //! installed, the crate's own TOTP otherwise), enrolment through the API, and mail look-ups.
 
 use super::{read, Received, TestApp, STRONG_PASSWORD};
-use portal_server::identity::totp::{self, Secret, PERIOD};
+use portal_server::identity::factors::totp::{self, Secret, PERIOD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

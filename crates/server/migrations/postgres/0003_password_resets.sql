@@ -1,0 +1,1 @@
+../sqlite/0003_password_resets.sql

@@ -1,0 +1,1 @@
+../sqlite/0005_pending_sign_ins.sql

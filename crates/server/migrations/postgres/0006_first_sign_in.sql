@@ -1,0 +1,1 @@
+../sqlite/0006_first_sign_in.sql

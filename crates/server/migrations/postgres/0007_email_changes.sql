@@ -1,0 +1,1 @@
+../sqlite/0007_email_changes.sql

@@ -1,0 +1,1 @@
+../sqlite/0009_cards_and_top_ups.sql

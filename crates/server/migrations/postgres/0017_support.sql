@@ -1,0 +1,1 @@
+../sqlite/0017_support.sql

@@ -1,0 +1,1 @@
+../sqlite/0019_queue_any_status.sql

@@ -1,0 +1,1 @@
+../sqlite/0020_refund_allocations.sql

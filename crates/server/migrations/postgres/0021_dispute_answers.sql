@@ -1,0 +1,1 @@
+../sqlite/0021_dispute_answers.sql

@@ -1,0 +1,194 @@
+//! Signing in, the second step: the half-finished sign-in of an account with two-step
+//! verification: the password was right,
+//! the code is still to come. It lives in its own short-lived cookie naming a stored row (the
+//! token kept hashed), never in the session cookie, so no session exists until both factors pass.
+
+use super::complete::{complete_sign_in, sign_in_keys};
+use crate::http::client::Client;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::Json;
+use crate::identity::accounts::{self, Account};
+use crate::identity::device;
+use crate::identity::factors::second_factor;
+use crate::identity::session::{cookie, token_from};
+use crate::identity::throttle::{self, Window};
+use crate::token;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use portal_api::dto::{CodeRequest, Me, SecondFactorRequired};
+use portal_api::error::{ErrorBody, ErrorCode};
+
+/// Minutes, not more: the password has to be given again after this.
+pub const VALID_SECS: i64 = 5 * 60;
+/// Wrong codes one pending sign-in takes before it is deleted.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// `__Host-` on https, like the session cookie.
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.public_url.https {
+        "__Host-pending-sign-in"
+    } else {
+        "pending-sign-in"
+    }
+}
+
+/// Starts a pending sign-in for `account` (whose password was right): 202 and the cookie. An
+/// earlier pending sign-in of this browser is dropped.
+pub async fn start(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &Account,
+) -> ApiResult<Response> {
+    let now = crate::clock::now();
+    if let Some(old) = token_from(headers, cookie_name(state)) {
+        sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1")
+            .bind(token::hash(&old))
+            .execute(&state.db.pool)
+            .await?;
+    }
+    let t = token::new();
+    let expires_at = now + VALID_SECS;
+    sqlx::query(
+        "INSERT INTO pending_sign_ins (token_hash, account_id, created_at, expires_at, attempts)
+         VALUES ($1, $2, $3, $4, 0)",
+    )
+    .bind(&t.hash)
+    .bind(&account.id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&state.db.pool)
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        [(
+            header::SET_COOKIE,
+            cookie(state, cookie_name(state), &t.secret, VALID_SECS as u64),
+        )],
+        axum::Json(SecondFactorRequired {
+            status: "second_factor_required".into(),
+            expires_at,
+        }),
+    )
+        .into_response())
+}
+
+/// 401 `sign_in_expired`, clearing the cookie: the password must be given again.
+fn expired(state: &AppState) -> Response {
+    let mut response = ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::SignInExpired,
+        "The sign-in has expired. Enter your email address and password again.",
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookie(state, cookie_name(state), "", 0));
+    response
+}
+
+/// Finish a sign-in started with a right password, with a TOTP code or a recovery code. Wrong
+/// codes count against the sign-in throttle like wrong passwords, and a pending sign-in is
+/// deleted after five of them.
+#[utoipa::path(post, path = "/api/sign-in/second-factor", operation_id = "sign_in_second_factor", tag = "identity",
+    request_body = CodeRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = Me),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Wrong, used or expired code (`code_invalid`), or no live pending sign-in (`sign_in_expired`: give the password again)", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody),
+    ))]
+pub async fn sign_in_second_factor(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    Json(req): Json<CodeRequest>,
+) -> ApiResult<Response> {
+    let now = crate::clock::now();
+    let Some(secret) = token_from(&headers, cookie_name(&state)).filter(|t| t.len() <= 128) else {
+        return Ok(expired(&state));
+    };
+    let hash = token::hash(&secret);
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT account_id FROM pending_sign_ins WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(&hash)
+    .bind(now)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some((account_id,)) = row else {
+        return Ok(expired(&state));
+    };
+    let Some(account) = accounts::find_by_id(&state.db, &account_id)
+        .await?
+        .filter(Account::totp_enabled)
+    else {
+        return Ok(expired(&state));
+    };
+
+    let window = Window::of(&state);
+    let email_key = account.email_key();
+    let device = device::recognised(&state, &headers, &email_key);
+    let keys = sign_in_keys(&state, &client, &email_key, device.as_deref());
+    let slots = throttle::reserve(&state.db, &window, &keys, now).await?;
+
+    let proof = second_factor::judge(&state, &account, &req.code).await?;
+    let accepted = match &proof {
+        Some(proof) => {
+            let mut tx = state.db.pool.begin().await?;
+            // Single use: of two requests with this cookie, one deletes the row and the other
+            // finds it gone.
+            let taken = sqlx::query(
+                "DELETE FROM pending_sign_ins WHERE token_hash = $1 AND expires_at > $2",
+            )
+            .bind(&hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if taken != 1 {
+                return Ok(expired(&state));
+            }
+            if second_factor::spend(&state, &mut tx, &account, proof).await? {
+                tx.commit().await?;
+                state.outbox.wake();
+                true
+            } else {
+                false
+            }
+        }
+        None => false,
+    };
+    if !accepted {
+        let (attempts,): (i64,) = sqlx::query_as(
+            "UPDATE pending_sign_ins SET attempts = attempts + 1 WHERE token_hash = $1 RETURNING attempts",
+        )
+        .bind(&hash)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .unwrap_or((MAX_ATTEMPTS,));
+        if attempts >= MAX_ATTEMPTS {
+            sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1")
+                .bind(&hash)
+                .execute(&state.db.pool)
+                .await?;
+        }
+        // A code that could never be right (wrong length, letters) costs no guess.
+        if second_factor::is_plausible(&req.code) {
+            slots.keep();
+        } else {
+            slots.give_back().await?;
+        }
+        return Err(second_factor::code_invalid());
+    }
+
+    slots.give_back().await?;
+    throttle::clear(&state.db, &keys[0].0).await?;
+    let mut response = complete_sign_in(&state, &client, &account, device.is_some()).await?;
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(&state, cookie_name(&state), "", 0),
+    );
+    Ok(response)
+}
