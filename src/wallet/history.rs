@@ -8,7 +8,7 @@ use portal_api::wallet::{Transaction, TransactionKind, TransactionQuery, Transac
 
 use super::chart::SpendingChart;
 use super::freeze::{load_freeze, FreezeBanner};
-use super::report_fraud::report_fraud_href;
+use super::new_report::report_fraud_href;
 use super::rows::{kind_msg, status_msg, TransactionRow};
 use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};

@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 use portal_api::wallet::{Transaction, TransactionQuery, Wallet};
 
 use super::freeze::FreezeBanner;
-use super::report_fraud::report_fraud_href;
+use super::new_report::report_fraud_href;
 use super::rows::TransactionRow;
 use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};

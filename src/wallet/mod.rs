@@ -5,12 +5,12 @@ mod add_evidence;
 mod cards;
 mod chart;
 mod disputes;
-mod fraud_report;
 mod freeze;
 mod history;
 mod home;
+mod new_report;
 mod pay;
-mod report_fraud;
+mod reports;
 pub(crate) mod rows;
 pub(crate) mod screenshots;
 pub(crate) mod text;
@@ -18,7 +18,7 @@ mod top_up;
 mod transaction;
 mod upload;
 
-pub(crate) use report_fraud::report_fraud_href;
+pub(crate) use new_report::report_fraud_href;
 
 use leptos::prelude::*;
 
@@ -61,9 +61,9 @@ pub fn page(page: Page) -> Option<AnyView> {
         Page::Transaction => view! { <transaction::TransactionDetail /> }.into_any(),
         Page::Disputes => view! { <disputes::Disputes /> }.into_any(),
         Page::Dispute => view! { <disputes::DisputeDetail /> }.into_any(),
-        Page::ReportFraud => view! { <report_fraud::ReportFraud /> }.into_any(),
-        Page::FraudReports => view! { <fraud_report::FraudReports /> }.into_any(),
-        Page::FraudReport => view! { <fraud_report::FraudReportDetail /> }.into_any(),
+        Page::ReportFraud => view! { <new_report::ReportFraud /> }.into_any(),
+        Page::FraudReports => view! { <reports::FraudReports /> }.into_any(),
+        Page::FraudReport => view! { <reports::FraudReportDetail /> }.into_any(),
         _ => return None,
     })
 }

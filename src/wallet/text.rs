@@ -189,8 +189,8 @@ catalogue! {
     // Reporting fraud
     ReportFraudLink => ("Report fraud", "不正利用を報告"),
     ReportTxFraud => ("Report fraud with this transaction", "この取引を不正利用として報告"),
-    FraudReportsLink => ("Fraud reports", "不正利用の報告"),
-    ReportFraudTitle => ("Report fraud", "不正利用の報告"),
+    FraudReportsLink => ("Reports you have sent", "送信した報告"),
+    ReportFraudTitle => ("Report fraud", "不正利用を報告する"),
     ReportFraudIntro => (
         "Tell us which transactions were not made by you and what happened. Your history stays yours to read, before and after.",
         "ご自身で行っていない取引と、何があったかをお知らせください。利用履歴は報告の前も後も、いつでも閲覧できます。"

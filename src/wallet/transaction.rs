@@ -7,7 +7,7 @@ use portal_api::wallet::{
     CreateDisputeRequest, DisputeDetails, DisputeReason, Transaction, DISPUTE_DETAILS_MAX_CHARS,
 };
 
-use super::report_fraud::report_fraud_href;
+use super::new_report::report_fraud_href;
 use super::rows::{kind_msg, reason_msg, status_msg, title, When};
 use super::screenshots::{ScreenshotPicker, Uploads};
 use super::text::WalletMsg;

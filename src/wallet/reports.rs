@@ -8,7 +8,7 @@ use portal_api::evidence::{FraudReport, Freeze, ReportEvent, ReportEventKind, Sc
 
 use super::add_evidence::{AddEvidence, AddTo, AddedFiles};
 use super::freeze::{report_href, FreezeBanner};
-use super::report_fraud::report_fraud_href;
+use super::new_report::report_fraud_href;
 use super::rows::{dispute_status_msg, TransactionRow, When};
 use super::screenshots::ScreenshotList;
 use super::text::WalletMsg;
