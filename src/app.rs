@@ -1,30 +1,31 @@
 //! The frame around every page (header, language switch) and the page for the current address.
 
 use leptos::prelude::*;
+use leptos_router::components::{Router, A};
 use portal_api::dto::Locale;
 
 use crate::i18n::{language_name, Msg};
 use crate::locale::{choose_locale, provide_locale, t, use_locale};
-use crate::router::{provide_router, Bundle, Page};
+use crate::route::{Bundle, Route};
 
-/// Mounts the app on `<body>`; `render` gives the view of each page this bundle serves.
-pub fn mount(bundle: Bundle, render: fn(Page) -> AnyView) {
-    leptos::mount::mount_to_body(move || view! { <App bundle render /> });
+/// Mounts the app on `<body>`; `routes` gives this bundle's `<FlatRoutes>`.
+pub fn mount(bundle: Bundle, routes: fn() -> AnyView) {
+    leptos::mount::mount_to_body(move || view! { <App bundle routes /> });
 }
 
 #[component]
-fn App(bundle: Bundle, render: fn(Page) -> AnyView) -> impl IntoView {
+fn App(bundle: Bundle, routes: fn() -> AnyView) -> impl IntoView {
     provide_locale();
+    provide_context(bundle);
     crate::pointer::follow_presses();
-    let page = provide_router(bundle);
     view! {
-        <header class="site-header">
-            <a href="/" class="brand">{portal_api::SERVICE_NAME}</a>
-            <LanguageSwitch />
-        </header>
-        <main id="main">
-            {move || render(page.get())}
-        </main>
+        <Router>
+            <header class="site-header">
+                <A href=Route::Home.href() attr:class="brand">{portal_api::SERVICE_NAME}</A>
+                <LanguageSwitch />
+            </header>
+            <main id="main">{routes()}</main>
+        </Router>
     }
 }
 

@@ -20,39 +20,56 @@ mod i18n;
 mod locale;
 mod pages;
 mod pointer;
-mod router;
+mod route;
 mod strength;
 mod wallet;
 
-use router::Page;
+use leptos::prelude::*;
+use leptos_router::components::FlatRoutes;
+use route::{Bundle, OtherBundleOrNotFound};
 
-/// Entry point of the public bundle: shows a public page, or fetches the whole app for any
-/// other address.
+/// Entry point of the public bundle: shows a public page, or fetches the bundle that has the
+/// address.
 pub fn start_public(import_app: boot::ImportApp) {
-    let page = Page::current();
-    if page.is_public() {
-        app::mount(router::Bundle::Public, pages::public_page);
-    } else if page.is_console() {
-        boot::load_bundle(boot::CONSOLE, import_app);
-    } else {
-        boot::load_bundle(boot::WHOLE_APP, import_app);
+    match route::bundle_of(&window().location().pathname().unwrap_or_default()) {
+        Bundle::Public => app::mount(Bundle::Public, || {
+            view! {
+                <FlatRoutes fallback=OtherBundleOrNotFound>
+                    <pages::PublicRoutes />
+                </FlatRoutes>
+            }
+            .into_any()
+        }),
+        Bundle::Console => boot::load_bundle(boot::CONSOLE, import_app),
+        Bundle::Whole => boot::load_bundle(boot::WHOLE_APP, import_app),
     }
 }
 
 /// Entry point of the whole app.
 pub fn start_whole() {
     boot::clear_status();
-    app::mount(router::Bundle::Whole, |page| {
-        account::page(page)
-            .or_else(|| wallet::page(page))
-            .unwrap_or_else(|| pages::public_page(page))
+    app::mount(Bundle::Whole, || {
+        view! {
+            <FlatRoutes fallback=OtherBundleOrNotFound>
+                <account::AccountRoutes />
+                <wallet::WalletRoutes />
+                <pages::PublicRoutes />
+            </FlatRoutes>
+        }
+        .into_any()
     });
 }
 
 /// Entry point of the support console.
 pub fn start_console() {
     boot::clear_status();
-    app::mount(router::Bundle::Console, |page| {
-        agent::page(page).unwrap_or_else(|| pages::public_page(page))
+    app::mount(Bundle::Console, || {
+        view! {
+            <FlatRoutes fallback=OtherBundleOrNotFound>
+                <agent::AgentRoutes />
+                <pages::PublicRoutes />
+            </FlatRoutes>
+        }
+        .into_any()
     });
 }

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::dto::Me;
 use portal_api::error::ErrorCode;
 
@@ -12,7 +13,7 @@ use crate::components::{FormAlert, PageHeading};
 use crate::form::{from_api, Problem};
 use crate::i18n::{Msg, Text};
 use crate::locale::t;
-use crate::router::use_navigate;
+use crate::route::{use_navigate, Route};
 
 /// `me` is `None` until the answer; `problem` says why it failed (other than "not signed in").
 pub fn load_me(me: RwSignal<Option<Me>>, problem: RwSignal<Option<Problem>>) {
@@ -23,7 +24,7 @@ pub fn load_me(me: RwSignal<Option<Me>>, problem: RwSignal<Option<Problem>>) {
                 me.try_set(Some(found));
             }
             // Unless the person has already gone elsewhere (this page, and `me`, are gone).
-            Ok(None) if !me.is_disposed() => navigate("/sign-in", true),
+            Ok(None) if !me.is_disposed() => navigate(Route::SignIn, true),
             Ok(None) => {}
             Err(e) => {
                 problem.try_set(Some(from_api(&e).1));
@@ -35,7 +36,7 @@ pub fn load_me(me: RwSignal<Option<Me>>, problem: RwSignal<Option<Problem>>) {
 /// For a failed action: a session that ended meanwhile goes to sign-in; anything else is shown.
 pub fn signed_out_or(e: &ApiError, problem: RwSignal<Option<Problem>>) {
     if e.code() == Some(ErrorCode::NotSignedIn) {
-        use_navigate()("/sign-in", true);
+        use_navigate()(Route::SignIn, true);
     } else {
         problem.set(Some(from_api(e).1));
     }
@@ -47,7 +48,7 @@ pub fn signed_out_or(e: &ApiError, problem: RwSignal<Option<Problem>>) {
 pub fn SignedInPage<T, F, V>(
     title: T,
     render: F,
-    #[prop(default = "/account")] back: &'static str,
+    #[prop(default = Route::Account)] back: Route<'static>,
 ) -> impl IntoView
 where
     T: Text,
@@ -69,9 +70,9 @@ where
                 None => ().into_any(),
             }}
             <p class="aside">
-                <a href=back>
-                    {t(if back == "/wallet" { AccountMsg::BackToWallet } else { AccountMsg::BackToAccount })}
-                </a>
+                <A href=back.href()>
+                    {t(if back == Route::Wallet { AccountMsg::BackToWallet } else { AccountMsg::BackToAccount })}
+                </A>
             </p>
         </section>
     }

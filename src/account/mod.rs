@@ -11,22 +11,24 @@ pub(crate) mod step_up;
 pub(crate) mod text;
 
 use leptos::prelude::*;
+use leptos_router::components::Route;
+use leptos_router::{path, MatchNestedRoutes};
 
-use crate::router::Page;
 use email::ChangeEmail;
 use overview::Account;
 use password::ChangePassword;
 use security::Security;
 use sessions::Sessions;
 
-/// The view of a signed-in page; `None` for the public ones.
-pub fn page(page: Page) -> Option<AnyView> {
-    Some(match page {
-        Page::Account => view! { <Account /> }.into_any(),
-        Page::Sessions => view! { <Sessions /> }.into_any(),
-        Page::Security => view! { <Security /> }.into_any(),
-        Page::ChangePassword => view! { <ChangePassword /> }.into_any(),
-        Page::ChangeEmail => view! { <ChangeEmail /> }.into_any(),
-        _ => return None,
-    })
+/// The signed-in area's routes (their paths: [`crate::route::Route::href`]).
+#[component(transparent)]
+pub fn AccountRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/account") view=Account />
+        <Route path=path!("/account/sessions") view=Sessions />
+        <Route path=path!("/account/security") view=Security />
+        <Route path=path!("/account/password") view=ChangePassword />
+        <Route path=path!("/account/email") view=ChangeEmail />
+    }
+    .into_inner()
 }

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::dto::Me;
 
 use super::text::AccountMsg;
@@ -9,7 +10,7 @@ use crate::form::{from_api, Problem};
 use crate::i18n::Msg;
 use crate::locale::{format_date, iso_date_time, t, use_locale};
 use crate::pages::focus_soon;
-use crate::router::use_navigate;
+use crate::route::{use_navigate, Route};
 use crate::wallet::text::WalletMsg;
 
 /// `/account`: the signed-in customer, or a redirect to sign-in.
@@ -22,7 +23,7 @@ pub fn Account() -> impl IntoView {
         match api::me().await {
             Ok(Some(found)) => me.set(Some(found)),
             // Unless the person has already gone elsewhere (this page, and `me`, are gone).
-            Ok(None) if !me.is_disposed() => navigate("/sign-in", true),
+            Ok(None) if !me.is_disposed() => navigate(Route::SignIn, true),
             Ok(None) => {}
             Err(e) => problem.set(Some(from_api(&e).1)),
         }
@@ -61,7 +62,7 @@ fn AccountDetails(me: Me, problem: RwSignal<Option<Problem>>) -> impl IntoView {
             let result = api::sign_out().await;
             signing_out.set(false);
             match result {
-                Ok(()) => navigate("/sign-in", false),
+                Ok(()) => navigate(Route::SignIn, false),
                 Err(e) => {
                     problem.set(Some(from_api(&e).1));
                     focus_soon("form-alert");
@@ -97,11 +98,11 @@ fn AccountDetails(me: Me, problem: RwSignal<Option<Problem>>) -> impl IntoView {
         </dl>
         <nav class="account-links" aria-label=t(AccountMsg::AccountTitle)>
             <ul>
-                <li><a href="/wallet">{t(AccountMsg::WalletLink)}</a></li>
+                <li><A href=Route::Wallet.href()>{t(AccountMsg::WalletLink)}</A></li>
                 // Reachable from the account menu too, and while the wallet is frozen.
-                <li><a href=crate::wallet::report_fraud_href(None)>{t(WalletMsg::ReportFraudLink)}</a></li>
+                <li><A href=Route::ReportFraud(None).href()>{t(WalletMsg::ReportFraudLink)}</A></li>
                 <li>
-                    <a href="/account/security">{t(AccountMsg::SecurityLink)}</a>
+                    <A href=Route::Security.href()>{t(AccountMsg::SecurityLink)}</A>
                     " "
                     {if me.totp_enabled {
                         view! { <span class="badge badge-ok">{t(AccountMsg::TwoStepOn)}</span> }.into_any()
@@ -109,11 +110,11 @@ fn AccountDetails(me: Me, problem: RwSignal<Option<Problem>>) -> impl IntoView {
                         view! { <span class="badge badge-warn">{t(AccountMsg::TwoStepOff)}</span> }.into_any()
                     }}
                 </li>
-                <li><a href="/account/password">{t(AccountMsg::PasswordLink)}</a></li>
-                <li><a href="/account/email">{t(AccountMsg::EmailLink)}</a></li>
-                <li><a href="/account/sessions">{t(AccountMsg::SessionsLink)}</a></li>
+                <li><A href=Route::ChangePassword.href()>{t(AccountMsg::PasswordLink)}</A></li>
+                <li><A href=Route::ChangeEmail.href()>{t(AccountMsg::EmailLink)}</A></li>
+                <li><A href=Route::Sessions.href()>{t(AccountMsg::SessionsLink)}</A></li>
                 {me.role.is_staff().then(|| view! {
-                    <li><a href="/agent">{t(crate::agent::text::AgentMsg::ConsoleLink)}</a></li>
+                    <li><A href=Route::Agent.href()>{t(crate::agent::text::AgentMsg::ConsoleLink)}</A></li>
                 })}
             </ul>
         </nav>

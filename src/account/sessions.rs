@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::dto::{Locale, SessionInfo};
 use portal_api::error::ErrorCode;
 
@@ -13,7 +14,7 @@ use crate::form::{from_api, OtherText, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{format_count, format_date_time, iso_date_time, t, use_locale};
 use crate::pages::focus_soon;
-use crate::router::use_navigate;
+use crate::route::{use_navigate, Route};
 
 /// The live region that says what the last action did; focused after it, so that keyboard users
 /// continue from there.
@@ -93,7 +94,7 @@ pub fn Sessions() -> impl IntoView {
             return;
         }
         if e.code() == Some(ErrorCode::NotSignedIn) {
-            navigate("/sign-in", true);
+            navigate(Route::SignIn, true);
         } else {
             problem.set(Some(from_api(&e).1));
             focus_soon("form-alert");
@@ -205,7 +206,7 @@ pub fn Sessions() -> impl IntoView {
             </p>
             {body}
             <p class="aside">
-                <a href="/account">{t(AccountMsg::BackToAccount)}</a>
+                <A href=Route::Account.href()>{t(AccountMsg::BackToAccount)}</A>
             </p>
         </section>
     }

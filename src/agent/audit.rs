@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::agent::{AuditEntry, AuditQuery};
 
 use super::api::AUDIT_CSV_URL;
@@ -11,6 +12,7 @@ use crate::account::me::signed_out_or;
 use crate::components::FormAlert;
 use crate::form::Problem;
 use crate::locale::t;
+use crate::route::Route;
 use crate::wallet::rows::When;
 
 #[component]
@@ -39,7 +41,7 @@ pub fn AuditLog() -> impl IntoView {
     };
     load(None);
     view! {
-        <p><a href="/agent">{t(AgentMsg::BackToQueue)}</a></p>
+        <p><A href=Route::Agent.href()>{t(AgentMsg::BackToQueue)}</A></p>
         <p>{t(AgentMsg::AuditExplain)}</p>
         <p><a class="button secondary" href=AUDIT_CSV_URL download="">{t(AgentMsg::DownloadCsv)}</a></p>
         <FormAlert problem />
@@ -67,8 +69,8 @@ pub fn AuditLog() -> impl IntoView {
                             <td><code>{e.action}</code></td>
                             <td><code>{e.customer_id}</code></td>
                             <td>{e.case_id.map(|c| {
-                                let href = super::case_href(&c);
-                                view! { <a href=href>{c}</a> }
+                                let href = Route::AgentCase(&c).href();
+                                view! { <A href=href>{c}</A> }
                             })}</td>
                             <td>{e.ip}</td>
                             <td><code class="as-typed">{e.detail}</code></td>

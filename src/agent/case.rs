@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::agent::{CaseDetail, RefundState, TimelineEntry, CASE_TEXT_MAX_CHARS};
 use portal_api::money::Money;
 use portal_api::wallet::{Transaction, TransactionQuery};
@@ -18,7 +19,7 @@ use crate::form::{from_api, OtherText, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{format_count, t, use_locale};
 use crate::pages::focus_soon;
-use crate::router::query_param;
+use crate::route::{path_id, Route};
 use crate::wallet::rows::{dispute_status_msg, kind_msg as tx_kind_msg, reason_msg, title, When};
 use crate::wallet::screenshots::ScreenshotList;
 
@@ -29,7 +30,7 @@ pub fn CaseLoader(
     /// The signed-in agent's id: whether the case is theirs to release or another's to take.
     me: String,
 ) -> impl IntoView {
-    let id = query_param("id").unwrap_or_default();
+    let id = path_id();
     let case: Case = RwSignal::new(None);
     let problem = RwSignal::new(None::<Problem>);
     let two_step = RwSignal::new(false);
@@ -50,7 +51,7 @@ pub fn CaseLoader(
     }
     let loaded = Memo::new(move |_| case.with(Option::is_some));
     view! {
-        <p><a href="/agent">{t(AgentMsg::BackToQueue)}</a></p>
+        <p><A href=Route::Agent.href()>{t(AgentMsg::BackToQueue)}</A></p>
         <FormAlert problem />
         {move || two_step.get().then(|| view! { <super::TwoStepFirst /> })}
         // Rendered once: an action replaces `case` in place and keeps its own message.

@@ -10,30 +10,34 @@ mod queue;
 pub(crate) mod text;
 
 use leptos::prelude::*;
+use leptos_router::components::Route;
+use leptos_router::components::A;
+use leptos_router::{path, MatchNestedRoutes};
 use portal_api::agent::Role;
 use portal_api::dto::Me;
 
 use crate::account::me::SignedInPage;
 use crate::locale::t;
-use crate::router::Page;
+use crate::route::{Moved, Route as To};
 use text::AgentMsg;
 
-pub fn page(page: Page) -> Option<AnyView> {
-    Some(match page {
-        Page::Agent => view! {
+/// The console's routes (their paths: [`crate::route::Route::href`]), and the address from
+/// before case ids were path segments.
+#[component(transparent)]
+pub fn AgentRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/agent") view=|| view! {
             <SignedInPage title=AgentMsg::QueueTitle render=|me| staff(me, Role::Agent, |me| view! { <queue::Queue me /> }) />
-        }
-        .into_any(),
-        Page::AgentCase => view! {
+        } />
+        <Route path=path!("/agent/cases/:id") view=|| view! {
             <SignedInPage title=AgentMsg::CaseTitle render=|me| staff(me, Role::Agent, |me| view! { <case::CaseLoader me=me.id /> }) />
-        }
-        .into_any(),
-        Page::AgentAudit => view! {
+        } />
+        <Route path=path!("/agent/audit") view=|| view! {
             <SignedInPage title=AgentMsg::AuditTitle render=|me| staff(me, Role::Admin, |_| view! { <audit::AuditLog /> }) />
-        }
-        .into_any(),
-        _ => return None,
-    })
+        } />
+        <Route path=path!("/agent/case") view=|| view! { <Moved to=|id| To::AgentCase(id) /> } />
+    }
+    .into_inner()
 }
 
 /// `render` for staff of at least `needed` with two-step verification on; otherwise what they
@@ -58,12 +62,7 @@ pub fn TwoStepFirst() -> impl IntoView {
     view! {
         <div class="form-alert" role="alert">
             <p>{t(AgentMsg::TurnOnTwoStep)}</p>
-            <p><a href="/account/security">{t(AgentMsg::TurnOnTwoStepLink)}</a></p>
+            <p><A href=To::Security.href()>{t(AgentMsg::TurnOnTwoStepLink)}</A></p>
         </div>
     }
-}
-
-/// Where one case opens.
-pub fn case_href(id: &str) -> String {
-    format!("/agent/case?id={}", js_sys::encode_uri_component(id))
 }

@@ -3,13 +3,14 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::agent::{CaseKind, CasePage, CaseQuery, CaseSummary, Role};
 use portal_api::dto::{Locale, Me};
 use portal_api::money::{Currency, Money};
 
 use super::chart::CaseChart;
 use super::text::AgentMsg;
-use super::{case_href, TwoStepFirst};
+use super::TwoStepFirst;
 use crate::account::me::signed_out_or;
 use crate::api::ApiError;
 use crate::components::{Field, FormAlert, SubmitButton};
@@ -18,6 +19,7 @@ use crate::form::Problem;
 use crate::i18n::{fill, Text};
 use crate::locale::{format_count, t, use_locale};
 use crate::pages::focus_soon;
+use crate::route::Route;
 use crate::wallet::rows::dispute_status_msg;
 use crate::wallet::text::WalletMsg;
 
@@ -219,7 +221,7 @@ pub fn Queue(me: Me) -> impl IntoView {
 
     view! {
         {(me.role == Role::Admin).then(|| view! {
-            <p><a href="/agent/audit">{t(AgentMsg::AuditLink)}</a></p>
+            <p><A href=Route::AgentAudit.href()>{t(AgentMsg::AuditLink)}</A></p>
         })}
         <CaseChart />
         <section aria-labelledby="filters-heading">
@@ -370,7 +372,7 @@ fn CaseRow(
         };
     view! {
         <tr>
-            <th scope="row"><a href=case_href(&c.id)>{c.id.clone()}</a></th>
+            <th scope="row"><A href=Route::AgentCase(&c.id).href()>{c.id.clone()}</A></th>
             <td>{t(kind_msg(kind))}</td>
             <td>{t(dispute_status_msg(status))}</td>
             <td class="email">{c.customer_email}</td>

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::error::ErrorCode;
 
 use crate::api;
@@ -7,7 +8,7 @@ use crate::components::PageHeading;
 use crate::form::{from_api, Problem};
 use crate::i18n::Msg;
 use crate::locale::{t, use_locale};
-use crate::router::query_param;
+use crate::route::{query_param, Route};
 
 #[derive(Clone, PartialEq)]
 enum Outcome {
@@ -45,12 +46,12 @@ pub fn ConfirmEmail() -> impl IntoView {
                     Outcome::Pending => view! { <p class="muted">{t(Msg::Loading)}</p> }.into_any(),
                     Outcome::Changed => view! {
                         <p class="success">{t(Msg::EmailChangedBody)}</p>
-                        <p><a href="/account">{t(Msg::GoToAccount)}</a></p>
+                        <p><A href=Route::Account.href()>{t(Msg::GoToAccount)}</A></p>
                     }
                     .into_any(),
                     Outcome::Invalid => view! {
                         <p class="problem">{t(Msg::VerifyFailedBody)}</p>
-                        <p><a href="/sign-in">{t(Msg::SignInLink)}</a></p>
+                        <p><A href=Route::SignIn.href()>{t(Msg::SignInLink)}</A></p>
                     }
                     .into_any(),
                     Outcome::Failed(problem) => {

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::rules::Email;
 
 use super::focus_soon;
@@ -8,6 +9,7 @@ use crate::components::{Field, FormAlert, PageHeading, SubmitButton};
 use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
+use crate::route::Route;
 
 /// `/forgot-password`: asks for a reset link. Only the address is sent; the server mails the
 /// link to the confirmed address on file and answers the same whether or not there is one, and
@@ -78,7 +80,7 @@ fn ForgotForm(sent_to: RwSignal<Option<String>>) -> impl IntoView {
                 <SubmitButton label=Msg::SendLinkButton busy_label=Msg::SendingLink busy=busy.into() />
             </form>
             <p class="aside">
-                <a href="/sign-in">{t(Msg::SignInLink)}</a>
+                <A href=Route::SignIn.href()>{t(Msg::SignInLink)}</A>
             </p>
         </section>
     }
@@ -92,7 +94,7 @@ fn LinkSent(email: String) -> impl IntoView {
             <PageHeading text=Msg::CheckEmailTitle />
             <p role="status">{move || fill(Msg::ForgotSentBody.text(locale.get()), &[("email", &email)])}</p>
             <p class="muted">{t(Msg::ForgotSentSpam)}</p>
-            <p><a href="/sign-in">{t(Msg::SignInLink)}</a></p>
+            <p><A href=Route::SignIn.href()>{t(Msg::SignInLink)}</A></p>
         </section>
     }
 }

@@ -10,34 +10,31 @@ mod sign_up;
 mod verify_email;
 
 use leptos::prelude::*;
+use leptos_router::components::Route;
+use leptos_router::{path, MatchNestedRoutes};
 
-use crate::router::Page;
 use confirm_email::ConfirmEmail;
 use forgot_password::ForgotPassword;
 use home::Home;
-use not_found::NotFound;
+pub(crate) use not_found::NotFound;
 use reset_password::ResetPassword;
 use sign_in::SignIn;
 use sign_up::SignUp;
 use verify_email::VerifyEmail;
 
-/// The view of a public page. Any other page needs the whole app, which a page load fetches (the
-/// public bundle gets here only if the address changed without one).
-pub fn public_page(page: Page) -> AnyView {
-    match page {
-        Page::Home => view! { <Home /> }.into_any(),
-        Page::SignIn => view! { <SignIn /> }.into_any(),
-        Page::SignUp => view! { <SignUp /> }.into_any(),
-        Page::VerifyEmail => view! { <VerifyEmail /> }.into_any(),
-        Page::ForgotPassword => view! { <ForgotPassword /> }.into_any(),
-        Page::ResetPassword => view! { <ResetPassword /> }.into_any(),
-        Page::ConfirmEmail => view! { <ConfirmEmail /> }.into_any(),
-        Page::NotFound => view! { <NotFound /> }.into_any(),
-        _ => {
-            let _ = window().location().reload();
-            ().into_any()
-        }
+/// The public pages' routes, in every bundle (their paths: [`crate::route::Route::href`]).
+#[component(transparent)]
+pub fn PublicRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/") view=Home />
+        <Route path=path!("/sign-in") view=SignIn />
+        <Route path=path!("/sign-up") view=SignUp />
+        <Route path=path!("/verify-email") view=VerifyEmail />
+        <Route path=path!("/forgot-password") view=ForgotPassword />
+        <Route path=path!("/reset-password") view=ResetPassword />
+        <Route path=path!("/confirm-email") view=ConfirmEmail />
     }
+    .into_inner()
 }
 
 /// Moves keyboard focus to the element with `id` once the view has caught up with the state

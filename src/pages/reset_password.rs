@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::dto::PasswordResetComplete;
 use portal_api::error::ErrorCode;
 
@@ -11,7 +12,7 @@ use crate::components::{
 use crate::form::{from_api, Problem};
 use crate::i18n::Msg;
 use crate::locale::t;
-use crate::router::query_param;
+use crate::route::{query_param, Route};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Outcome {
@@ -37,7 +38,7 @@ pub fn ResetPassword() -> impl IntoView {
             <section class="card">
                 <PageHeading text=Msg::ResetTitle />
                 <p class="success" role="status">{t(Msg::ResetDoneBody)}</p>
-                <p><a href="/sign-in">{t(Msg::SignInLink)}</a></p>
+                <p><A href=Route::SignIn.href()>{t(Msg::SignInLink)}</A></p>
             </section>
         }
         .into_any(),
@@ -45,7 +46,7 @@ pub fn ResetPassword() -> impl IntoView {
             <section class="card">
                 <PageHeading text=Msg::ResetTitle />
                 <p class="problem" role="alert">{t(Msg::ResetLinkInvalid)}</p>
-                <p><a href="/forgot-password">{t(Msg::RequestNewLink)}</a></p>
+                <p><A href=Route::ForgotPassword.href()>{t(Msg::RequestNewLink)}</A></p>
             </section>
         }
         .into_any(),

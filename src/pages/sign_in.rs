@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::error::ErrorCode;
 use portal_api::rules::Email;
 
@@ -9,7 +10,7 @@ use crate::components::{CodeField, Field, FormAlert, PageHeading, SubmitButton};
 use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
-use crate::router::use_navigate;
+use crate::route::{use_navigate, Route};
 
 /// `/sign-in`: the password, then (for accounts with two-step verification) a code. The server
 /// keeps the half-finished sign-in; the page only switches step.
@@ -63,7 +64,7 @@ fn PasswordStep(
             match result {
                 Ok(api::SignedIn::Done) => {
                     password.set(String::new());
-                    navigate("/account", false);
+                    navigate(Route::Account, false);
                 }
                 Ok(api::SignedIn::NeedsCode) => needs_code.set(true),
                 Err(e) => {
@@ -117,12 +118,12 @@ fn PasswordStep(
                 <SubmitButton label=Msg::SignInButton busy_label=Msg::SigningIn busy=busy.into() />
             </form>
             <p class="aside">
-                <a href="/forgot-password">{t(Msg::ForgotPasswordLink)}</a>
+                <A href=Route::ForgotPassword.href()>{t(Msg::ForgotPasswordLink)}</A>
             </p>
             <p class="aside">
                 {move || fill(Msg::NewHere.text(locale.get()), &[("service", portal_api::SERVICE_NAME)])}
                 " "
-                <a href="/sign-up">{t(Msg::CreateAccountLink)}</a>
+                <A href=Route::SignUp.href()>{t(Msg::CreateAccountLink)}</A>
             </p>
         </section>
     }
@@ -160,7 +161,7 @@ fn SecondFactorStep(
             let result = api::sign_in_second_factor(value).await;
             busy.set(false);
             match result {
-                Ok(_) => navigate("/account", false),
+                Ok(_) => navigate(Route::Account, false),
                 Err(e) if e.code() == Some(ErrorCode::SignInExpired) => {
                     needs_code.set(false);
                     form_error.set(Some(Problem::Code(ErrorCode::SignInExpired)));

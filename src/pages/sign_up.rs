@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::dto::RegisterRequest;
 use portal_api::rules::{strength_context, DisplayName, Email};
 
@@ -11,6 +12,7 @@ use crate::components::{
 use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
+use crate::route::Route;
 
 #[component]
 pub fn SignUp() -> impl IntoView {
@@ -134,7 +136,7 @@ fn SignUpForm(sent_to: RwSignal<Option<String>>) -> impl IntoView {
             <p class="aside">
                 {t(Msg::HaveAccount)}
                 " "
-                <a href="/sign-in">{t(Msg::SignInLink)}</a>
+                <A href=Route::SignIn.href()>{t(Msg::SignInLink)}</A>
             </p>
         </section>
     }
@@ -150,7 +152,7 @@ fn CheckEmail(email: String) -> impl IntoView {
             <PageHeading text=Msg::CheckEmailTitle />
             <p>{move || fill(Msg::CheckEmailBody.text(locale.get()), &[("email", &email)])}</p>
             <p class="muted">{t(Msg::CheckEmailSpam)}</p>
-            <p><a href="/sign-in">{t(Msg::SignInLink)}</a></p>
+            <p><A href=Route::SignIn.href()>{t(Msg::SignInLink)}</A></p>
         </section>
     }
 }

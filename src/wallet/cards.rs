@@ -18,13 +18,14 @@ use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
 use crate::pages::focus_soon;
+use crate::route::Route;
 
 const STATUS_ID: &str = "cards-status";
 
 #[component]
 pub fn Cards() -> impl IntoView {
     view! {
-        <SignedInPage title=WalletMsg::CardsTitle back="/wallet" render=|me| view! { <CardList me /> } />
+        <SignedInPage title=WalletMsg::CardsTitle back=Route::Wallet render=|me| view! { <CardList me /> } />
     }
 }
 

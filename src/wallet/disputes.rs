@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::evidence::{ReportEventKind, Screenshot};
 use portal_api::wallet::{Dispute, DisputeEvent, DisputeStatus};
 
@@ -18,15 +19,11 @@ use crate::components::FormAlert;
 use crate::form::Problem;
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
-use crate::router::query_param;
-
-fn dispute_href(id: &str) -> String {
-    format!("/wallet/dispute?id={}", js_sys::encode_uri_component(id))
-}
+use crate::route::{path_id, Route};
 
 #[component]
 pub fn Disputes() -> impl IntoView {
-    view! { <SignedInPage title=WalletMsg::DisputesTitle back="/wallet" render=|_| view! { <DisputeList /> } /> }
+    view! { <SignedInPage title=WalletMsg::DisputesTitle back=Route::Wallet render=|_| view! { <DisputeList /> } /> }
 }
 
 #[component]
@@ -59,13 +56,13 @@ fn DisputeList() -> impl IntoView {
                             let amount = d.transaction.amount;
                             view! {
                                 <li class="tx">
-                                    <a class="tx-link" href=dispute_href(&d.id)>
+                                    <A href=Route::Dispute(&d.id).href() attr:class="tx-link">
                                         <span class="tx-title">{name}</span>
                                         <span class="tx-meta">
                                             {t(dispute_status_msg(d.status))} " · " <When at=d.created_at />
                                         </span>
                                         <span class="tx-amount">{move || amount.format(locale.get())}</span>
-                                    </a>
+                                    </A>
                                 </li>
                             }
                         })
@@ -79,9 +76,9 @@ fn DisputeList() -> impl IntoView {
 
 #[component]
 pub fn DisputeDetail() -> impl IntoView {
-    let id = query_param("id").unwrap_or_default();
+    let id = path_id();
     view! {
-        <SignedInPage title=WalletMsg::DisputeTitle back="/wallet" render=move |_| {
+        <SignedInPage title=WalletMsg::DisputeTitle back=Route::Wallet render=move |_| {
             let id = id.clone();
             view! { <DisputeLoader id /> }
         } />

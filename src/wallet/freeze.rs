@@ -4,19 +4,14 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::evidence::Freeze;
 
 use super::rows::When;
 use super::text::WalletMsg;
 use crate::api;
 use crate::locale::t;
-
-pub fn report_href(id: &str) -> String {
-    format!(
-        "/wallet/fraud-report?id={}",
-        js_sys::encode_uri_component(id)
-    )
-}
+use crate::route::Route;
 
 /// The freeze, for a page that does not load the wallet for anything else. `None` until known
 /// and when the wallet cannot be read (the page's own calls say why, or the server refuses).
@@ -34,7 +29,7 @@ pub fn load_freeze() -> RwSignal<Option<Freeze>> {
 pub fn FreezeBanner(#[prop(into)] freeze: Signal<Option<Freeze>>) -> impl IntoView {
     move || {
         freeze.get().map(|f| {
-            let href = report_href(&f.report_id);
+            let href = Route::FraudReport(&f.report_id).href();
             view! {
                 <section class="notice notice-frozen" aria-labelledby="freeze-heading">
                     <h2 id="freeze-heading">{t(WalletMsg::FrozenHeading)}</h2>
@@ -43,7 +38,7 @@ pub fn FreezeBanner(#[prop(into)] freeze: Signal<Option<Freeze>>) -> impl IntoVi
                         <div><dt>{t(WalletMsg::FrozenSince)}</dt><dd><When at=f.since /></dd></div>
                         <div>
                             <dt>{t(WalletMsg::FrozenBecause)}</dt>
-                            <dd><a href=href>{f.report_id}</a></dd>
+                            <dd><A href=href>{f.report_id}</A></dd>
                         </div>
                     </dl>
                     <p>{t(WalletMsg::FrozenNext)}</p>

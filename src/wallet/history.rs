@@ -3,12 +3,12 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::money::{Currency, Money};
 use portal_api::wallet::{Transaction, TransactionKind, TransactionQuery, TransactionStatus};
 
 use super::chart::SpendingChart;
 use super::freeze::{load_freeze, FreezeBanner};
-use super::new_report::report_fraud_href;
 use super::rows::{kind_msg, status_msg, TransactionRow};
 use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};
@@ -18,12 +18,13 @@ use crate::form::Problem;
 use crate::i18n::{fill, Text};
 use crate::locale::{format_count, format_date, t, use_locale};
 use crate::pages::focus_soon;
+use crate::route::Route;
 
 const PAGE: u32 = 50;
 
 #[component]
 pub fn History() -> impl IntoView {
-    view! { <SignedInPage title=WalletMsg::HistoryTitle back="/wallet" render=|_| view! { <HistoryView /> } /> }
+    view! { <SignedInPage title=WalletMsg::HistoryTitle back=Route::Wallet render=|_| view! { <HistoryView /> } /> }
 }
 
 /// A date input's value (`YYYY-MM-DD`) as the first or last second of that day where the reader
@@ -264,7 +265,7 @@ fn HistoryView() -> impl IntoView {
     let freeze = load_freeze();
     view! {
         <FreezeBanner freeze />
-        <p><a href=report_fraud_href(None)>{t(WalletMsg::ReportFraudLink)}</a></p>
+        <p><A href=Route::ReportFraud(None).href()>{t(WalletMsg::ReportFraudLink)}</A></p>
         <SpendingChart />
         <section aria-labelledby="filters-heading" class="filters">
             <h2 id="filters-heading">{t(WalletMsg::FiltersHeading)}</h2>

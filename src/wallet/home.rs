@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::wallet::{Transaction, TransactionQuery, Wallet};
 
 use super::freeze::FreezeBanner;
-use super::new_report::report_fraud_href;
 use super::rows::TransactionRow;
 use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};
@@ -14,6 +14,7 @@ use crate::components::FormAlert;
 use crate::form::Problem;
 use crate::i18n::Msg;
 use crate::locale::{t, use_locale};
+use crate::route::Route;
 
 #[component]
 pub fn WalletHome() -> impl IntoView {
@@ -60,13 +61,13 @@ fn Overview() -> impl IntoView {
             </dd>
         </dl>
         <nav class="wallet-actions" aria-label=t(WalletMsg::WalletTitle)>
-            <a class="button primary" href="/wallet/top-up">{t(WalletMsg::TopUpLink)}</a>
-            <a class="button secondary" href="/wallet/pay">{t(WalletMsg::PayLink)}</a>
-            <a class="button secondary" href="/wallet/history">{t(WalletMsg::HistoryLink)}</a>
-            <a class="button secondary" href="/wallet/cards">{t(WalletMsg::CardsLink)}</a>
-            <a class="button secondary" href="/wallet/disputes">{t(WalletMsg::DisputesLink)}</a>
-            <a class="button secondary" href="/wallet/fraud-reports">{t(WalletMsg::FraudReportsLink)}</a>
-            <a class="button secondary" href=report_fraud_href(None)>{t(WalletMsg::ReportFraudLink)}</a>
+            <A href=Route::TopUp.href() attr:class="button primary">{t(WalletMsg::TopUpLink)}</A>
+            <A href=Route::Pay.href() attr:class="button secondary">{t(WalletMsg::PayLink)}</A>
+            <A href=Route::History.href() attr:class="button secondary">{t(WalletMsg::HistoryLink)}</A>
+            <A href=Route::Cards.href() attr:class="button secondary">{t(WalletMsg::CardsLink)}</A>
+            <A href=Route::Disputes.href() attr:class="button secondary">{t(WalletMsg::DisputesLink)}</A>
+            <A href=Route::FraudReports.href() attr:class="button secondary">{t(WalletMsg::FraudReportsLink)}</A>
+            <A href=Route::ReportFraud(None).href() attr:class="button secondary">{t(WalletMsg::ReportFraudLink)}</A>
         </nav>
         <section aria-labelledby="recent-heading">
             <h2 id="recent-heading">{t(WalletMsg::RecentHeading)}</h2>
@@ -79,7 +80,7 @@ fn Overview() -> impl IntoView {
                     <ul class="transactions">
                         {items.into_iter().map(|tx| view! { <TransactionRow tx /> }).collect_view()}
                     </ul>
-                    <p><a href="/wallet/history">{t(WalletMsg::SeeAll)}</a></p>
+                    <p><A href=Route::History.href()>{t(WalletMsg::SeeAll)}</A></p>
                 }
                 .into_any(),
             }}

@@ -18,13 +18,13 @@ mod top_up;
 mod transaction;
 mod upload;
 
-pub(crate) use new_report::report_fraud_href;
-
 use leptos::prelude::*;
+use leptos_router::components::Route;
+use leptos_router::{path, MatchNestedRoutes};
 
 use crate::i18n::{fill, Text};
 use crate::locale::{format_count, use_locale};
-use crate::router::Page;
+use crate::route::{Moved, Route as To};
 use text::WalletMsg;
 
 /// A free-text box's hint (`hint`, which names the `{max}` characters) and its live count of
@@ -51,19 +51,25 @@ pub fn text_hint_and_count<H: Text + Send + Sync + 'static>(
     (hint, left)
 }
 
-pub fn page(page: Page) -> Option<AnyView> {
-    Some(match page {
-        Page::Wallet => view! { <home::WalletHome /> }.into_any(),
-        Page::TopUp => view! { <top_up::TopUp /> }.into_any(),
-        Page::Cards => view! { <cards::Cards /> }.into_any(),
-        Page::Pay => view! { <pay::Pay /> }.into_any(),
-        Page::History => view! { <history::History /> }.into_any(),
-        Page::Transaction => view! { <transaction::TransactionDetail /> }.into_any(),
-        Page::Disputes => view! { <disputes::Disputes /> }.into_any(),
-        Page::Dispute => view! { <disputes::DisputeDetail /> }.into_any(),
-        Page::ReportFraud => view! { <new_report::ReportFraud /> }.into_any(),
-        Page::FraudReports => view! { <reports::FraudReports /> }.into_any(),
-        Page::FraudReport => view! { <reports::FraudReportDetail /> }.into_any(),
-        _ => return None,
-    })
+/// The wallet's routes (their paths: [`crate::route::Route::href`]), and the addresses from
+/// before ids were path segments.
+#[component(transparent)]
+pub fn WalletRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/wallet") view=home::WalletHome />
+        <Route path=path!("/wallet/top-up") view=top_up::TopUp />
+        <Route path=path!("/wallet/cards") view=cards::Cards />
+        <Route path=path!("/wallet/pay") view=pay::Pay />
+        <Route path=path!("/wallet/history") view=history::History />
+        <Route path=path!("/wallet/transactions/:id") view=transaction::TransactionDetail />
+        <Route path=path!("/wallet/disputes") view=disputes::Disputes />
+        <Route path=path!("/wallet/disputes/:id") view=disputes::DisputeDetail />
+        <Route path=path!("/wallet/report-fraud") view=new_report::ReportFraud />
+        <Route path=path!("/wallet/fraud-reports") view=reports::FraudReports />
+        <Route path=path!("/wallet/fraud-reports/:id") view=reports::FraudReportDetail />
+        <Route path=path!("/wallet/transaction") view=|| view! { <Moved to=|id| To::Transaction(id) /> } />
+        <Route path=path!("/wallet/dispute") view=|| view! { <Moved to=|id| To::Dispute(id) /> } />
+        <Route path=path!("/wallet/fraud-report") view=|| view! { <Moved to=|id| To::FraudReport(id) /> } />
+    }
+    .into_inner()
 }

@@ -9,7 +9,6 @@ use portal_api::error::{ErrorCode, FieldError};
 use portal_api::evidence::{CreateFraudReportRequest, ReportText, REPORT_TEXT_MAX_CHARS};
 use portal_api::wallet::{Transaction, TransactionQuery};
 
-use super::freeze::report_href;
 use super::rows::{kind_msg, title, When};
 use super::screenshots::{ScreenshotPicker, Uploads};
 use super::text::WalletMsg;
@@ -20,27 +19,17 @@ use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{format_count, t, use_locale};
 use crate::pages::focus_soon;
-use crate::router::{query_param, use_navigate};
+use crate::route::{query_param, use_navigate, Route};
 
 /// Rows per "Show more": enough to find last week's payments without scrolling past months.
 const PAGE: u32 = 20;
 const LIST_ID: &str = "report-transactions";
 
-pub fn report_fraud_href(tx: Option<&str>) -> String {
-    match tx {
-        Some(id) => format!(
-            "/wallet/report-fraud?tx={}",
-            js_sys::encode_uri_component(id)
-        ),
-        None => "/wallet/report-fraud".to_owned(),
-    }
-}
-
 #[component]
 pub fn ReportFraud() -> impl IntoView {
     let preselected = query_param("tx").filter(|id| !id.is_empty());
     view! {
-        <SignedInPage title=WalletMsg::ReportFraudTitle back="/wallet" render=move |_| {
+        <SignedInPage title=WalletMsg::ReportFraudTitle back=Route::Wallet render=move |_| {
             let preselected = preselected.clone();
             view! { <ReportForm preselected /> }
         } />
@@ -150,7 +139,7 @@ fn ReportForm(preselected: Option<String>) -> impl IntoView {
             match result {
                 Ok(report) => {
                     uploads.sent();
-                    navigate(&report_href(&report.id), false);
+                    navigate(Route::FraudReport(&report.id), false);
                 }
                 Err(e) => {
                     uploads.lock(false);

@@ -17,10 +17,11 @@ use crate::components::FormAlert;
 use crate::form::Problem;
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
+use crate::route::Route;
 
 #[component]
 pub fn Pay() -> impl IntoView {
-    view! { <SignedInPage title=WalletMsg::PayTitle back="/wallet" render=|_| view! { <PayLoader /> } /> }
+    view! { <SignedInPage title=WalletMsg::PayTitle back=Route::Wallet render=|_| view! { <PayLoader /> } /> }
 }
 
 /// Reads the wallet first: a frozen wallet asks for no codes at all.

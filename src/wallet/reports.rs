@@ -4,11 +4,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::evidence::{FraudReport, Freeze, ReportEvent, ReportEventKind, Screenshot};
 
 use super::add_evidence::{AddEvidence, AddTo, AddedFiles};
-use super::freeze::{report_href, FreezeBanner};
-use super::new_report::report_fraud_href;
+use super::freeze::FreezeBanner;
 use super::rows::{dispute_status_msg, TransactionRow, When};
 use super::screenshots::ScreenshotList;
 use super::text::WalletMsg;
@@ -18,12 +18,12 @@ use crate::components::FormAlert;
 use crate::form::Problem;
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{format_count, t, use_locale};
-use crate::router::query_param;
+use crate::route::{path_id, Route};
 
 #[component]
 pub fn FraudReports() -> impl IntoView {
     view! {
-        <SignedInPage title=WalletMsg::FraudReportsTitle back="/wallet" render=|_| view! { <ReportList /> } />
+        <SignedInPage title=WalletMsg::FraudReportsTitle back=Route::Wallet render=|_| view! { <ReportList /> } />
     }
 }
 
@@ -62,13 +62,13 @@ fn ReportList() -> impl IntoView {
                             );
                             view! {
                                 <li class="tx">
-                                    <a class="tx-link" href=report_href(&r.id)>
+                                    <A href=Route::FraudReport(&r.id).href() attr:class="tx-link">
                                         <span class="tx-title">{number}</span>
                                         <span class="tx-meta">
                                             {t(dispute_status_msg(r.status))} " · " <When at=r.created_at />
                                         </span>
                                         <span class="tx-amount">{count}</span>
-                                    </a>
+                                    </A>
                                 </li>
                             }
                         })
@@ -77,15 +77,15 @@ fn ReportList() -> impl IntoView {
             }
             .into_any(),
         }}
-        <p><a href=report_fraud_href(None)>{t(WalletMsg::ReportFraudLink)}</a></p>
+        <p><A href=Route::ReportFraud(None).href()>{t(WalletMsg::ReportFraudLink)}</A></p>
     }
 }
 
 #[component]
 pub fn FraudReportDetail() -> impl IntoView {
-    let id = query_param("id").unwrap_or_default();
+    let id = path_id();
     view! {
-        <SignedInPage title=WalletMsg::FraudReportTitle back="/wallet" render=move |_| {
+        <SignedInPage title=WalletMsg::FraudReportTitle back=Route::Wallet render=move |_| {
             let id = id.clone();
             view! { <ReportLoader id /> }
         } />

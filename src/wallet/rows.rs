@@ -1,6 +1,7 @@
 //! How a transaction reads on screen, wherever it is listed.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 use portal_api::dto::Locale;
 use portal_api::wallet::{
     DisputeReason, DisputeStatus, Transaction, TransactionKind, TransactionStatus,
@@ -9,6 +10,7 @@ use portal_api::wallet::{
 use super::text::WalletMsg;
 use crate::i18n::Text;
 use crate::locale::{format_date_time, iso_date_time, t, use_locale};
+use crate::route::Route;
 
 pub fn kind_msg(kind: TransactionKind) -> WalletMsg {
     match kind {
@@ -64,10 +66,7 @@ pub fn When(at: i64) -> impl IntoView {
 #[component]
 pub fn TransactionRow(tx: Transaction) -> impl IntoView {
     let locale = use_locale();
-    let href = format!(
-        "/wallet/transaction?id={}",
-        js_sys::encode_uri_component(&tx.id)
-    );
+    let href = Route::Transaction(&tx.id).href();
     let amount = tx.amount;
     let incoming = amount.minor > 0;
     let status = tx.status;
@@ -79,7 +78,7 @@ pub fn TransactionRow(tx: Transaction) -> impl IntoView {
     };
     view! {
         <li class="tx">
-            <a class="tx-link" href=href>
+            <A href=href attr:class="tx-link">
                 <span class="tx-title">{name}</span>
                 <span class="tx-meta">
                     {t(kind_msg(kind))} " · " <When at />
@@ -92,7 +91,7 @@ pub fn TransactionRow(tx: Transaction) -> impl IntoView {
                 <span class="tx-amount" class:tx-in=incoming>
                     {move || amount.format(locale.get())}
                 </span>
-            </a>
+            </A>
         </li>
     }
 }

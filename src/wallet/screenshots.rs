@@ -26,7 +26,7 @@ use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Text};
 use crate::locale::{format_count, t, use_locale};
 use crate::pages::focus_soon;
-use crate::router::use_navigate;
+use crate::route::{use_navigate, Route};
 
 #[derive(Debug, Clone, PartialEq)]
 enum State {
@@ -97,7 +97,7 @@ impl Uploads {
             next_key: StoredValue::new(0),
             locked: RwSignal::new(false),
             news: RwSignal::new(None),
-            to_sign_in: Callback::new(move |_| navigate("/sign-in", true)),
+            to_sign_in: Callback::new(move |_| navigate(Route::SignIn, true)),
             waiting: RwSignal::new(false),
             then: StoredValue::new(None),
         };

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::dto::{Locale, Me};
 use portal_api::error::ErrorCode;
 use portal_api::money::Money;
@@ -18,11 +19,12 @@ use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
 use crate::pages::focus_soon;
+use crate::route::Route;
 
 #[component]
 pub fn TopUp() -> impl IntoView {
     view! {
-        <SignedInPage title=WalletMsg::TopUpTitle back="/wallet" render=|me| view! { <TopUpLoader me /> } />
+        <SignedInPage title=WalletMsg::TopUpTitle back=Route::Wallet render=|me| view! { <TopUpLoader me /> } />
     }
 }
 
@@ -83,7 +85,7 @@ fn TopUpLoader(me: Me) -> impl IntoView {
             (Some(w), _) if w.freeze.is_some() => ().into_any(),
             (Some(_), Some(list)) if list.is_empty() => view! {
                 <p>{t(WalletMsg::NoCards)}</p>
-                <p><a href="/wallet/cards">{t(WalletMsg::AddCardLink)}</a></p>
+                <p><A href=Route::Cards.href()>{t(WalletMsg::AddCardLink)}</A></p>
             }
             .into_any(),
             (Some(w), Some(list)) => view! {

@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api::wallet::{
     CreateDisputeRequest, DisputeDetails, DisputeReason, Transaction, DISPUTE_DETAILS_MAX_CHARS,
 };
 
-use super::new_report::report_fraud_href;
 use super::rows::{kind_msg, reason_msg, status_msg, title, When};
 use super::screenshots::{ScreenshotPicker, Uploads};
 use super::text::WalletMsg;
@@ -18,13 +18,13 @@ use crate::form::{from_api, Problem};
 use crate::i18n::Msg;
 use crate::locale::{t, use_locale};
 use crate::pages::focus_soon;
-use crate::router::{query_param, use_navigate};
+use crate::route::{path_id, use_navigate, Route};
 
 #[component]
 pub fn TransactionDetail() -> impl IntoView {
-    let id = query_param("id").unwrap_or_default();
+    let id = path_id();
     view! {
-        <SignedInPage title=WalletMsg::TransactionTitle back="/wallet" render=move |_| {
+        <SignedInPage title=WalletMsg::TransactionTitle back=Route::Wallet render=move |_| {
             let id = id.clone();
             view! { <TransactionLoader id /> }
         } />
@@ -47,11 +47,11 @@ fn TransactionLoader(id: String) -> impl IntoView {
         <FormAlert problem />
         {move || match tx.get() {
             Some(tx) => {
-                let report = report_fraud_href(Some(&tx.id));
+                let report = Route::ReportFraud(Some(&tx.id)).href();
                 view! {
                     <TransactionFacts tx=tx.clone() />
                     <DisputeEntry tx />
-                    <p><a href=report>{t(WalletMsg::ReportTxFraud)}</a></p>
+                    <p><A href=report>{t(WalletMsg::ReportTxFraud)}</A></p>
                 }
                 .into_any()
             }
@@ -89,9 +89,9 @@ fn DisputeEntry(tx: Transaction) -> impl IntoView {
     match tx.dispute.filter(|d| d.status.is_open()) {
         Some(open) => view! {
             <p>
-                <a href=format!("/wallet/dispute?id={}", js_sys::encode_uri_component(&open.id))>
+                <A href=Route::Dispute(&open.id).href()>
                     {t(WalletMsg::SeeDispute)}
-                </a>
+                </A>
             </p>
         }
         .into_any(),
@@ -133,13 +133,7 @@ fn DisputeForm(transaction_id: String) -> impl IntoView {
             match result {
                 Ok(dispute) => {
                     uploads.sent();
-                    navigate(
-                        &format!(
-                            "/wallet/dispute?id={}",
-                            js_sys::encode_uri_component(&dispute.id)
-                        ),
-                        false,
-                    )
+                    navigate(Route::Dispute(&dispute.id), false)
                 }
                 Err(e) => {
                     uploads.lock(false);

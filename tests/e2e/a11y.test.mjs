@@ -115,7 +115,7 @@ for (const [locale, viewport] of [['en-US', { width: 1200, height: 900 }], ['ja-
       ['/wallet/disputes', 'disputes'],
       ['/wallet/report-fraud', 'report fraud, no history'],
       ['/wallet/fraud-reports', 'fraud reports, none'],
-      ['/wallet/fraud-report?id=F-AAAA-AAAA-AAAA', 'fraud report, not found'],
+      ['/wallet/fraud-reports/F-AAAA-AAAA-AAAA', 'fraud report, not found'],
     ]) {
       await page.goto(`${portal.baseUrl}${path}`);
       await page.getByRole('link').last().waitFor();

@@ -236,7 +236,7 @@ test('an agent with two-step verification works a fraud report: filter, screensh
   assert.equal(await page.getByRole('button', { name: 'Lift the freeze' }).count(), 0);
   await portal.mailbox.waitFor({ to: customerEmail, subjectIncludes: 'refunded' });
   const lifted = await portal.mailbox.waitFor({ to: customerEmail, subjectIncludes: 'no longer frozen' });
-  assert.ok(lifted.links.some((l) => l.endsWith(`/wallet/fraud-report?id=${number}`)), lifted.text);
+  assert.ok(lifted.links.some((l) => l.endsWith(`/wallet/fraud-reports/${number}`)), lifted.text);
 
   // The customer's timeline shows both; the money is back and the wallet is usable.
   await customer.page.reload();
@@ -295,7 +295,7 @@ test('a customer answers support\'s question on the dispute\'s page, with a scre
   await invitedAgent(agent.page, 'kudo');
   await agent.page.getByRole('link', { name: 'Support queue' }).click();
   await turnOnTwoStep(agent.page);
-  await agent.page.goto(`${portal.baseUrl}/agent/case?id=${encodeURIComponent(id)}`);
+  await agent.page.goto(`${portal.baseUrl}/agent/cases/${encodeURIComponent(id)}`);
   await agent.page.getByText(`Case ${id}`).waitFor();
   const question = 'Do you have the receipt?\nA photo of it is enough. 📷';
   await agent.page.getByLabel('Question for the customer').fill(question);
@@ -304,7 +304,7 @@ test('a customer answers support\'s question on the dispute\'s page, with a scre
 
   // The mail's link opens the dispute, which takes the answer.
   const asked = await portal.mailbox.waitFor({ to: email, subjectIncludes: 'we need more information' });
-  const link = asked.links.find((l) => l.includes('/wallet/dispute?id='));
+  const link = asked.links.find((l) => l.includes('/wallet/disputes/'));
   assert.ok(link, asked.text);
   const { page } = customer;
   await page.goto(link);
@@ -362,7 +362,7 @@ test('a refund above the four-eyes amount waits for a second agent; the agent wh
   await invitedAgent(first.page, 'ito');
   await first.page.getByRole('link', { name: 'Support queue' }).click();
   await turnOnTwoStep(first.page);
-  await first.page.goto(`${portal.baseUrl}/agent/case?id=${encodeURIComponent(id)}`);
+  await first.page.goto(`${portal.baseUrl}/agent/cases/${encodeURIComponent(id)}`);
   await first.page.getByText(`Case ${id}`).waitFor();
   await first.page.getByRole('definition').filter({ hasText: 'The amount is wrong' }).waitFor();
   assert.equal(await first.page.getByRole('definition').filter({ hasText: 'The till said' }).textContent(), details);
@@ -381,12 +381,12 @@ test('a refund above the four-eyes amount waits for a second agent; the agent wh
   await invitedAgent(second.page, 'mori');
   await second.page.getByRole('link', { name: 'Support queue' }).click();
   await turnOnTwoStep(second.page);
-  await second.page.goto(`${portal.baseUrl}/agent/case?id=${encodeURIComponent(id)}`);
+  await second.page.goto(`${portal.baseUrl}/agent/cases/${encodeURIComponent(id)}`);
   await second.page.getByRole('button', { name: 'Approve the refund of ¥12,000' }).click();
   await second.page.getByRole('status').filter({ hasText: '¥12,000 refunded on' }).waitFor();
   await second.page.getByText('This case is closed.').waitFor();
   await balance('¥20,000');
-  await customer.page.goto(`${portal.baseUrl}/wallet/dispute?id=${encodeURIComponent(id)}`);
+  await customer.page.goto(`${portal.baseUrl}/wallet/disputes/${encodeURIComponent(id)}`);
   await customer.page.getByRole('heading', { level: 1, name: 'Dispute' }).waitFor();
   await customer.page.getByText('Refunded', { exact: true }).first().waitFor();
 

@@ -242,7 +242,7 @@ pub async fn create(
                 screenshots: shots.len(),
                 manifest_sha256: &manifest_sha256,
             },
-            &format!("{}/wallet/fraud-report?id={number_ref}", state_ref.config.public_url.base),
+            &format!("{}/wallet/fraud-reports/{number_ref}", state_ref.config.public_url.base),
         );
         state_ref.outbox.queue(&mut tx, &mail).await?;
         tx.commit().await?;

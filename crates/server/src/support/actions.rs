@@ -61,10 +61,10 @@ fn event<'a>(found: &'a Found, action: &'a str, detail: serde_json::Value) -> Ev
 /// The page the customer follows a case on (a dispute's takes their answer to a question).
 fn customer_link(state: &AppState, kind: CaseKind, id: &str) -> String {
     let page = match kind {
-        CaseKind::Dispute => "dispute",
-        CaseKind::FraudReport => "fraud-report",
+        CaseKind::Dispute => "disputes",
+        CaseKind::FraudReport => "fraud-reports",
     };
-    format!("{}/wallet/{page}?id={id}", state.config.public_url.base)
+    format!("{}/wallet/{page}/{id}", state.config.public_url.base)
 }
 
 /// Moves the case to `status`, with a note the customer sees, on its own timeline.

@@ -175,7 +175,7 @@ pub async fn create(
             at: transaction.created_at,
         },
         &format!(
-            "{}/wallet/dispute?id={number}",
+            "{}/wallet/disputes/{number}",
             state.config.public_url.base
         ),
     );

@@ -101,7 +101,7 @@ async fn a_dispute_keeps_its_text_exactly_and_mails_its_number(app: TestApp) {
     );
     assert!(mail.body.contains("¥55,000"), "{}", mail.body);
     assert!(mail.body.contains("7-Eleven Shinjuku"));
-    assert!(mail.body.contains(&format!("/wallet/dispute?id={id}")));
+    assert!(mail.body.contains(&format!("/wallet/disputes/{id}")));
     assert!(
         !mail.body.contains("DROP TABLE"),
         "the mail does not echo the text"

@@ -500,7 +500,7 @@ async fn an_agent_works_a_fraud_report_and_every_view_and_action_is_audited(app:
     assert!(
         lifted
             .body
-            .contains(&format!("/wallet/fraud-report?id={id}")),
+            .contains(&format!("/wallet/fraud-reports/{id}")),
         "{}",
         lifted.body
     );
@@ -1628,7 +1628,7 @@ async fn the_customer_answers_a_question_on_a_dispute_and_the_agent_sees_it(app:
     let mail = app.mail_with_subject(&email, "more information").await;
     assert!(mail.body.contains(question), "{}", mail.body);
     assert!(
-        mail.body.contains(&format!("/wallet/dispute?id={id}")),
+        mail.body.contains(&format!("/wallet/disputes/{id}")),
         "{}",
         mail.body
     );
@@ -1733,7 +1733,7 @@ async fn lifting_the_freeze_mails_the_customer_in_their_language(app: TestApp) {
     let mail = app.mail_with_subject(&c.email, "凍結を解除").await;
     for needle in [
         id.to_owned(),
-        format!("/wallet/fraud-report?id={id}"),
+        format!("/wallet/fraud-reports/{id}"),
         "チャージ".to_owned(),
     ] {
         assert!(mail.body.contains(&needle), "{needle} in {}", mail.body);
