@@ -6,7 +6,7 @@ use portal_api::dto::Locale;
 
 use crate::i18n::{language_name, Msg};
 use crate::locale::{choose_locale, provide_locale, t, use_locale};
-use crate::route::{Bundle, Route};
+use crate::route::{Bundle, Navigation, Route};
 
 /// Mounts the app on `<body>`; `routes` gives this bundle's `<FlatRoutes>`.
 pub fn mount(bundle: Bundle, routes: fn() -> AnyView) {
@@ -24,7 +24,9 @@ fn App(bundle: Bundle, routes: fn() -> AnyView) -> impl IntoView {
                 <A href=Route::Home.href() attr:class="brand">{portal_api::SERVICE_NAME}</A>
                 <LanguageSwitch />
             </header>
-            <main id="main">{routes()}</main>
+            <main id="main">
+                <Navigation>{routes()}</Navigation>
+            </main>
         </Router>
     }
 }

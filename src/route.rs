@@ -159,11 +159,26 @@ pub fn bundle_of(path: &str) -> Bundle {
     }
 }
 
+/// The router's navigation, kept for the life of the page: an answer that arrives after its page
+/// was left may still navigate (to sign-in, say) without meeting a disposed value.
+#[derive(Clone, Copy)]
+struct Navigate(StoredValue<NavigateFn, LocalStorage>);
+
+type NavigateFn = Box<dyn Fn(&str, NavigateOptions)>;
+
+/// Inside `<Router>`, around the routes.
+#[component]
+pub fn Navigation(children: Children) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    provide_context(Navigate(StoredValue::new_local(Box::new(navigate))));
+    children()
+}
+
 /// Navigates to `to` within the app (`replace` keeps the current entry out of the Back history,
 /// for redirects), or loads it if the running bundle does not have it.
 pub fn use_navigate() -> impl Fn(Route<'_>, bool) + Copy + 'static {
     let bundle: Bundle = expect_context();
-    let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
+    let Navigate(navigate) = expect_context();
     move |to: Route<'_>, replace: bool| {
         let href = to.href();
         if bundle.serves(to.bundle()) {

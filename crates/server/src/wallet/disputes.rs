@@ -174,10 +174,7 @@ pub async fn create(
             merchant: transaction.merchant.as_deref(),
             at: transaction.created_at,
         },
-        &format!(
-            "{}/wallet/disputes/{number}",
-            state.config.public_url.base
-        ),
+        &format!("{}/wallet/disputes/{number}", state.config.public_url.base),
     );
     state.outbox.queue(&mut tx, &mail).await?;
     tx.commit().await?;

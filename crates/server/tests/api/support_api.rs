@@ -498,9 +498,7 @@ async fn an_agent_works_a_fraud_report_and_every_view_and_action_is_audited(app:
     let lifted = app.mail_with_subject(&email, "no longer frozen").await;
     assert!(lifted.body.contains(id), "{}", lifted.body);
     assert!(
-        lifted
-            .body
-            .contains(&format!("/wallet/fraud-reports/{id}")),
+        lifted.body.contains(&format!("/wallet/fraud-reports/{id}")),
         "{}",
         lifted.body
     );
