@@ -43,20 +43,20 @@ const CUSTOMER = [
   ['cards', '/wallet/cards'],
   ['pay', '/wallet/pay'],
   ['history', '/wallet/history'],
-  ['transaction', { via: '/wallet/history', link: /transaction/ }],
+  ['transaction', { via: '/wallet/history', link: /transactions?\/.|transaction\?id=/ }],
   ['disputes', '/wallet/disputes'],
   ['report-fraud', '/wallet/report-fraud'],
 ];
 const NEIGHBOUR_PAGES = [
   ['frozen-wallet', '/wallet'],
   ['disputes-some', '/wallet/disputes'],
-  ['dispute', { via: '/wallet/disputes', link: /dispute/ }],
+  ['dispute', { via: '/wallet/disputes', link: /disputes\/.|dispute\?id=/ }],
   ['fraud-reports', '/wallet/fraud-reports'],
-  ['fraud-report', { via: '/wallet/fraud-reports', link: /fraud-report/ }],
+  ['fraud-report', { via: '/wallet/fraud-reports', link: /fraud-reports\/.|fraud-report\?id=/ }],
 ];
 const CONSOLE = [
   ['agent-queue', '/agent'],
-  ['agent-case', { via: '/agent', link: /\/agent\/case/ }],
+  ['agent-case', { via: '/agent', link: /agent\/cases?(\/.|\?id=)/ }],
   ['agent-audit', '/agent/audit'],
 ];
 
@@ -109,7 +109,8 @@ async function shoot(browser, portal, group, pages, storageState) {
       if (typeof where === 'object') {
         await open(page, portal, where.via);
         const href = await page.locator('main a[href]').evaluateAll(
-          (links, source) => links.map((a) => a.getAttribute('href')).find((h) => new RegExp(source).test(h)),
+          (links, source) =>
+            links.map((a) => a.getAttribute('href')).find((h) => !h.startsWith('/api/') && new RegExp(source).test(h)),
           where.link.source,
         );
         if (!href) throw new Error(`${group}/${name}: no link matching ${where.link} on ${where.via}`);
