@@ -129,11 +129,15 @@ async function shoot(browser, portal, group, pages, storageState) {
   return written;
 }
 
-/** Opens `address` and waits until the page has its heading and nothing is still loading. */
+/**
+ * Opens `address` and waits for its heading and fonts. Some pages keep a request open (so
+ * "network idle" never comes); their data is on loopback, so a short pause lets it arrive.
+ */
 async function open(page, portal, address) {
   await page.goto(new URL(address, portal.baseUrl).href);
   await page.getByRole('heading', { level: 1 }).first().waitFor();
-  await page.waitForLoadState('networkidle');
+  await page.evaluate(() => document.fonts.ready);
+  await page.waitForTimeout(700);
 }
 
 fs.mkdirSync(OUT, { recursive: true });
