@@ -1,4 +1,4 @@
-//! `/agent/case?id=…`: everything about one case (the customer, the sealed snapshot, the
+//! `/agent/cases/:id`: everything about one case (the customer, the sealed snapshot, the
 //! screenshots inline, the live history, what the customer sees, internal notes) and what an
 //! agent may do on it. Each action answers the case as it now is, which replaces the page's.
 

@@ -12,8 +12,16 @@ use crate::locale::{t, use_locale};
 
 const MONTHS: u32 = 12;
 
-/// "Nov 2026" / "2026年11月" from "2026-11", through `Intl.DateTimeFormat`.
-fn month_name(month: &str, locale: Locale) -> String {
+/// How a month is named: with its year ("Nov 2026" / "2026年11月"), or alone under a bar ("Nov" /
+/// "11月"), where twelve names with their years would wrap at phone width.
+#[derive(Clone, Copy)]
+enum Style {
+    WithYear,
+    MonthOnly,
+}
+
+/// The name of "2026-11" in `locale`, through `Intl.DateTimeFormat`.
+fn month_name(month: &str, locale: Locale, style: Style) -> String {
     let Some((y, m)) = month.split_once('-') else {
         return month.to_owned();
     };
@@ -22,7 +30,9 @@ fn month_name(month: &str, locale: Locale) -> String {
     };
     let locales = js_sys::Array::of1(&locale.bcp47().into());
     let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"year".into(), &"numeric".into());
+    if let Style::WithYear = style {
+        let _ = js_sys::Reflect::set(&options, &"year".into(), &"numeric".into());
+    }
     let _ = js_sys::Reflect::set(&options, &"month".into(), &"short".into());
     let _ = js_sys::Reflect::set(&options, &"timeZone".into(), &"UTC".into());
     let date = js_sys::Date::new(&js_sys::Date::utc(y, m - 1.0).into());
@@ -74,9 +84,20 @@ pub fn SpendingChart() -> impl IntoView {
                 .iter()
                 .map(|m| {
                     let month = m.month.clone();
-                    view! { <li>{move || month_name(&month, locale.get())}</li> }
+                    view! { <li>{move || month_name(&month, locale.get(), Style::MonthOnly)}</li> }
                 })
                 .collect_view();
+            // The years once, for the whole row of bars: "Dec 2025 – Nov 2026".
+            let first = list.first().map(|m| m.month.clone()).unwrap_or_default();
+            let last = list.last().map(|m| m.month.clone()).unwrap_or_default();
+            let range = move || {
+                let l = locale.get();
+                format!(
+                    "{} – {}",
+                    month_name(&first, l, Style::WithYear),
+                    month_name(&last, l, Style::WithYear)
+                )
+            };
             let rows = list
                 .into_iter()
                 .map(|m| {
@@ -84,7 +105,7 @@ pub fn SpendingChart() -> impl IntoView {
                     let month = m.month.clone();
                     view! {
                         <tr>
-                            <th scope="row">{move || month_name(&month, locale.get())}</th>
+                            <th scope="row">{move || month_name(&month, locale.get(), Style::WithYear)}</th>
                             <td>{move || spent.format(locale.get())}</td>
                         </tr>
                     }
@@ -98,6 +119,7 @@ pub fn SpendingChart() -> impl IntoView {
                     </svg>
                     // The table below says the same to screen readers.
                     <ol class="chart-labels" aria-hidden="true">{labels}</ol>
+                    <p class="chart-range" aria-hidden="true">{range}</p>
                     <details>
                         <summary>{t(WalletMsg::ChartAsTable)}</summary>
                         <table>

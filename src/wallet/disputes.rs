@@ -1,4 +1,4 @@
-//! `/wallet/disputes` and `/wallet/dispute?id=…`: what the customer has disputed and where each
+//! `/wallet/disputes` and `/wallet/disputes/:id`: what the customer has disputed and where each
 //! dispute stands. The timeline is always the customer's to read; when support asks for more,
 //! the dispute's page takes the answer.
 

@@ -1,4 +1,4 @@
-//! `/wallet/fraud-reports` and `/wallet/fraud-report?id=F-…`: the customer's fraud reports, and one
+//! `/wallet/fraud-reports` and `/wallet/fraud-reports/:id`: the customer's fraud reports, and one
 //! report with everything it sealed, its timeline, the way to add to it and the evidence bundle to
 //! download. All of it stays readable while the wallet is frozen (docs/threat-model.md#t11, #t15).
 

@@ -1,4 +1,4 @@
-//! `/wallet/transaction?id=…`: one transaction as stored, and the ways to dispute it (with
+//! `/wallet/transactions/:id`: one transaction as stored, and the ways to dispute it (with
 //! screenshots, optionally) or to report it as fraud.
 
 use leptos::prelude::*;

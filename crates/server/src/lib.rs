@@ -192,7 +192,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(wallet::history::list_transactions))
         .routes(routes!(wallet::history::export_transactions_csv))
         .routes(routes!(wallet::history::get_transaction))
-        .routes(routes!(wallet::stats::transaction_stats))
+        .routes(routes!(wallet::spending::transaction_stats))
         .routes(routes!(wallet::disputes::create_dispute))
         .routes(routes!(wallet::disputes::list_disputes))
         .routes(routes!(wallet::disputes::get_dispute))

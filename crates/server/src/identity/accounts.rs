@@ -120,6 +120,20 @@ pub async fn find_for_sign_in(db: &Db, email_key: &str) -> ApiResult<Option<(Acc
     )))
 }
 
+/// Where mail about the account with this lower-cased address goes: its address as stored and
+/// its language. Read on `conn`, inside the caller's transaction.
+pub async fn mail_target(
+    conn: &mut sqlx::AnyConnection,
+    email_key: &str,
+) -> Result<(String, Locale), sqlx::Error> {
+    let (email, locale): (String, String) =
+        sqlx::query_as("SELECT email, locale FROM accounts WHERE email_key = $1")
+            .bind(email_key)
+            .fetch_one(conn)
+            .await?;
+    Ok((email, Locale::from_tag(&locale).unwrap_or_default()))
+}
+
 pub async fn password_hash(db: &Db, account_id: &str) -> ApiResult<String> {
     let (phc,): (String,) = sqlx::query_as("SELECT password_hash FROM accounts WHERE id = $1")
         .bind(account_id)

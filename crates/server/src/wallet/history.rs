@@ -24,7 +24,7 @@ use portal_api::wallet::{
     TransactionStatus, HISTORY_PAGE_MAX,
 };
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
 /// Rows per page when the query does not say.
@@ -508,6 +508,25 @@ pub async fn find(db: &Db, account_id: &str, id: &str) -> Result<Option<HistoryR
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(HistoryRow::from_row).transpose()
+}
+
+/// Every row of the customer's wallet from `from` on, newest first, read on `conn` (inside a
+/// caller's transaction, so what it reads is what that transaction seals).
+pub async fn since(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    from: i64,
+) -> Result<Vec<HistoryRow>, sqlx::Error> {
+    let text = format!(
+        "SELECT {ROW_COLUMNS} FROM wallet_transactions
+         WHERE account_id = $1 AND created_at >= $2 ORDER BY created_at DESC, id DESC"
+    );
+    let rows = sqlx::query(&text)
+        .bind(account_id)
+        .bind(from)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(HistoryRow::from_row).collect()
 }
 
 /// One of the customer's transactions, with its dispute summary.

@@ -14,14 +14,11 @@ pub mod processor;
 pub mod refunds;
 pub mod rows;
 pub mod search;
-pub mod stats;
+pub mod spending;
 pub mod top_up;
 
 use portal_api::money::Currency;
 
-/// Still named here by `evidence::image_check`'s tests; the codec itself is `crate::db::codec`.
-#[cfg(test)]
-pub(crate) use crate::db::codec::enum_str;
 use unicode_normalization::UnicodeNormalization;
 
 /// The currency every customer wallet holds.

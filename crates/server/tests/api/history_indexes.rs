@@ -6,7 +6,7 @@
 use crate::common::ledger::{self, NewTransaction};
 use crate::common::{Customer, TestApp};
 use portal_server::db::{Backend, Db};
-use portal_server::wallet::{search, search_text, stats};
+use portal_server::wallet::{search, search_text, spending};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rand::{Rng, SeedableRng};
@@ -547,14 +547,14 @@ async fn check_spending(
     }
 
     for (count, offset) in queries {
-        let before = stats::months(portal_server::clock::now(), count, offset);
+        let before = spending::months(portal_server::clock::now(), count, offset);
         let (status, body) = me
             .get(&format!(
                 "/api/transactions/stats?months={count}&utc_offset_minutes={offset}"
             ))
             .await;
         prop_assert_eq!(status, StatusCode::OK, "{}", body);
-        let after = stats::months(portal_server::clock::now(), count, offset);
+        let after = spending::months(portal_server::clock::now(), count, offset);
         if before != after {
             continue; // A month began during the request: nothing to compare against.
         }

@@ -3,18 +3,13 @@
 //! `cjpeg -progressive`, libwebp's `cwebp -q 80` and `exiftool` (GPS position,
 //! orientation and a comment), 16 × 12 pixels, under 1 KB each.
 
+use crate::common::evidence::contains;
 use portal_server::evidence::image_check::{check, Format, Refusal};
 
 const PROGRESSIVE: &[u8] = include_bytes!("../fixtures/progressive.jpg");
 const PROGRESSIVE_GPS: &[u8] = include_bytes!("../fixtures/progressive_gps.jpg");
 const LOSSY_ALPHA: &[u8] = include_bytes!("../fixtures/lossy_alpha.webp");
 const LOSSY_GPS: &[u8] = include_bytes!("../fixtures/lossy_gps.webp");
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
-}
 
 fn assert_same_pixels(before: &[u8], after: &[u8]) {
     let before = image::load_from_memory(before).unwrap();

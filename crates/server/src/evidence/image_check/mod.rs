@@ -260,7 +260,7 @@ mod tests {
     #[test]
     fn format_names() {
         assert_eq!(
-            [Format::Png, Format::Jpeg, Format::Webp].map(|f| crate::wallet::enum_str(&f)),
+            [Format::Png, Format::Jpeg, Format::Webp].map(|f| crate::db::codec::enum_str(&f)),
             ["png", "jpeg", "webp"]
         );
         assert_eq!(Format::Jpeg.mime(), "image/jpeg");

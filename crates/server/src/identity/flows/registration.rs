@@ -35,19 +35,45 @@ pub async fn register(
 ) -> ApiResult<(StatusCode, axum::Json<RegisterResponse>)> {
     let email = Email::parse(&req.email)?;
     let display_name = DisplayName::parse(req.display_name.as_deref())?;
+    let locale = req.locale.unwrap_or_else(|| accept_language(&headers));
+    let form = Registration {
+        email: &email,
+        display_name: display_name.as_ref().map(DisplayName::as_str),
+        password: &req.password,
+        locale,
+    };
+    start(&state, &client, &form).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(RegisterResponse {
+            status: "verification_sent".into(),
+        }),
+    ))
+}
+
+/// A sign-up whose address and name passed their rules.
+struct Registration<'a> {
+    email: &'a Email,
+    display_name: Option<&'a str>,
+    password: &'a str,
+    locale: Locale,
+}
+
+/// Checks the password, takes from the client's sign-up allowance, and mails either the link that
+/// proves the address or, if the address has an account already, a note to its owner.
+async fn start(state: &AppState, client: &Client, form: &Registration<'_>) -> ApiResult<()> {
+    let email = form.email;
     let new_password = password::check_new(
-        &req.password,
+        form.password,
         email.as_str(),
-        display_name.as_ref().map(DisplayName::as_str),
+        form.display_name,
         &state.pwned,
     )
     .await?;
-    let locale = req.locale.unwrap_or_else(|| accept_language(&headers));
-
     let now = crate::clock::now();
     let key = format!("register:ip:{}", client.network());
     let limit = state.config.throttle.register_per_address;
-    throttle::take(&state.db, &Window::of(&state), &key, limit, now).await?;
+    throttle::take(&state.db, &Window::of(state), &key, limit, now).await?;
 
     // Hashed whether or not the address is taken, so both cases take the same time.
     let phc = state.hasher.hash(new_password.as_str()).await?;
@@ -57,35 +83,22 @@ pub async fn register(
         email: email.as_str(),
         email_key: &email.key(),
         password_hash: &phc,
-        display_name: display_name.as_ref().map(DisplayName::as_str),
-        locale: locale.as_str(),
+        display_name: form.display_name,
+        locale: form.locale.as_str(),
         created_at: now,
     };
     match accounts::insert_customer(&mut *tx, &new).await? {
-        Some(id) => verification::issue(&state, &mut tx, &id, email.as_str(), locale).await?,
+        Some(id) => verification::issue(state, &mut tx, &id, email.as_str(), form.locale).await?,
         None => {
-            let (to, their_locale): (String, String) =
-                sqlx::query_as("SELECT email, locale FROM accounts WHERE email_key = $1")
-                    .bind(email.key())
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let (to, their_locale) = accounts::mail_target(&mut tx, &email.key()).await?;
             let link = format!("{}/sign-in", state.config.public_url.base);
-            let mail = templates::already_registered(
-                Locale::from_tag(&their_locale).unwrap_or_default(),
-                &to,
-                &link,
-            );
+            let mail = templates::already_registered(their_locale, &to, &link);
             state.outbox.queue(&mut tx, &mail).await?;
         }
     }
     tx.commit().await?;
     state.outbox.wake();
-    Ok((
-        StatusCode::ACCEPTED,
-        axum::Json(RegisterResponse {
-            status: "verification_sent".into(),
-        }),
-    ))
+    Ok(())
 }
 
 fn accept_language(headers: &HeaderMap) -> Locale {

@@ -1,0 +1,158 @@
+// Screenshots of every page, at phone (390 px) and desktop (1280 px) width, in Japanese and
+// English: what a person sees, which tests by role and label do not. Not a test (node --test does
+// not pick it up): a page is finished when someone has looked at its four pictures.
+//
+//   scripts/screenshots [OUT_DIR]      (default target/screenshots; builds must exist)
+//
+// The real server on the seeded demo data (`portal-server seed-demo`), the built SPA, Chromium.
+// Pages with an id (a transaction, a dispute, a report, a case) are reached by following the
+// first link of their list, so the script needs no ids of its own.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { launchBrowser, startPortal } from './harness.mjs';
+import { submitSignIn, totp } from './customers.mjs';
+
+const OUT = path.resolve(process.argv[2] || path.join('target', 'screenshots'));
+const DEMO = { email: 'demo@mamoru-wallet.example', password: 'persimmon-lantern-harbour-2718' };
+// A neighbour of the demo whose fraud report froze their wallet.
+const NEIGHBOUR = { email: 'kenji.sato@mamoru-wallet.example', password: DEMO.password };
+const AGENT_PASSWORD = 'quiet-harbour-lantern-5821';
+const WIDTHS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } };
+const LANGUAGES = ['ja', 'en'];
+
+// Each entry: a file name, and either a path or a way to get there from a list (`via`, then the
+// first link in <main> whose address matches `link`).
+const PUBLIC = [
+  ['home', '/'],
+  ['sign-in', '/sign-in'],
+  ['sign-up', '/sign-up'],
+  ['forgot-password', '/forgot-password'],
+  ['reset-password-no-token', '/reset-password'],
+  ['verify-email-no-token', '/verify-email'],
+  ['not-found', '/no-such-page'],
+];
+const CUSTOMER = [
+  ['account', '/account'],
+  ['security', '/account/security'],
+  ['sessions', '/account/sessions'],
+  ['change-password', '/account/password'],
+  ['change-email', '/account/email'],
+  ['wallet', '/wallet'],
+  ['top-up', '/wallet/top-up'],
+  ['cards', '/wallet/cards'],
+  ['pay', '/wallet/pay'],
+  ['history', '/wallet/history'],
+  ['transaction', { via: '/wallet/history', link: /transactions?\/.|transaction\?id=/ }],
+  ['disputes', '/wallet/disputes'],
+  ['report-fraud', '/wallet/report-fraud'],
+];
+const NEIGHBOUR_PAGES = [
+  ['frozen-wallet', '/wallet'],
+  ['disputes-some', '/wallet/disputes'],
+  ['dispute', { via: '/wallet/disputes', link: /disputes\/.|dispute\?id=/ }],
+  ['fraud-reports', '/wallet/fraud-reports'],
+  ['fraud-report', { via: '/wallet/fraud-reports', link: /fraud-reports\/.|fraud-report\?id=/ }],
+];
+const CONSOLE = [
+  ['agent-queue', '/agent'],
+  ['agent-case', { via: '/agent', link: /agent\/cases?(\/.|\?id=)/ }],
+  ['agent-audit', '/agent/audit'],
+];
+
+async function signedIn(browser, portal, who) {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await submitSignIn(portal, page, who.email, who.password);
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+  const state = await context.storageState();
+  await context.close();
+  return state;
+}
+
+/** An agent made by the admin command, with two-step verification on (the console needs it). */
+async function agentState(browser, portal) {
+  const email = `screens.${Date.now()}@support.example.test`;
+  await portal.cli(['agent', 'create', '--email', email]);
+  const mail = await portal.mailbox.waitFor({ to: email, subjectIncludes: 'support account' });
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(mail.links.find((l) => l.includes('/reset-password')));
+  await page.getByLabel('New password').fill(AGENT_PASSWORD);
+  await page.getByRole('button', { name: 'Save new password' }).click();
+  await page.getByRole('status').filter({ hasText: 'Your password has been changed' }).waitFor();
+  await submitSignIn(portal, page, email, AGENT_PASSWORD);
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+  await page.goto(`${portal.baseUrl}/agent`);
+  await page.getByRole('link', { name: 'Turn on two-step verification' }).click();
+  await page.getByLabel('Password').fill(AGENT_PASSWORD);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Set up two-step verification' }).click();
+  const key = (await page.getByRole('group', { name: /Enter this setup key/ }).textContent()).replace(/\s/g, '');
+  await page.getByLabel('Authentication code').fill(totp(key));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+  const state = await context.storageState();
+  await context.close();
+  return state;
+}
+
+/** Every page of `pages`, in each language and width, into OUT; the files written. */
+async function shoot(browser, portal, group, pages, storageState) {
+  const written = [];
+  for (const lang of LANGUAGES) {
+    const context = await browser.newContext({ storageState, locale: lang === 'ja' ? 'ja-JP' : 'en-US' });
+    await context.addInitScript((l) => localStorage.setItem('portal.locale', l), lang);
+    const page = await context.newPage();
+    for (const [name, where] of pages) {
+      let target = where;
+      if (typeof where === 'object') {
+        await open(page, portal, where.via);
+        const href = await page.locator('main a[href]').evaluateAll(
+          (links, source) =>
+            links.map((a) => a.getAttribute('href')).find((h) => !h.startsWith('/api/') && new RegExp(source).test(h)),
+          where.link.source,
+        );
+        if (!href) throw new Error(`${group}/${name}: no link matching ${where.link} on ${where.via}`);
+        target = href;
+      }
+      for (const [widthName, size] of Object.entries(WIDTHS)) {
+        await page.setViewportSize(size);
+        await open(page, portal, target);
+        const file = path.join(OUT, `${group}-${name}-${lang}-${widthName}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        written.push(file);
+      }
+    }
+    await context.close();
+  }
+  return written;
+}
+
+/**
+ * Opens `address` and waits for its heading and fonts. Some pages keep a request open (so
+ * "network idle" never comes); their data is on loopback, so a short pause lets it arrive.
+ */
+async function open(page, portal, address) {
+  await page.goto(new URL(address, portal.baseUrl).href);
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await page.evaluate(() => document.fonts.ready);
+  await page.waitForTimeout(700);
+}
+
+fs.mkdirSync(OUT, { recursive: true });
+const portal = await startPortal();
+const browser = await launchBrowser();
+try {
+  await portal.cli(['seed-demo']);
+  const written = [
+    ...(await shoot(browser, portal, 'public', PUBLIC, undefined)),
+    ...(await shoot(browser, portal, 'customer', CUSTOMER, await signedIn(browser, portal, DEMO))),
+    ...(await shoot(browser, portal, 'customer', NEIGHBOUR_PAGES, await signedIn(browser, portal, NEIGHBOUR))),
+    ...(await shoot(browser, portal, 'console', CONSOLE, await agentState(browser, portal))),
+  ];
+  console.log(`${written.length} screenshots in ${OUT}`);
+} finally {
+  await browser.close();
+  await portal.stop();
+}
