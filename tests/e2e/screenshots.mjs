@@ -43,20 +43,20 @@ const CUSTOMER = [
   ['cards', '/wallet/cards'],
   ['pay', '/wallet/pay'],
   ['history', '/wallet/history'],
-  ['transaction', { via: '/wallet/history', link: /transactions?\/.|transaction\?id=/ }],
+  ['transaction', { via: '/wallet/history', link: /transactions\/./ }],
   ['disputes', '/wallet/disputes'],
   ['report-fraud', '/wallet/report-fraud'],
 ];
 const NEIGHBOUR_PAGES = [
   ['frozen-wallet', '/wallet'],
   ['disputes-some', '/wallet/disputes'],
-  ['dispute', { via: '/wallet/disputes', link: /disputes\/.|dispute\?id=/ }],
+  ['dispute', { via: '/wallet/disputes', link: /disputes\/./ }],
   ['fraud-reports', '/wallet/fraud-reports'],
-  ['fraud-report', { via: '/wallet/fraud-reports', link: /fraud-reports\/.|fraud-report\?id=/ }],
+  ['fraud-report', { via: '/wallet/fraud-reports', link: /fraud-reports\/./ }],
 ];
 const CONSOLE = [
   ['agent-queue', '/agent'],
-  ['agent-case', { via: '/agent', link: /agent\/cases?(\/.|\?id=)/ }],
+  ['agent-case', { via: '/agent', link: /agent\/cases\/./ }],
   ['agent-audit', '/agent/audit'],
 ];
 
