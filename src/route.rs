@@ -212,14 +212,28 @@ pub fn query_param(name: &str) -> Option<String> {
 
 /// The router's fallback: a path of another bundle (reached by a link) is loaded anew, which
 /// starts that bundle; anything else is the app's own "page not found".
+///
+/// The path is the router's, not the address bar's: after a click leptos_router renders the
+/// new route first and writes the address bar only afterwards (in a later microtask). So the
+/// load waits for the next frame, when the address bar holds the new entry, and replaces it
+/// (Back then leads to the page the link was on, not to a second copy of the new one).
 #[component]
 pub fn OtherBundleOrNotFound() -> impl IntoView {
     let bundle: Bundle = expect_context();
-    let path = window().location().pathname().unwrap_or_default();
+    let location = leptos_router::hooks::use_location();
+    let path = location.pathname.get_untracked();
     if bundle.serves(bundle_of(&path)) {
         view! { <crate::pages::NotFound /> }.into_any()
     } else {
-        let _ = window().location().reload();
+        let search = location.search.get_untracked();
+        let href = if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        };
+        request_animation_frame(move || {
+            let _ = window().location().replace(&href);
+        });
         ().into_any()
     }
 }
