@@ -163,6 +163,12 @@ test('an agent with two-step verification works a fraud report: filter, screensh
     return { status: r.status, code: (await r.json()).error?.code };
   });
   assert.deepEqual(blocked, { status: 403, code: 'agent_two_step_required' });
+  // The queue is another bundle, loaded anew; Back still leads to the page the link was on.
+  await page.goBack();
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/account');
+  await page.goForward();
+  await page.getByRole('heading', { level: 1, name: 'Support queue' }).waitFor();
   await turnOnTwoStep(page);
 
   // The queue: the newest fraud report by filter, with the hourly chart above.
