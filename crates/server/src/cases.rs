@@ -1,4 +1,4 @@
-//! The support queue's table, `cases`: one row per dispute (`wallet::disputes`) and fraud report
+//! The support queue's table, `cases`: one row per dispute (`evidence::disputes`) and fraud report
 //! (`evidence::reports`), written in the same transaction as the dispute or report it mirrors, so
 //! the queue never misses or invents one. Written by those two, read by `support`; a module of
 //! its own so that neither needs `support`.
@@ -7,6 +7,21 @@ use portal_api::agent::CaseKind;
 use portal_api::money::Money;
 use portal_api::wallet::DisputeStatus;
 use sqlx::AnyConnection;
+
+/// A new case number (a dispute's `D`, a fraud report's `F`): `prefix`, then twelve Crockford
+/// base-32 characters (60 random bits) in groups of four, e.g. `D-7KQ2-M9XA-4TRB`.
+pub fn number(prefix: char) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let bits = rand::random::<u64>();
+    let mut out = String::from(prefix);
+    for i in 0..12 {
+        if i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(ALPHABET[((bits >> (i * 5)) & 31) as usize] as char);
+    }
+    out
+}
 
 /// Puts a new dispute or report in the queue (status `submitted`).
 pub async fn open(

@@ -18,12 +18,13 @@
 //!   submitted, under review, waiting for the customer's answer and declined, and a fraud report
 //!   (which freezes that customer's wallet, never the demo customer's).
 
+use crate::evidence::disputes;
 use crate::identity::factors::password;
 use crate::wallet::cards::{self, brand_label};
 use crate::wallet::ledger::{self, Entry, Leg, CARD_CLEARING, MERCHANT, SYSTEM_OWNER, WALLET};
 use crate::wallet::processor::CardDetails;
 use crate::wallet::rows::{self, NewRow};
-use crate::wallet::{disputes, merchant, WALLET_CURRENCY};
+use crate::wallet::{merchant, WALLET_CURRENCY};
 use crate::AppState;
 use base64::Engine;
 use portal_api::evidence::CreateFraudReportRequest;

@@ -11,6 +11,8 @@ pub mod evidence;
 pub mod health;
 pub mod http;
 pub mod identity;
+#[cfg(test)]
+mod layering;
 pub mod mail;
 pub mod maintenance;
 pub mod openapi;
@@ -193,10 +195,10 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(wallet::history::export_transactions_csv))
         .routes(routes!(wallet::history::get_transaction))
         .routes(routes!(wallet::spending::transaction_stats))
-        .routes(routes!(wallet::disputes::create_dispute))
-        .routes(routes!(wallet::disputes::list_disputes))
-        .routes(routes!(wallet::disputes::get_dispute))
-        .routes(routes!(wallet::disputes::add_dispute_evidence))
+        .routes(routes!(evidence::disputes::create_dispute))
+        .routes(routes!(evidence::disputes::list_disputes))
+        .routes(routes!(evidence::disputes::get_dispute))
+        .routes(routes!(evidence::disputes::add_dispute_evidence))
         .routes(routes!(evidence::uploads::upload_evidence))
         .routes(routes!(
             evidence::uploads::get_evidence_file,

@@ -10,6 +10,13 @@ pub fn could_be_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// Whether `id` could be one of the ids customers see and quote (transaction ids, case numbers
+/// like `D-7KQ2-M9XA-4TRB`): short, and without NUL. Anything else is nobody's and is not sent
+/// to the store.
+pub fn plausible_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && !id.contains('\0')
+}
+
 /// A stored enum value (`top_up`, `completed`, `JPY`, ...) read back as its type; an unknown
 /// value is a decoding error of the store, never a guess.
 pub fn parse_enum<T: DeserializeOwned>(stored: &str) -> Result<T, sqlx::Error> {

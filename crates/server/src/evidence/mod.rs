@@ -4,6 +4,7 @@
 
 pub mod bundle;
 pub mod chain;
+pub mod disputes;
 pub mod image_check;
 pub mod incoming;
 pub mod reports;

@@ -32,6 +32,15 @@ impl ApiError {
         )
     }
 
+    /// What a customer may not see is "not found", exactly like what never existed.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!("No such {what}."),
+        )
+    }
+
     pub fn too_many_attempts(retry_after: u64) -> Self {
         Self {
             retry_after: Some(retry_after.max(1)),

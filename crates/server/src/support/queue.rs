@@ -299,7 +299,7 @@ async fn select_page(db: &crate::db::Db, filter: &Filter) -> Result<Vec<AnyRow>,
 
 /// Whether `id` could be a case number (`D-…` or `F-…`): anything else is answered 404 unread.
 pub fn plausible_case_id(id: &str) -> bool {
-    (id.starts_with("D-") || id.starts_with("F-")) && crate::wallet::disputes::plausible_id(id)
+    (id.starts_with("D-") || id.starts_with("F-")) && crate::db::codec::plausible_id(id)
 }
 
 /// The kind a case number names.

@@ -9,7 +9,7 @@ use crate::db::codec::parse_enum;
 use crate::db::cursor::{self, Key};
 use crate::db::sql::{Arg, Sql};
 use crate::db::{Backend, Db};
-use crate::http::error::ApiResult;
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::query::{filter_invalid, NoParams, Query};
 use crate::identity::session::SignedIn;
 use crate::AppState;
@@ -545,12 +545,12 @@ pub async fn get_transaction(
     _: Query<NoParams>,
 ) -> ApiResult<axum::Json<Transaction>> {
     let account_id = &me.account.id;
-    if !super::disputes::plausible_id(&id) {
-        return Err(super::disputes::not_found("transaction"));
+    if !crate::db::codec::plausible_id(&id) {
+        return Err(ApiError::not_found("transaction"));
     }
     let row = find(&state.db, account_id, &id)
         .await?
-        .ok_or_else(|| super::disputes::not_found("transaction"))?;
+        .ok_or_else(|| ApiError::not_found("transaction"))?;
     let mut found = with_disputes(&state.db, account_id, vec![row]).await?;
     Ok(axum::Json(found.remove(0)))
 }

@@ -3,7 +3,6 @@
 
 pub mod cards;
 pub mod csv;
-pub mod disputes;
 pub mod freeze;
 pub mod history;
 pub mod idempotency;

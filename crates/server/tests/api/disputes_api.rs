@@ -8,7 +8,7 @@ use crate::common::evidence as fixtures;
 use crate::common::ledger::{self, NewTransaction};
 use crate::common::{error_code, Customer, TestApp};
 use portal_api::wallet::{DisputeStatus, DISPUTE_DETAILS_MAX_CHARS};
-use portal_server::wallet::disputes::{record_status, TimelineError};
+use portal_server::evidence::disputes::{record_status, TimelineError};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -2,10 +2,10 @@
 //! is replaced. A report waiting for more information goes back to review.
 
 use super::{not_found, seal, table};
+use crate::db::codec::plausible_id;
 use crate::evidence::chain;
 use crate::evidence::uploads::{self, Case};
 use crate::http::error::ApiResult;
-use crate::wallet::disputes::plausible_id;
 use crate::wallet::ledger::{self, TxError};
 use crate::AppState;
 use portal_api::evidence::ReportEventKind;

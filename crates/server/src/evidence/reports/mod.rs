@@ -12,13 +12,13 @@ mod table;
 pub use submit::create;
 
 use crate::db::codec::enum_str;
+use crate::db::codec::plausible_id;
 use crate::evidence::chain::{self, FileRef, SealedScreenshot};
 use crate::evidence::uploads::{self, Case};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::query::{NoParams, Query};
 use crate::identity::session::SignedIn;
-use crate::wallet::disputes::plausible_id;
 use crate::wallet::history;
 use crate::AppState;
 use axum::extract::{Path, State};

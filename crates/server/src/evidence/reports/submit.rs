@@ -60,7 +60,7 @@ pub async fn create(
 
 /// A new report's id, which is also the number the customer quotes, e.g. `F-7KQ2-M9XA-4TRB`.
 fn new_number() -> String {
-    crate::wallet::disputes::case_number('F')
+    crate::cases::number('F')
 }
 
 /// The description's rules, one to [`REPORT_TRANSACTIONS_MAX`] distinct transactions, each the

@@ -5,16 +5,16 @@
 //! Another customer's transaction or dispute is "not found", exactly like an id that never
 //! existed: every query is scoped to the signed-in customer.
 
-use super::history::{self, HistoryRow};
-use crate::db::codec::{enum_str, parse_enum};
+use super::uploads::{self, Case};
+use crate::db::codec::{enum_str, parse_enum, plausible_id};
 use crate::db::Db;
-use crate::evidence::uploads::{self, Case};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::query::{NoParams, Query};
 use crate::identity::accounts::Account;
 use crate::identity::session::SignedIn;
 use crate::mail::templates;
+use crate::wallet::history::{self, HistoryRow};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -33,35 +33,7 @@ const OPEN_STATUSES_SQL: &str = "('submitted', 'under_review', 'more_info_needed
 
 /// A new dispute's id, which is also the number the customer quotes, e.g. `D-7KQ2-M9XA-4TRB`.
 pub fn new_number() -> String {
-    case_number('D')
-}
-
-/// A new case number: `prefix`, then twelve Crockford base-32 characters (60 random bits) in
-/// groups of four.
-pub fn case_number(prefix: char) -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let bits = rand::random::<u64>();
-    let mut out = String::from(prefix);
-    for i in 0..12 {
-        if i % 4 == 0 {
-            out.push('-');
-        }
-        out.push(ALPHABET[((bits >> (i * 5)) & 31) as usize] as char);
-    }
-    out
-}
-
-pub fn not_found(what: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        ErrorCode::NotFound,
-        format!("No such {what}."),
-    )
-}
-
-/// Ids are short; a longer one, or one with NUL, is nobody's and is not sent to the store.
-pub fn plausible_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && !id.contains('\0')
+    crate::cases::number('D')
 }
 
 /// Dispute one of the customer's own transactions, unless refunds paid it back in full already.
@@ -99,11 +71,11 @@ pub async fn create(
 ) -> ApiResult<Dispute> {
     let details = DisputeDetails::parse(&req.details)?;
     if !plausible_id(id) {
-        return Err(not_found("transaction"));
+        return Err(ApiError::not_found("transaction"));
     }
     let transaction = history::find(&state.db, &account.id, id)
         .await?
-        .ok_or_else(|| not_found("transaction"))?;
+        .ok_or_else(|| ApiError::not_found("transaction"))?;
     // A read before the insert is enough here: refunds check the same sum again, under the
     // wallet's lock, before any money moves (support/actions.rs).
     let mut conn = state.db.pool.acquire().await?;
@@ -217,13 +189,13 @@ pub async fn get_dispute(
     _: Query<NoParams>,
 ) -> ApiResult<axum::Json<Dispute>> {
     if !plausible_id(&id) {
-        return Err(not_found("dispute"));
+        return Err(ApiError::not_found("dispute"));
     }
     load(&state.db, &me.account.id, Some(&id))
         .await?
         .pop()
         .map(axum::Json)
-        .ok_or_else(|| not_found("dispute"))
+        .ok_or_else(|| ApiError::not_found("dispute"))
 }
 
 fn info_not_requested() -> ApiError {
@@ -261,7 +233,7 @@ pub async fn add_dispute_evidence(
     let note = req.checked_note(DISPUTE_DETAILS_MAX_CHARS)?;
     let account_id = &me.account.id;
     if !plausible_id(&id) {
-        return Err(not_found("dispute"));
+        return Err(ApiError::not_found("dispute"));
     }
     let now = crate::clock::now();
     let mut tx = state.db.pool.begin().await?;
@@ -286,7 +258,7 @@ pub async fn add_dispute_evidence(
                 .await?;
         return Err(match mine {
             Some(_) => info_not_requested(),
-            None => not_found("dispute"),
+            None => ApiError::not_found("dispute"),
         });
     }
     let seq = append_event(
