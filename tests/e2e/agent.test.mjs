@@ -22,11 +22,12 @@ import {
   confirmedCustomer,
   createMerchant,
   eventually,
+  invitedAgent,
   newPage,
   noisePng,
   redeem,
   submitSignIn,
-  totp,
+  turnOnAgentTwoStep,
 } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
@@ -102,38 +103,6 @@ async function customerWithReport(page) {
   return { email, number };
 }
 
-/** The admin command makes the agent; the invitation's link sets the password. */
-async function invitedAgent(page, name, extra = []) {
-  const email = `${name}.${Date.now()}@support.example.test`;
-  const out = await portal.cli(['agent', 'create', '--email', email, ...extra]);
-  assert.match(out, new RegExp(email.replace(/[.]/g, '\\.')));
-  const mail = await portal.mailbox.waitFor({ to: email, subjectIncludes: 'support account' });
-  const link = mail.links.find((l) => l.includes('/reset-password'));
-  assert.ok(link, `no set-password link in: ${mail.text}`);
-  await page.goto(link);
-  await page.getByLabel('New password').fill(AGENT_PASSWORD);
-  await page.getByRole('button', { name: 'Save new password' }).click();
-  await page.getByRole('status').filter({ hasText: 'Your password has been changed' }).waitFor();
-  await submitSignIn(portal, page, email, AGENT_PASSWORD);
-  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
-  return email;
-}
-
-/** Turns on two-step verification from the console's own prompt; answers the key. */
-async function turnOnTwoStep(page) {
-  await page.getByRole('link', { name: 'Turn on two-step verification' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
-  await page.getByLabel('Password').fill(AGENT_PASSWORD);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'Set up two-step verification' }).click();
-  const key = (await page.getByRole('group', { name: /Enter this setup key/ }).textContent()).replace(/\s/g, '');
-  assert.match(key, /^[A-Z2-7]{32}$/);
-  await page.getByLabel('Authentication code').fill(totp(key));
-  await page.getByRole('button', { name: 'Turn on' }).click();
-  await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
-  return key;
-}
-
 test('an agent with two-step verification works a fraud report: filter, screenshots, a question, the answer, a refund and the freeze lifted', async () => {
   const customer = await newPage(browser);
   const requested = [];
@@ -153,7 +122,7 @@ test('an agent with two-step verification works a fraud report: filter, screensh
   // A new agent: invitation, password, then nothing about customers until 2FA is on.
   const agent = await newPage(browser);
   const page = agent.page;
-  await invitedAgent(page, 'sato');
+  await invitedAgent(portal, page, AGENT_PASSWORD, 'sato');
   await page.getByRole('link', { name: 'Support queue' }).click();
   await page.getByRole('heading', { level: 1, name: 'Support queue' }).waitFor();
   await page.getByText('Turn on two-step verification before you see any customer\'s data.').waitFor();
@@ -169,7 +138,7 @@ test('an agent with two-step verification works a fraud report: filter, screensh
   assert.equal(new URL(page.url()).pathname, '/account');
   await page.goForward();
   await page.getByRole('heading', { level: 1, name: 'Support queue' }).waitFor();
-  await turnOnTwoStep(page);
+  await turnOnAgentTwoStep(page, AGENT_PASSWORD);
 
   // The queue: the newest fraud report by filter, with the hourly chart above.
   await page.goto(`${portal.baseUrl}/agent`);
@@ -268,9 +237,9 @@ test('an agent with two-step verification works a fraud report: filter, screensh
 
 test('an admin reads the audit log on the page and downloads it as CSV', async () => {
   const { page, context, problems } = await newPage(browser);
-  const email = await invitedAgent(page, 'kobayashi', ['--admin']);
+  const email = await invitedAgent(portal, page, AGENT_PASSWORD, 'kobayashi', ['--admin']);
   await page.getByRole('link', { name: 'Support queue' }).click();
-  await turnOnTwoStep(page);
+  await turnOnAgentTwoStep(page, AGENT_PASSWORD);
   await page.goto(`${portal.baseUrl}/agent`);
   await page.getByRole('link', { name: 'Audit log' }).click();
   await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
@@ -298,9 +267,9 @@ test('a customer answers support\'s question on the dispute\'s page, with a scre
   assert.equal(status, 201);
 
   const agent = await newPage(browser);
-  await invitedAgent(agent.page, 'kudo');
+  await invitedAgent(portal, agent.page, AGENT_PASSWORD, 'kudo');
   await agent.page.getByRole('link', { name: 'Support queue' }).click();
-  await turnOnTwoStep(agent.page);
+  await turnOnAgentTwoStep(agent.page, AGENT_PASSWORD);
   await agent.page.goto(`${portal.baseUrl}/agent/cases/${encodeURIComponent(id)}`);
   await agent.page.getByText(`Case ${id}`).waitFor();
   const question = 'Do you have the receipt?\nA photo of it is enough. 📷';
@@ -365,9 +334,9 @@ test('a refund above the four-eyes amount waits for a second agent; the agent wh
 
   // The first agent asks for the whole amount: above ¥10,000, so it waits.
   const first = await newPage(browser);
-  await invitedAgent(first.page, 'ito');
+  await invitedAgent(portal, first.page, AGENT_PASSWORD, 'ito');
   await first.page.getByRole('link', { name: 'Support queue' }).click();
-  await turnOnTwoStep(first.page);
+  await turnOnAgentTwoStep(first.page, AGENT_PASSWORD);
   await first.page.goto(`${portal.baseUrl}/agent/cases/${encodeURIComponent(id)}`);
   await first.page.getByText(`Case ${id}`).waitFor();
   await first.page.getByRole('definition').filter({ hasText: 'The amount is wrong' }).waitFor();
@@ -384,9 +353,9 @@ test('a refund above the four-eyes amount waits for a second agent; the agent wh
 
   // A second agent approves it: posted once, the case closed.
   const second = await newPage(browser);
-  await invitedAgent(second.page, 'mori');
+  await invitedAgent(portal, second.page, AGENT_PASSWORD, 'mori');
   await second.page.getByRole('link', { name: 'Support queue' }).click();
-  await turnOnTwoStep(second.page);
+  await turnOnAgentTwoStep(second.page, AGENT_PASSWORD);
   await second.page.goto(`${portal.baseUrl}/agent/cases/${encodeURIComponent(id)}`);
   await second.page.getByRole('button', { name: 'Approve the refund of ¥12,000' }).click();
   await second.page.getByRole('status').filter({ hasText: '¥12,000 refunded on' }).waitFor();
@@ -404,9 +373,9 @@ test('a refund above the four-eyes amount waits for a second agent; the agent wh
 
 test('the chart marks the current hour when new cases are well above the usual level, and says so', async () => {
   const { page, context, problems } = await newPage(browser);
-  await invitedAgent(page, 'abe');
+  await invitedAgent(portal, page, AGENT_PASSWORD, 'abe');
   await page.getByRole('link', { name: 'Support queue' }).click();
-  await turnOnTwoStep(page);
+  await turnOnAgentTwoStep(page, AGENT_PASSWORD);
   const chart = page.getByRole('img', { name: /New disputes and fraud reports per hour over the last 7 days/ });
   await page.goto(`${portal.baseUrl}/agent`);
   await chart.waitFor();

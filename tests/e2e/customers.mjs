@@ -163,3 +163,38 @@ export async function axe(page) {
     axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
   return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
+
+/**
+ * A support agent made by the admin command (`agent create`, with `extra` arguments such as
+ * `--admin`), whose invitation's link sets `password`; signed in on `page`. Answers the email.
+ */
+export async function invitedAgent(portal, page, password, name, extra = []) {
+  const email = `${name}.${Date.now()}@support.example.test`;
+  const out = await portal.cli(['agent', 'create', '--email', email, ...extra]);
+  assert.match(out, new RegExp(email.replace(/[.]/g, '\\.')));
+  const mail = await portal.mailbox.waitFor({ to: email, subjectIncludes: 'support account' });
+  const link = mail.links.find((l) => l.includes('/reset-password'));
+  assert.ok(link, `no set-password link in: ${mail.text}`);
+  await page.goto(link);
+  await page.getByLabel('New password').fill(password);
+  await page.getByRole('button', { name: 'Save new password' }).click();
+  await page.getByRole('status').filter({ hasText: 'Your password has been changed' }).waitFor();
+  await submitSignIn(portal, page, email, password);
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+  return email;
+}
+
+/** Turns on two-step verification from the console's own prompt (on `/agent`); answers the key. */
+export async function turnOnAgentTwoStep(page, password) {
+  await page.getByRole('link', { name: 'Turn on two-step verification' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Set up two-step verification' }).click();
+  const key = (await page.getByRole('group', { name: /Enter this setup key/ }).textContent()).replace(/\s/g, '');
+  assert.match(key, /^[A-Z2-7]{32}$/);
+  await page.getByLabel('Authentication code').fill(totp(key));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+  return key;
+}

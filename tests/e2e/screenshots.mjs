@@ -11,12 +11,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser, startPortal } from './harness.mjs';
-import { submitSignIn, totp } from './customers.mjs';
+import { invitedAgent, submitSignIn, turnOnAgentTwoStep } from './customers.mjs';
 
 const OUT = path.resolve(process.argv[2] || path.join('target', 'screenshots'));
-const DEMO = { email: 'demo@mamoru-wallet.example', password: 'persimmon-lantern-harbour-2718' };
-// A neighbour of the demo whose fraud report froze their wallet.
-const NEIGHBOUR = { email: 'kenji.sato@mamoru-wallet.example', password: DEMO.password };
 const AGENT_PASSWORD = 'quiet-harbour-lantern-5821';
 const WIDTHS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } };
 const LANGUAGES = ['ja', 'en'];
@@ -72,26 +69,11 @@ async function signedIn(browser, portal, who) {
 
 /** An agent made by the admin command, with two-step verification on (the console needs it). */
 async function agentState(browser, portal) {
-  const email = `screens.${Date.now()}@support.example.test`;
-  await portal.cli(['agent', 'create', '--email', email]);
-  const mail = await portal.mailbox.waitFor({ to: email, subjectIncludes: 'support account' });
   const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
-  await page.goto(mail.links.find((l) => l.includes('/reset-password')));
-  await page.getByLabel('New password').fill(AGENT_PASSWORD);
-  await page.getByRole('button', { name: 'Save new password' }).click();
-  await page.getByRole('status').filter({ hasText: 'Your password has been changed' }).waitFor();
-  await submitSignIn(portal, page, email, AGENT_PASSWORD);
-  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+  await invitedAgent(portal, page, AGENT_PASSWORD, 'screens');
   await page.goto(`${portal.baseUrl}/agent`);
-  await page.getByRole('link', { name: 'Turn on two-step verification' }).click();
-  await page.getByLabel('Password').fill(AGENT_PASSWORD);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'Set up two-step verification' }).click();
-  const key = (await page.getByRole('group', { name: /Enter this setup key/ }).textContent()).replace(/\s/g, '');
-  await page.getByLabel('Authentication code').fill(totp(key));
-  await page.getByRole('button', { name: 'Turn on' }).click();
-  await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+  await turnOnAgentTwoStep(page, AGENT_PASSWORD);
   const state = await context.storageState();
   await context.close();
   return state;
@@ -140,15 +122,27 @@ async function open(page, portal, address) {
   await page.waitForTimeout(700);
 }
 
+/**
+ * The demo customer and the first of its neighbours (the one whose fraud report froze their
+ * wallet), as `seed-demo` prints them, so that this script keeps no credentials of its own.
+ */
+function demoCustomers(printed) {
+  const email = printed.match(/^\s+email:\s+(\S+)$/m)?.[1];
+  const password = printed.match(/^\s+password:\s+(\S+)$/m)?.[1];
+  const neighbour = printed.split('Support queue:')[1]?.match(/^\s+(\S+@\S+) \(/m)?.[1];
+  if (!email || !password || !neighbour) throw new Error(`seed-demo printed no sign-in details:\n${printed}`);
+  return { demo: { email, password }, neighbour: { email: neighbour, password } };
+}
+
 fs.mkdirSync(OUT, { recursive: true });
 const portal = await startPortal();
 const browser = await launchBrowser();
 try {
-  await portal.cli(['seed-demo']);
+  const { demo, neighbour } = demoCustomers(await portal.cli(['seed-demo']));
   const written = [
     ...(await shoot(browser, portal, 'public', PUBLIC, undefined)),
-    ...(await shoot(browser, portal, 'customer', CUSTOMER, await signedIn(browser, portal, DEMO))),
-    ...(await shoot(browser, portal, 'customer', NEIGHBOUR_PAGES, await signedIn(browser, portal, NEIGHBOUR))),
+    ...(await shoot(browser, portal, 'customer', CUSTOMER, await signedIn(browser, portal, demo))),
+    ...(await shoot(browser, portal, 'customer', NEIGHBOUR_PAGES, await signedIn(browser, portal, neighbour))),
     ...(await shoot(browser, portal, 'console', CONSOLE, await agentState(browser, portal))),
   ];
   console.log(`${written.length} screenshots in ${OUT}`);
