@@ -15,6 +15,7 @@ use crate::identity::accounts::Account;
 use crate::identity::session::SignedIn;
 use crate::mail::templates;
 use crate::wallet::history::{self, HistoryRow};
+use crate::wallet::refunds;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -79,8 +80,8 @@ pub async fn create(
     // A read before the insert is enough here: refunds check the same sum again, under the
     // wallet's lock, before any money moves (support/actions.rs).
     let mut conn = state.db.pool.acquire().await?;
-    if super::refunds::left(&mut conn, &transaction.id).await? <= 0 {
-        return Err(super::refunds::refunded_in_full(None));
+    if refunds::left(&mut conn, &transaction.id).await? <= 0 {
+        return Err(refunds::refunded_in_full(None));
     }
     drop(conn);
 
