@@ -5,8 +5,8 @@ use gloo_net::http::{Request, Response};
 use portal_api::dto::{
     CodeRequest, EmailChangeConfirm, EmailChangeRequest, Me, PasswordChangeRequest,
     PasswordResetComplete, PasswordResetRequest, RecoveryCodes, RegisterRequest, RevokedResponse,
-    SessionInfo, SignInRequest, StatusResponse, StepUpAnswer, StepUpRequest, TotpDisableRequest,
-    TotpEnrollment, VerifyEmailRequest,
+    SecondFactorRequired, SessionInfo, SignInRequest, StatusResponse, StepUpAnswer, StepUpRequest,
+    TokenRequest, TotpDisableRequest, TotpEnrollment, VerifyEmailRequest,
 };
 use portal_api::error::{ErrorBody, ErrorCode, ErrorDetail};
 use portal_api::evidence::{AddEvidenceRequest, CreateFraudReportRequest, FraudReport};
@@ -95,22 +95,39 @@ pub async fn verify_email(token: String) -> Result<(), ApiError> {
 }
 
 /// What a right password leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignedIn {
     Done,
     /// The account has two-step verification: [`sign_in_second_factor`] finishes.
     NeedsCode,
+    /// This browser is new to the account: [`sign_in_device_code`] finishes with the mailed code.
+    NeedsDeviceCode,
 }
 
 pub async fn sign_in(email: String, password: String) -> Result<SignedIn, ApiError> {
     let response = post("/api/sign-in", &SignInRequest { email, password }).await?;
     if response.status() == 202 {
-        return Ok(SignedIn::NeedsCode);
+        let pending: SecondFactorRequired = expect_json(response).await?;
+        return Ok(match pending.status.as_str() {
+            "device_verification_required" => SignedIn::NeedsDeviceCode,
+            _ => SignedIn::NeedsCode,
+        });
     }
     expect_json::<Me>(response).await.map(|_| SignedIn::Done)
 }
 
 pub async fn sign_in_second_factor(code: String) -> Result<Me, ApiError> {
     expect_json(post("/api/sign-in/second-factor", &CodeRequest { code }).await?).await
+}
+
+pub async fn sign_in_device_code(code: String) -> Result<Me, ApiError> {
+    expect_json(post("/api/sign-in/device-code", &CodeRequest { code }).await?).await
+}
+
+/// "This was not me": ends the pending sign-in the mail was about.
+pub async fn sign_in_not_me(token: String) -> Result<(), ApiError> {
+    let response = post("/api/sign-in/not-me", &TokenRequest { token }).await?;
+    expect_json::<StatusResponse>(response).await.map(|_| ())
 }
 
 pub async fn password_reset_request(email: String) -> Result<(), ApiError> {

@@ -83,6 +83,17 @@ catalogue! {
     CodeRequired => ("Enter the code.", "コードを入力してください。"),
     VerifyButton => ("Verify", "確認する"),
     CheckingCode => ("Checking…", "確認しています…"),
+    DeviceCodeTitle => ("Check your email", "メールをご確認ください"),
+    DeviceCodeIntro => (
+        "This browser is new to your account, so we have emailed a 6-digit code to your address. Enter it here within 10 minutes to finish signing in. Never tell it to anyone.",
+        "このブラウザはお客様のアカウントで初めて使われるため、登録メールアドレスに6桁のコードをお送りしました。10分以内にここへ入力すると、ログインが完了します。このコードは誰にも教えないでください。"
+    ),
+    DeviceCodeLabel => ("Code from the email", "メールに記載のコード"),
+    DeviceCodeHint => ("6 digits.", "6桁の数字。"),
+    DeviceCodeWrong => (
+        "That code is not right. Enter the 6 digits from the latest email, or start again for a new code.",
+        "コードが正しくありません。最新のメールに記載の6桁の数字を入力するか、最初からやり直して新しいコードを受け取ってください。"
+    ),
     StartAgain => ("Start again", "最初からやり直す"),
 
     // Forgotten password
@@ -280,6 +291,10 @@ catalogue! {
     ErrSignInExpired => (
         "Your sign-in took too long. Please enter your email address and password again.",
         "ログインの有効期限が切れました。もう一度メールアドレスとパスワードを入力してください。"
+    ),
+    ErrDeviceNotVerified => (
+        "This browser has not been verified for your account yet. Sign out, then sign in again here and enter the code we email you.",
+        "このブラウザはまだお客様のアカウントで確認されていません。ログアウトしてからこのブラウザで再度ログインし、メールでお送りするコードを入力してください。"
     ),
     ErrTotpAlreadyEnabled => (
         "Two-step verification is already on.",
@@ -599,6 +614,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         CodeInvalid => Msg::ErrCodeInvalid,
         SecondFactorRequired => Msg::ErrSecondFactorRequired,
         SignInExpired => Msg::ErrSignInExpired,
+        DeviceNotVerified => Msg::ErrDeviceNotVerified,
         TotpAlreadyEnabled => Msg::ErrTotpAlreadyEnabled,
         TotpNotEnabled => Msg::ErrTotpNotEnabled,
         EmailUnchanged => Msg::ErrEmailUnchanged,
@@ -760,6 +776,7 @@ pub(crate) mod tests {
             CodeInvalid,
             SecondFactorRequired,
             SignInExpired,
+            DeviceNotVerified,
             TotpAlreadyEnabled,
             TotpNotEnabled,
             EmailUnchanged,
@@ -830,6 +847,7 @@ pub(crate) mod tests {
                 | CodeInvalid
                 | SecondFactorRequired
                 | SignInExpired
+                | DeviceNotVerified
                 | TotpAlreadyEnabled
                 | TotpNotEnabled
                 | EmailUnchanged

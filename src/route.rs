@@ -17,8 +17,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 
 /// Every page the app links to or navigates to, with what its address carries. Not here: the
-/// pages only mails link to (`/verify-email`, `/reset-password`, `/confirm-email`), whose
-/// addresses, with their tokens, the server makes.
+/// pages only mails link to (`/verify-email`, `/reset-password`, `/confirm-email`,
+/// `/sign-in/not-me`), whose addresses, with their tokens, the server makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route<'a> {
     Home,
@@ -149,6 +149,8 @@ pub fn bundle_of(path: &str) -> Bundle {
         | (Some("wallet"), Some("transactions" | "disputes" | "fraud-reports"), Some(_), None) => {
             Bundle::Whole
         }
+        // A mail link's page, rare enough to leave out of the public bundle's first load.
+        (Some("sign-in"), Some("not-me"), None, _) => Bundle::Whole,
         // Addresses from before ids were path segments, in mails already sent.
         (Some("wallet"), Some("transaction" | "dispute" | "fraud-report"), None, _) => {
             Bundle::Whole
@@ -287,6 +289,12 @@ mod tests {
             assert_eq!(bundle_of(path), route.bundle(), "{href}");
             assert_eq!(bundle_of(&format!("{path}/")), route.bundle(), "{href}/");
         }
+    }
+
+    #[test]
+    fn the_not_me_page_is_in_the_whole_app() {
+        assert_eq!(bundle_of("/sign-in/not-me"), Bundle::Whole);
+        assert_eq!(bundle_of("/sign-in"), Bundle::Public);
     }
 
     #[test]

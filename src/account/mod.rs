@@ -2,6 +2,7 @@
 
 mod email;
 pub(crate) mod me;
+mod not_me;
 mod overview;
 mod password;
 pub(crate) mod qr;
@@ -15,6 +16,7 @@ use leptos_router::components::Route;
 use leptos_router::{path, MatchNestedRoutes};
 
 use email::ChangeEmail;
+use not_me::NotMe;
 use overview::Account;
 use password::ChangePassword;
 use security::Security;
@@ -29,6 +31,7 @@ pub fn AccountRoutes() -> impl MatchNestedRoutes + Clone {
         <Route path=path!("/account/security") view=Security />
         <Route path=path!("/account/password") view=ChangePassword />
         <Route path=path!("/account/email") view=ChangeEmail />
+        <Route path=path!("/sign-in/not-me") view=NotMe />
     }
     .into_inner()
 }

@@ -6,6 +6,20 @@ use crate::i18n::catalogue;
 catalogue! {
     AccountMsg;
     AccountTitle => ("Your account", "アカウント"),
+    // "This was not me", the link of the device-code mail (in this bundle: rarely opened, and
+    // the sign-in page's first load is budgeted)
+    NotMeTitle => ("Stop a sign-in", "ログインの中止"),
+    NotMeEnding => ("Stopping the sign-in…", "ログインを中止しています…"),
+    NotMeEndedBody => (
+        "That sign-in is stopped: the code in the email no longer works. Whoever tried knows your password, so choose a new one now.",
+        "そのログインを中止しました。メールに記載のコードはもう使えません。ログインしようとした人はお客様のパスワードを知っているため、今すぐ新しいパスワードを設定してください。"
+    ),
+    NotMeGoneBody => (
+        "That sign-in has already ended. If it was not you, someone knows your password: choose a new one now.",
+        "そのログインはすでに終了しています。お心当たりがない場合は、第三者がパスワードを知っています。今すぐ新しいパスワードを設定してください。"
+    ),
+    ChooseNewPassword => ("Choose a new password", "新しいパスワードを設定する"),
+
     Unverified => ("Not verified", "未確認"),
     Verified => ("Verified", "確認済み"),
     UnverifiedExplain => (

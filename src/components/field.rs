@@ -124,20 +124,23 @@ pub fn SubmitButton<L: Text, B: Text>(
     }
 }
 
-/// A TOTP or recovery code. Letters are allowed (recovery codes), so no numeric keyboard;
-/// `one-time-code` lets phones offer a code they received.
+/// A TOTP or recovery code (the default label and hint), or the mailed device code. Letters
+/// are allowed (recovery codes), so no numeric keyboard; `one-time-code` lets phones offer a
+/// code they received.
 #[component]
 pub fn CodeField(
     value: RwSignal<String>,
     error: RwSignal<Option<Problem>>,
     #[prop(default = "code")] id: &'static str,
+    #[prop(default = crate::i18n::Msg::CodeLabel)] label: crate::i18n::Msg,
+    #[prop(default = crate::i18n::Msg::CodeHint)] hint: crate::i18n::Msg,
 ) -> impl IntoView {
     let locale = use_locale();
-    let hint = Signal::derive(move || crate::i18n::Msg::CodeHint.text(locale.get()).to_owned());
+    let hint = Signal::derive(move || hint.text(locale.get()).to_owned());
     view! {
         <Field
             id
-            label=crate::i18n::Msg::CodeLabel
+            label
             autocomplete="one-time-code"
             required=true
             hint

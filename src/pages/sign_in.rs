@@ -12,25 +12,27 @@ use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
 use crate::route::{use_navigate, Route};
 
-/// `/sign-in`: the password, then (for accounts with two-step verification) a code. The server
-/// keeps the half-finished sign-in; the page only switches step.
+/// `/sign-in`: the password, then a code: from the authenticator app for accounts with
+/// two-step verification, or else, in a browser new to the account, the one mailed to its
+/// address. The server keeps the half-finished sign-in; the page only switches step.
 #[component]
 pub fn SignIn() -> impl IntoView {
-    let needs_code = RwSignal::new(false);
+    let step = RwSignal::new(api::SignedIn::Done);
     // Carried across the steps: an expired second step sends the person back with a reason.
     let form_error = RwSignal::new(None::<Problem>);
-    move || {
-        if needs_code.get() {
-            view! { <SecondFactorStep needs_code form_error /> }.into_any()
-        } else {
-            view! { <PasswordStep needs_code form_error /> }.into_any()
+    move || match step.get() {
+        api::SignedIn::NeedsCode => view! { <CodeStep step form_error mailed=false /> }.into_any(),
+        api::SignedIn::NeedsDeviceCode => {
+            view! { <CodeStep step form_error mailed=true /> }.into_any()
         }
+        api::SignedIn::Done => view! { <PasswordStep step form_error /> }.into_any(),
     }
 }
 
+/// The first step. `step` stays `Done` here until a right password needs a code.
 #[component]
 fn PasswordStep(
-    needs_code: RwSignal<bool>,
+    step: RwSignal<api::SignedIn>,
     form_error: RwSignal<Option<Problem>>,
 ) -> impl IntoView {
     let locale = use_locale();
@@ -66,7 +68,7 @@ fn PasswordStep(
                     password.set(String::new());
                     navigate(Route::Account, false);
                 }
-                Ok(api::SignedIn::NeedsCode) => needs_code.set(true),
+                Ok(next) => step.set(next),
                 Err(e) => {
                     // Wrong email and wrong password are one message on purpose (no account
                     // enumeration), so the error goes at the top, not on a field.
@@ -129,11 +131,12 @@ fn PasswordStep(
     }
 }
 
-/// The second step: a TOTP code or a recovery code.
+/// The second step: a TOTP code or a recovery code, or (`mailed`) the code from the email.
 #[component]
-fn SecondFactorStep(
-    needs_code: RwSignal<bool>,
+fn CodeStep(
+    step: RwSignal<api::SignedIn>,
     form_error: RwSignal<Option<Problem>>,
+    mailed: bool,
 ) -> impl IntoView {
     let navigate = use_navigate();
     let code = RwSignal::new(String::new());
@@ -141,7 +144,7 @@ fn SecondFactorStep(
     let busy = RwSignal::new(false);
     let start_again = move || {
         form_error.set(None);
-        needs_code.set(false);
+        step.set(api::SignedIn::Done);
     };
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -158,17 +161,25 @@ fn SecondFactorStep(
         code_error.set(None);
         busy.set(true);
         spawn_local(async move {
-            let result = api::sign_in_second_factor(value).await;
+            let result = if mailed {
+                api::sign_in_device_code(value).await
+            } else {
+                api::sign_in_second_factor(value).await
+            };
             busy.set(false);
             match result {
                 Ok(_) => navigate(Route::Account, false),
                 Err(e) if e.code() == Some(ErrorCode::SignInExpired) => {
-                    needs_code.set(false);
+                    step.set(api::SignedIn::Done);
                     form_error.set(Some(Problem::Code(ErrorCode::SignInExpired)));
                     focus_soon("form-alert");
                 }
                 Err(e) if e.code() == Some(ErrorCode::CodeInvalid) => {
-                    code_error.set(Some(from_api(&e).1));
+                    code_error.set(Some(if mailed {
+                        Problem::Msg(Msg::DeviceCodeWrong)
+                    } else {
+                        from_api(&e).1
+                    }));
                     focus_soon("code");
                 }
                 Err(e) => {
@@ -179,13 +190,28 @@ fn SecondFactorStep(
         });
     };
 
+    let (title, intro, label, hint) = if mailed {
+        (
+            Msg::DeviceCodeTitle,
+            Msg::DeviceCodeIntro,
+            Msg::DeviceCodeLabel,
+            Msg::DeviceCodeHint,
+        )
+    } else {
+        (
+            Msg::SecondFactorTitle,
+            Msg::SecondFactorIntro,
+            Msg::CodeLabel,
+            Msg::CodeHint,
+        )
+    };
     view! {
         <section class="card">
-            <PageHeading text=Msg::SecondFactorTitle />
-            <p class="intro">{t(Msg::SecondFactorIntro)}</p>
+            <PageHeading text=title />
+            <p class="intro">{t(intro)}</p>
             <FormAlert problem=form_error />
             <form on:submit=submit novalidate>
-                <CodeField value=code error=code_error />
+                <CodeField value=code error=code_error label hint />
                 <SubmitButton label=Msg::VerifyButton busy_label=Msg::CheckingCode busy=busy.into() />
             </form>
             <p class="aside">

@@ -24,8 +24,14 @@ after(async () => {
 
 // What each language calls the fields and buttons these checks use.
 const WORDS = {
-  'en-US': { email: 'Email address', password: 'Password', signIn: 'Sign in', next: 'Continue', setUp: 'Set up two-step verification' },
-  'ja-JP': { email: 'メールアドレス', password: 'パスワード', signIn: 'ログイン', next: '続ける', setUp: '2段階認証を設定する' },
+  'en-US': {
+    email: 'Email address', password: 'Password', signIn: 'Sign in', next: 'Continue', setUp: 'Set up two-step verification',
+    checkEmail: 'Check your email', mailedCode: 'Code from the email', verify: 'Verify', newPassword: 'Choose a new password',
+  },
+  'ja-JP': {
+    email: 'メールアドレス', password: 'パスワード', signIn: 'ログイン', next: '続ける', setUp: '2段階認証を設定する',
+    checkEmail: 'メールをご確認ください', mailedCode: 'メールに記載のコード', verify: '確認する', newPassword: '新しいパスワードを設定する',
+  },
 };
 
 test('the check itself fails on an unlabelled field', async () => {
@@ -65,6 +71,9 @@ for (const [locale, viewport] of [['en-US', { width: 1200, height: 900 }], ['ja-
 
     await page.goto(`${portal.baseUrl}/verify-email?token=not-a-real-token`);
     await check('verify-email, invalid link');
+    await page.goto(`${portal.baseUrl}/sign-in/not-me?token=not-a-real-token`);
+    await page.getByRole('link', { name: words.newPassword }).waitFor();
+    await check('not me, invalid link');
     await page.goto(`${portal.baseUrl}/no/such/page`);
     await check('not found');
     await page.goto(`${portal.baseUrl}/forgot-password`);
@@ -86,6 +95,17 @@ for (const [locale, viewport] of [['en-US', { width: 1200, height: 900 }], ['ja-
     await page.getByLabel(words.email).fill(email);
     await page.getByLabel(words.password, { exact: true }).fill(PASSWORD);
     await page.getByLabel(words.password, { exact: true }).press('Enter');
+    // A browser new to the account: the code mailed to it, first wrong (an error shown).
+    await page.getByRole('heading', { level: 1, name: words.checkEmail }).waitFor();
+    await check('sign-in, mailed code');
+    const mail = await portal.mailbox.waitFor({ to: email, subjectIncludes: 'sign-in code' });
+    const code = mail.text.match(/^\d{6}$/m)[0];
+    await page.getByLabel(words.mailedCode).fill(code === '000000' ? '000001' : '000000');
+    await page.getByRole('button', { name: words.verify }).click();
+    await page.getByLabel(words.mailedCode).and(page.locator('[aria-invalid="true"]')).waitFor();
+    await check('sign-in, wrong mailed code');
+    await page.getByLabel(words.mailedCode).fill(code);
+    await page.getByRole('button', { name: words.verify }).click();
     await page.waitForURL('**/account');
     await check('account, unverified');
     await page.goto(`${portal.baseUrl}/account/sessions`);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { confirmedCustomer, newPage, submitSignIn } from './customers.mjs';
+import { confirmedCustomer, newPage, signInWithMailedCode, submitSignIn } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
 const PASSWORD = 'violet kettle harbour sprocket';
@@ -28,7 +28,7 @@ after(async () => {
 
 async function signedIn(email, password = PASSWORD) {
   const opened = await newPage(browser);
-  await submitSignIn(portal, opened.page, email, password);
+  await signInWithMailedCode(portal, opened.page, email, password);
   await opened.page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   return opened;
 }
@@ -114,7 +114,7 @@ test('a new email address takes effect only from the link mailed to it, and the 
   // The new address signs in; the old one no longer does.
   await submitSignIn(portal, probe.page, email, PASSWORD);
   await probe.page.getByRole('alert').filter({ hasText: 'not correct' }).waitFor();
-  await submitSignIn(portal, probe.page, newEmail, PASSWORD);
+  await signInWithMailedCode(portal, probe.page, newEmail, PASSWORD);
   await probe.page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   await probe.page.getByText(newEmail).first().waitFor();
 

@@ -26,7 +26,7 @@ import {
   newPage,
   noisePng,
   redeem,
-  submitSignIn,
+  signInWithMailedCode,
   turnOnAgentTwoStep,
 } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
@@ -55,7 +55,7 @@ after(async () => {
 /** A signed-in customer with a card and `yen` topped up. */
 async function customerWithMoney(page, name, yen) {
   const email = await confirmedCustomer(portal, name, PASSWORD);
-  await submitSignIn(portal, page, email, PASSWORD);
+  await signInWithMailedCode(portal, page, email, PASSWORD);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   await addCardAndTopUp(portal, page, PASSWORD, yen);
   return email;

@@ -77,6 +77,20 @@ export async function submitSignIn(portal, page, email, password) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/**
+ * Signs in on `page`, a browser new to the account: the password, then the six-digit code from
+ * the mail the portal sends to the account's address (device verification).
+ */
+export async function signInWithMailedCode(portal, page, email, password) {
+  await submitSignIn(portal, page, email, password);
+  await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+  const mail = await portal.mailbox.waitFor({ to: email, subjectIncludes: 'sign-in code' });
+  const code = mail.text.match(/^\d{6}$/m)?.[0];
+  assert.ok(code, `no code in: ${mail.text}`);
+  await page.getByLabel('Code from the email').fill(code);
+  await page.getByRole('button', { name: 'Verify' }).click();
+}
+
 /** Adds the approved card (after the password step-up) and tops up `yen`, through the pages. */
 export async function addCardAndTopUp(portal, page, password, yen) {
   await page.goto(`${portal.baseUrl}/wallet/cards`);

@@ -19,7 +19,7 @@ import {
   newPage,
   noisePng,
   redeem,
-  submitSignIn,
+  signInWithMailedCode,
 } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
@@ -70,7 +70,7 @@ async function uploadCompletes(page, name) {
 test('report two payments as fraud with screenshots: the wallet freezes, the history stays, the bundle holds the evidence', async () => {
   const email = await confirmedCustomer(portal, 'hikari', PASSWORD);
   const { context, page, problems } = await newPage(browser);
-  await submitSignIn(portal, page, email, PASSWORD);
+  await signInWithMailedCode(portal, page, email, PASSWORD);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
 
   // Money in (a card after step-up, a top-up), then two payments at a store.
@@ -216,7 +216,7 @@ test('report two payments as fraud with screenshots: the wallet freezes, the his
 test('the picker refuses an 11th file and one over 10 MB before sending them, and leaving the page deletes what was not sent', async () => {
   const email = await confirmedCustomer(portal, 'minato', PASSWORD);
   const { context, page, problems } = await newPage(browser);
-  await submitSignIn(portal, page, email, PASSWORD);
+  await signInWithMailedCode(portal, page, email, PASSWORD);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   // The account menu leads there too.
   await page.getByRole('link', { name: 'Report fraud' }).click();

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser, startPortal } from './harness.mjs';
-import { invitedAgent, submitSignIn, turnOnAgentTwoStep } from './customers.mjs';
+import { invitedAgent, signInWithMailedCode, turnOnAgentTwoStep } from './customers.mjs';
 
 const OUT = path.resolve(process.argv[2] || path.join('target', 'screenshots'));
 const AGENT_PASSWORD = 'quiet-harbour-lantern-5821';
@@ -60,7 +60,7 @@ const CONSOLE = [
 async function signedIn(browser, portal, who) {
   const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
-  await submitSignIn(portal, page, who.email, who.password);
+  await signInWithMailedCode(portal, page, who.email, who.password);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   const state = await context.storageState();
   await context.close();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { eventually, register as registerVia, submitSignIn } from './customers.mjs';
+import { eventually, register as registerVia, signInWithMailedCode } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
 const PASSWORD = 'violet kettle harbour sprocket';
@@ -43,7 +43,7 @@ async function signedInDevice(email, problems, options = {}) {
   page.on('console', (msg) => {
     if (/Content Security Policy/i.test(msg.text())) problems.push(msg.text());
   });
-  await submitSignIn(portal, page, email, PASSWORD);
+  await signInWithMailedCode(portal, page, email, PASSWORD);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   return { context, page };
 }

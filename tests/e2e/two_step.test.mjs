@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
-import { confirmedCustomer as confirmed, newPage as pageIn, submitSignIn, totp } from './customers.mjs';
+import { confirmedCustomer as confirmed, newPage as pageIn, signInWithMailedCode, submitSignIn, totp } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
 const PASSWORD = 'violet kettle harbour sprocket';
@@ -67,7 +67,7 @@ async function signInWithCode(page, email, code) {
 test('a customer turns on two-step verification by scanning the QR code, then signs in with a code and with a recovery code, once', async () => {
   const { context, page, problems } = await newPage();
   const email = await confirmedCustomer('kenji');
-  await fillPasswordStep(page, email);
+  await signInWithMailedCode(portal, page, email, PASSWORD);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
 
   await page.getByRole('link', { name: 'Security and two-step verification' }).click();
@@ -162,7 +162,7 @@ test('a forgotten password is reset from the mailed link, with a recovery code w
   const email = await confirmedCustomer('mai');
 
   // Two-step verification on, through the page as in the test above.
-  await fillPasswordStep(page, email);
+  await signInWithMailedCode(portal, page, email, PASSWORD);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   await page.goto(`${portal.baseUrl}/account/security`);
   await page.getByLabel('Password').fill(PASSWORD);

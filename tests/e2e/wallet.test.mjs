@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
-import { confirmedCustomer, createMerchant, newPage, submitSignIn } from './customers.mjs';
+import { confirmedCustomer, createMerchant, newPage, signInWithMailedCode } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
 const PASSWORD = 'violet kettle harbour sprocket';
@@ -51,7 +51,7 @@ async function redeem(code, minor, memo) {
 test('top up with step-up, pay at a store with the code on screen, find the payment by filter, dispute it and follow the timeline', async () => {
   const email = await confirmedCustomer(portal, 'sora', PASSWORD);
   const { context, page, problems } = await newPage(browser);
-  await submitSignIn(portal, page, email, PASSWORD);
+  await signInWithMailedCode(portal, page, email, PASSWORD);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   await page.getByRole('link', { name: /^Wallet/ }).click();
   await page.getByRole('heading', { level: 1, name: 'Wallet' }).waitFor();

@@ -80,6 +80,26 @@ pub struct SecondFactorRequired {
     pub expires_at: i64,
 }
 
+/// The answer to a right password from a browser that has not proved itself for an account
+/// without a second factor (HTTP 202): no session yet; `sign_in_device_code` finishes it with
+/// the code mailed to the account's address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DeviceVerificationRequired {
+    /// Always `device_verification_required`.
+    pub status: String,
+    /// Seconds since the Unix epoch after which the code no longer works.
+    pub expires_at: i64,
+}
+
+/// The token of a link from a mail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub token: String,
+}
+
 /// A TOTP code (6 digits) or a recovery code (`XXXXX-XXXXX`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

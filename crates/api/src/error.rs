@@ -41,6 +41,9 @@ pub enum ErrorCode {
     SecondFactorRequired,
     /// The half-finished sign-in (password right, code missing) is unknown or expired.
     SignInExpired,
+    /// The request needs a browser verified for the account (a payment code), and this one is
+    /// not: it has no trusted device cookie.
+    DeviceNotVerified,
     TotpAlreadyEnabled,
     TotpNotEnabled,
     /// The new email address is the one already on file.
@@ -143,6 +146,7 @@ impl ErrorCode {
             CodeInvalid => "code_invalid",
             SecondFactorRequired => "second_factor_required",
             SignInExpired => "sign_in_expired",
+            DeviceNotVerified => "device_not_verified",
             TotpAlreadyEnabled => "totp_already_enabled",
             TotpNotEnabled => "totp_not_enabled",
             EmailUnchanged => "email_unchanged",

@@ -22,6 +22,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PORTAL_SESSION_IDLE_SECS", "1800", "a session ends after this long without a request"),
     ("PORTAL_SESSION_ABSOLUTE_SECS", "43200", "a session ends this long after sign-in, however active"),
     ("PORTAL_STEP_UP_SECS", "300", "how long a step-up (a fresh TOTP or recovery code; the password while 2FA is off) lets a session change security settings"),
+    ("PORTAL_DEVICE_TRUST_DAYS", "90", "a browser that passed device verification is not asked again for the account for this long (or until the customer signs every other device out)"),
     ("PORTAL_THROTTLE_WINDOW_SECS", "900", "window over which failed sign-ins are counted"),
     ("PORTAL_THROTTLE_PER_ACCOUNT", "5", "failed sign-ins per account (email) per window"),
     ("PORTAL_THROTTLE_PER_ADDRESS", "20", "failed sign-ins per source address per window"),
@@ -69,6 +70,8 @@ pub struct Config {
     pub session_absolute: Duration,
     /// How long a step-up lets a session make sensitive changes (`PORTAL_STEP_UP_SECS`).
     pub step_up: Duration,
+    /// How long a verified browser stays trusted (`PORTAL_DEVICE_TRUST_DAYS`), at least a day.
+    pub device_trust: Duration,
     pub throttle: ThrottleLimits,
     pub top_up: TopUpLimits,
     pub support: SupportRules,
@@ -242,6 +245,12 @@ impl Config {
             session_idle: secs("PORTAL_SESSION_IDLE_SECS", 1800)?,
             session_absolute: secs("PORTAL_SESSION_ABSOLUTE_SECS", 43_200)?,
             step_up: secs("PORTAL_STEP_UP_SECS", 300)?,
+            device_trust: match secs("PORTAL_DEVICE_TRUST_DAYS", 90)? {
+                days if days.is_zero() => {
+                    return Err("PORTAL_DEVICE_TRUST_DAYS must be at least 1".into())
+                }
+                days => days * 86_400,
+            },
             throttle: ThrottleLimits {
                 window: secs("PORTAL_THROTTLE_WINDOW_SECS", 900)?,
                 per_account: count("PORTAL_THROTTLE_PER_ACCOUNT", 5)?,
@@ -387,6 +396,7 @@ mod tests {
         assert!(!c.public_url.https);
         assert_eq!(c.session_idle, Duration::from_secs(1800));
         assert_eq!(c.step_up, Duration::from_secs(300));
+        assert_eq!(c.device_trust, Duration::from_secs(90 * 86_400));
         assert_eq!(c.top_up.per_top_up, 50_000);
         assert_eq!(c.top_up.daily, 200_000);
         assert_eq!(c.processor_settle, Some(Duration::from_secs(10)));

@@ -149,6 +149,12 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(
             identity::flows::sign_in::second_step::sign_in_second_factor
         ))
+        .routes(routes!(
+            identity::flows::sign_in::device_step::sign_in_device_code
+        ))
+        .routes(routes!(
+            identity::flows::sign_in::device_step::sign_in_not_me
+        ))
         .routes(routes!(identity::flows::sign_in::sign_out))
         .routes(routes!(identity::flows::settings::get_me))
         .routes(routes!(identity::flows::verification::resend_verification))

@@ -11,10 +11,12 @@ use utoipa::{Modify, OpenApi};
     modifiers(&MerchantKey),
     info(title = "Mamoru Wallet portal API", description = "The JSON API behind the customer and support portal. Every error is `{\"error\":{\"code\",\"message\",\"field\"}}`."),
     // The queue's sort and status filter are named only by its query parameters, which utoipa
-    // does not collect schemas from.
+    // does not collect schemas from; the device-verification answer only by sign_in's prose
+    // (one status, one body schema).
     components(schemas(
         portal_api::error::ErrorCode, portal_api::error::ErrorDetail, portal_api::error::ErrorBody,
         portal_api::agent::CaseSort, portal_api::agent::CaseStatusFilter,
+        portal_api::dto::DeviceVerificationRequired,
     )),
     tags(
         (name = "identity", description = "Sign-up, email verification, sign-in and sessions"),

@@ -7,7 +7,7 @@ mod common;
 #[path = "alloc/counting.rs"]
 mod counting;
 
-use common::evidence::{answer, noise_png, session_cookie, upload_left_open};
+use common::evidence::{answer, noise_png, upload_left_open};
 use common::{Backend, TestApp};
 use counting::{measure_from_here, peak_since};
 use portal_api::evidence::SCREENSHOT_MAX_BYTES;
@@ -25,7 +25,7 @@ async fn a_declared_length_reserves_no_memory() {
             continue;
         };
         let c = app.customer("peak", "en").await;
-        let cookie = session_cookie(&app.base, &c.email, common::STRONG_PASSWORD).await;
+        let cookie = c.cookie_header();
         let file = noise_png(1300, 1300, 7);
         assert!(file.len() > SMALL && file.len() < SCREENSHOT_MAX_BYTES);
         // Mail, sign-in hashing and the first sweep are done before anything is measured.

@@ -22,9 +22,11 @@ pub struct Account {
     /// Set while two-step verification (TOTP) is on.
     pub totp_enabled_at: Option<i64>,
     pub role: Role,
+    /// The generation device cookies must name to be trusted (`identity::device`).
+    pub device_generation: i64,
 }
 
-pub const COLUMNS: &str = "accounts.id, accounts.email, accounts.email_verified_at, accounts.display_name, accounts.locale, accounts.created_at, accounts.totp_enabled_at, accounts.role";
+pub const COLUMNS: &str = "accounts.id, accounts.email, accounts.email_verified_at, accounts.display_name, accounts.locale, accounts.created_at, accounts.totp_enabled_at, accounts.role, accounts.device_generation";
 
 impl Account {
     /// Reads the [`COLUMNS`] of a row.
@@ -38,6 +40,7 @@ impl Account {
             created_at: row.try_get("created_at")?,
             totp_enabled_at: row.try_get("totp_enabled_at")?,
             role: crate::db::codec::parse_enum(&row.try_get::<String, _>("role")?)?,
+            device_generation: row.try_get("device_generation")?,
         })
     }
 
@@ -273,6 +276,21 @@ pub async fn mark_verified<'c>(
     .await?
     .rows_affected();
     Ok(updated == 1)
+}
+
+/// Moves the account's devices to the next generation, so no device cookie issued before is
+/// trusted any more: the new generation.
+pub async fn next_device_generation<'c>(
+    conn: impl AnyExecutor<'c>,
+    account_id: &str,
+) -> Result<i64, sqlx::Error> {
+    let (generation,): (i64,) = sqlx::query_as(
+        "UPDATE accounts SET device_generation = device_generation + 1 WHERE id = $1 RETURNING device_generation",
+    )
+    .bind(account_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(generation)
 }
 
 /// Notes the account's first sign-in: whether this one is it.

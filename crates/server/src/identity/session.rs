@@ -170,6 +170,24 @@ impl SignedIn {
         }
     }
 
+    /// 403 `device_not_verified` unless the request comes from a browser that proved itself for
+    /// the account and was not signed out since (`identity::device`): what can spend money at
+    /// a store, a payment code, is shown only there (docs/threat-model.md#t16).
+    pub fn require_trusted_device(
+        &self,
+        state: &AppState,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<(), ApiError> {
+        if crate::identity::device::trusted(state, headers, &self.account) {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            portal_api::error::ErrorCode::DeviceNotVerified,
+            "This browser has not been verified for your account. Sign out and sign in again here.",
+        ))
+    }
+
     /// 403 `email_not_verified` until the account's address is verified: money moves only then
     /// (docs/threat-model.md#t7).
     pub fn require_verified_email(&self) -> Result<(), ApiError> {

@@ -171,6 +171,15 @@ async fn send(transport: &Transport, from: &Mailbox, id: &str, mail: &Mail) -> R
             {
                 tracing::info!(to = %mail.to, subject = %mail.subject, %link, file = %path.display(), "mail written");
             }
+            // A line of six digits alone is a device code: logged too, so local development
+            // can sign in from a new browser.
+            for code in mail
+                .body
+                .lines()
+                .filter(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+            {
+                tracing::info!(to = %mail.to, subject = %mail.subject, %code, file = %path.display(), "mail written");
+            }
             Ok(())
         }
     }

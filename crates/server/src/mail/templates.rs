@@ -281,6 +281,60 @@ pub fn new_device(locale: Locale, to: &str, facts: &SignInFacts, sessions_link: 
     }
 }
 
+/// Sent when a right password comes from a browser that has not proved itself for the account:
+/// the code that finishes that one sign-in, what it was made from, and the link that ends it.
+pub fn device_code(
+    locale: Locale,
+    to: &str,
+    code: &str,
+    facts: &SignInFacts,
+    minutes: i64,
+    not_me_link: &str,
+) -> Mail {
+    let when = utc_time(locale, facts.at);
+    let address = facts.address;
+    let (subject, body) = match locale {
+        Locale::En => {
+            let browser = facts.browser.unwrap_or("an unrecognised browser");
+            let os = facts.os.unwrap_or("an unrecognised system");
+            (
+                format!("{code} is your {SERVICE_NAME} sign-in code"),
+                format!(
+                    "Someone signed in to your {SERVICE_NAME} account with your password, from a browser \
+                     that has not been used for it before. To finish signing in there, enter this code \
+                     on the sign-in page within {minutes} minutes:\n\n\
+                     {code}\n\n\
+                     When: {when}\nFrom address: {address}\nDevice: {browser} on {os}\n\n\
+                     Never tell this code to anyone: {SERVICE_NAME} will never ask you for it.\n\n\
+                     If this was not you, someone knows your password. End this sign-in and choose a \
+                     new password here:\n\n{not_me_link}\n"
+                ),
+            )
+        }
+        Locale::Ja => {
+            let browser = facts.browser.unwrap_or("不明なブラウザ");
+            let os = facts.os.unwrap_or("不明なOS");
+            (
+                format!("{SERVICE_NAME}：ログイン確認コード {code}"),
+                format!(
+                    "{SERVICE_NAME}アカウントに、これまで使われたことのないブラウザから、お客様のパスワードでログインがありました。\
+                     そのブラウザでログインを完了するには、{minutes}分以内にログイン画面で次のコードを入力してください。\n\n\
+                     {code}\n\n\
+                     日時：{when}\n接続元アドレス：{address}\n端末：{browser}（{os}）\n\n\
+                     このコードは誰にも教えないでください。{SERVICE_NAME}からコードをお尋ねすることはありません。\n\n\
+                     お心当たりのない場合は、第三者がパスワードを知っています。次のリンクからこのログインを中止し、\
+                     新しいパスワードを設定してください。\n\n{not_me_link}\n"
+                ),
+            )
+        }
+    };
+    Mail {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
 /// Sent to the new address: the link that makes it the account's address.
 pub fn email_change_link(locale: Locale, to: &str, link: &str) -> Mail {
     let (subject, body) = match locale {

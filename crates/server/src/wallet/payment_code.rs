@@ -115,19 +115,21 @@ pub async fn issue(state: &AppState, account_id: &str) -> ApiResult<PaymentCode>
 
 /// A payment code to show at a store: digits for the QR code and the cashier, valid until
 /// `expires_at`, to be replaced at `refresh_at`. Issuing one voids the customer's older unused
-/// codes. Needs a verified email address.
+/// codes. Needs a verified email address and a browser verified for the account.
 #[utoipa::path(post, path = "/api/payment-codes", operation_id = "payment_code", tag = "wallet",
     responses(
         (status = 200, description = "A new single-use code, valid 60 seconds", body = PaymentCode),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Verify the email address first (`email_not_verified`), or the wallet is frozen by a fraud report (`wallet_frozen`)", body = ErrorBody),
+        (status = 403, description = "Verify the email address first (`email_not_verified`), this browser is not verified for the account (`device_not_verified`), or the wallet is frozen by a fraud report (`wallet_frozen`)", body = ErrorBody),
         (status = 429, description = "Too many codes asked for; see Retry-After", body = ErrorBody),
     ))]
 pub async fn payment_code(
     State(state): State<AppState>,
     me: SignedIn,
+    headers: axum::http::HeaderMap,
 ) -> ApiResult<axum::Json<PaymentCode>> {
     me.require_verified_email()?;
+    me.require_trusted_device(&state, &headers)?;
     throttle::take(
         &state.db,
         &Window::of(&state),

@@ -85,8 +85,9 @@ async fn the_demo_is_real_consistent_and_made_once(app: TestApp) {
     );
 
     // The customer signs in with the documented password and sees the balance of the journal.
-    let (status, me) = app.sign_in(demo::EMAIL, demo::PASSWORD).await;
-    assert_eq!(status, StatusCode::OK, "{me}");
+    let me = app
+        .sign_in_new_browser(&app.client, demo::EMAIL, demo::PASSWORD)
+        .await;
     assert_eq!(me["email_verified"], true);
     assert_eq!(me["totp_enabled"], false);
     assert_eq!(me["display_name"], demo::DISPLAY_NAME);

@@ -153,14 +153,16 @@ impl Drop for Server {
 }
 
 /// A browser of the customer's: a cookie jar and the Origin our page sends.
-fn browser(base: &str) -> reqwest::Client {
+fn browser(base: &str) -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Jar>) {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("origin", base.parse().unwrap());
-    reqwest::Client::builder()
-        .cookie_store(true)
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(std::sync::Arc::clone(&jar))
         .default_headers(headers)
         .build()
-        .unwrap()
+        .unwrap();
+    (client, jar)
 }
 
 async fn read(r: reqwest::Response) -> (StatusCode, Value) {
@@ -176,10 +178,18 @@ struct Customer {
     id: String,
     email: String,
     client: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
     base: String,
 }
 
 impl Customer {
+    /// The `Cookie` header the customer's browser sends, for uploads sent by hand.
+    fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let header = self.jar.cookies(&self.base.parse().unwrap()).unwrap();
+        header.to_str().unwrap().to_owned()
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -242,10 +252,10 @@ impl Customer {
         body
     }
 
-    /// Signs in again (after a restart) in a new browser.
+    /// Signs in again after a restart, in the same browser (its device cookie kept, so no
+    /// mailed code; cookies are per host, not per port).
     async fn sign_in_again(&mut self, server: &Server) {
         self.base = server.base();
-        self.client = browser(&self.base);
         let (status, me) = self
             .post(
                 "/api/sign-in",
@@ -263,7 +273,7 @@ async fn customer(server: &Server, db: &Db, tag: &str) -> Customer {
         hex::encode(rand::random::<[u8; 6]>())
     );
     let base = server.base();
-    let client = browser(&base);
+    let (client, jar) = browser(&base);
     let r = client
         .post(format!("{base}/api/register"))
         .json(&json!({"email": email, "password": PASSWORD}))
@@ -318,6 +328,7 @@ async fn customer(server: &Server, db: &Db, tag: &str) -> Customer {
         id: me["id"].as_str().unwrap().to_owned(),
         email,
         client,
+        jar,
         base,
     }
 }
@@ -406,7 +417,7 @@ async fn a_server_killed_mid_upload_leaves_nothing_half_stored() {
     // A large valid screenshot, half of it sent, slowly; then the server is killed.
     let big = noise_png(1400, 1200, 7);
     assert!(big.len() > 4_000_000 && big.len() < portal_api::evidence::SCREENSHOT_MAX_BYTES);
-    let cookie = session_cookie(&server.base(), &c.email, PASSWORD).await;
+    let cookie = c.cookie_header();
     let half = start_upload(&server, &cookie, &big, big.len() / 2).await;
     // Meanwhile complete uploads are decoded and stored, so the kill may land in any step.
     let mut racing = Vec::new();

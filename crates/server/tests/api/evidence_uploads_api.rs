@@ -299,7 +299,7 @@ async fn a_body_over_ten_mib_is_refused_with_or_without_content_length(app: Test
     // body is all written, and a client that only reads once it has written (reqwest) then
     // sometimes sees a broken pipe instead of the answer.
     let addr = app.base.trim_start_matches("http://").to_owned();
-    let cookie = session_cookie(&app.base, &c.email, common::STRONG_PASSWORD).await;
+    let cookie = c.cookie_header();
     let r = raw_post(
         &addr,
         "/api/evidence?name=big.png",
@@ -1577,8 +1577,8 @@ async fn an_account_without_a_verified_email_cannot_upload(app: TestApp) {
     let email = common::unique_email("unverified-upload");
     let (status, _) = app.register(&email, common::STRONG_PASSWORD).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let (status, body) = app.sign_in(&email, common::STRONG_PASSWORD).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    app.sign_in_new_browser(&app.client, &email, common::STRONG_PASSWORD)
+        .await;
     let before = stored(&app).await;
     let send = || async {
         read(
@@ -1632,7 +1632,7 @@ async fn upload_once_a_place_is_free(c: &Customer, name: &str, bytes: Vec<u8>) -
 
 async fn a_customers_third_upload_at_once_is_refused_until_one_ends(app: TestApp) {
     let c = app.customer("at-once", "en").await;
-    let cookie = session_cookie(&app.base, &c.email, common::STRONG_PASSWORD).await;
+    let cookie = c.cookie_header();
     let start = png(40, 40, 910);
     let first = upload_left_open(
         &app.base,
@@ -1716,8 +1716,8 @@ async fn the_server_takes_only_so_many_uploads_at_once(backend: common::Backend)
     let a = app.customer("all-a", "en").await;
     let b = app.customer("all-b", "en").await;
     let c = app.customer("all-c", "en").await;
-    let cookie_a = session_cookie(&app.base, &a.email, common::STRONG_PASSWORD).await;
-    let cookie_b = session_cookie(&app.base, &b.email, common::STRONG_PASSWORD).await;
+    let cookie_a = a.cookie_header();
+    let cookie_b = b.cookie_header();
     let start = png(40, 40, 920);
     let a1 = upload_left_open(
         &app.base,

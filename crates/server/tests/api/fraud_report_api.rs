@@ -140,13 +140,8 @@ async fn a_report_freezes_money_out_and_keeps_everything_readable(app: TestApp) 
     );
     // A session that has not stepped up hears of the freeze first, not of step-up.
     let fresh = app.new_client();
-    let signed = fresh
-        .post(app.url("/api/sign-in"))
-        .json(&json!({"email": email, "password": common::STRONG_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed.status(), StatusCode::OK);
+    app.sign_in_new_browser(&fresh, &email, common::STRONG_PASSWORD)
+        .await;
     let (status, body) = app.top_up_with(&fresh, &card, 1_000, &new_key()).await;
     assert_eq!(
         (status, error_code(&body)),
@@ -521,7 +516,7 @@ async fn a_payment_racing_a_report_is_in_the_snapshot_or_refused(app: TestApp) {
 /// longer deadline, and everything else keeps the short one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_upload_has_a_deadline_of_its_own() {
-    use fixtures::{raw_post, session_cookie, Framing};
+    use fixtures::{raw_post, Framing};
     let app = TestApp::spawn_with(
         common::Backend::Sqlite,
         &[
@@ -532,7 +527,7 @@ async fn a_slow_upload_has_a_deadline_of_its_own() {
     .await
     .unwrap();
     let c = app.customer("slow", "en").await;
-    let cookie = session_cookie(&app.base, &c.email, common::STRONG_PASSWORD).await;
+    let cookie = c.cookie_header();
     let addr = app.base.trim_start_matches("http://").to_owned();
     let file = png(300, 200, 77);
     let parts: Vec<Vec<u8>> = file

@@ -35,8 +35,9 @@ async fn sign_up_verify_sign_in_sign_out(app: TestApp) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&body), "not_signed_in");
 
-    let (status, me) = app.sign_in(&email, STRONG_PASSWORD).await;
-    assert_eq!(status, StatusCode::OK, "{me}");
+    let me = app
+        .sign_in_new_browser(&app.client, &email, STRONG_PASSWORD)
+        .await;
     assert_eq!(
         me["email_verified"], false,
         "unverified until the link is opened"
@@ -135,8 +136,7 @@ async fn duplicate_sign_up_reveals_nothing(app: TestApp) {
         mails[1]
     );
     // The original password still works; the second one never took effect.
-    let (status, _) = app.sign_in(&email, STRONG_PASSWORD).await;
-    assert_eq!(status, StatusCode::OK);
+    app.sign_in_ok(&app.client, &email, STRONG_PASSWORD).await;
 }
 
 async fn wrong_email_and_wrong_password_get_one_answer(app: TestApp) {
@@ -181,8 +181,7 @@ async fn failed_sign_ins_are_throttled_per_account(app: TestApp) {
     // Another account from the same address is not locked by this one's failures.
     let other = unique_email("bystander");
     app.register(&other, STRONG_PASSWORD).await;
-    let (status, _) = app.sign_in(&other, STRONG_PASSWORD).await;
-    assert_eq!(status, StatusCode::OK);
+    app.sign_in_ok(&app.client, &other, STRONG_PASSWORD).await;
 }
 
 async fn verification_tokens_are_single_use(app: TestApp) {
@@ -242,8 +241,7 @@ async fn display_names_round_trip_exactly(app: TestApp) {
             json!({"email": email, "password": STRONG_PASSWORD, "display_name": name}),
         )
         .await;
-        let (status, me) = app.sign_in(&email, STRONG_PASSWORD).await;
-        assert_eq!(status, StatusCode::OK);
+        let me = app.sign_in_ok(&app.client, &email, STRONG_PASSWORD).await;
         assert_eq!(me["display_name"], name);
     }
 }
@@ -413,15 +411,16 @@ mod sessions {
     );
 
     async fn sign_in_elsewhere(app: &TestApp, email: &str, user_agent: &str) -> reqwest::Client {
-        let other = app.new_client();
-        let r = other
-            .post(app.url("/api/sign-in"))
-            .header("user-agent", user_agent)
-            .json(&serde_json::json!({"email": email, "password": STRONG_PASSWORD}))
-            .send()
-            .await
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", app.base.parse().unwrap());
+        let other = reqwest::Client::builder()
+            .cookie_store(true)
+            .user_agent(user_agent)
+            .default_headers(headers)
+            .build()
             .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
+        app.sign_in_new_browser(&other, email, STRONG_PASSWORD)
+            .await;
         other
     }
 

@@ -9,6 +9,7 @@
 mod common;
 
 mod demo_api;
+mod device_verification_api;
 mod disputes_api;
 mod email_change_api;
 mod evidence_crash;

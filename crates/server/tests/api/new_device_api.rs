@@ -1,5 +1,6 @@
-//! The "new device" mail: a sign-in from a browser that has not signed in to the account before
-//! is reported to the customer, in their language, with when, from where and on what.
+//! A browser new to the account is reported to the customer, in their language, with when,
+//! from where and on what: in the device-code mail it must answer first, or, with two-step
+//! verification, in the "new device" mail once the second factor let it in.
 
 use crate::common::factor::{get_with, post_with};
 use crate::common::{unique_email, TestApp, STRONG_PASSWORD};
@@ -19,6 +20,7 @@ on_both_backends!(
 const FIREFOX_LINUX: &str =
     "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0";
 const SUBJECT: &str = "New sign-in";
+const CODE_SUBJECT: &str = "sign-in code";
 
 fn browser_with(app: &TestApp, user_agent: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
@@ -46,21 +48,17 @@ async fn the_first_sign_in_and_a_known_browser_send_no_mail(app: TestApp) {
     assert!(first.is_some());
 }
 
+/// Without a second factor, a new browser is told about in the device-code mail, which comes
+/// before any session: the "new device" mail would only repeat it.
 async fn a_new_browser_is_reported_with_time_address_and_device(app: TestApp) {
     let email = unique_email("reported");
     app.signed_in_customer(&email, STRONG_PASSWORD).await;
     let laptop = browser_with(&app, FIREFOX_LINUX);
     let before = portal_server::clock::now();
-    let (status, _) = post_with(
-        &app,
-        &laptop,
-        "/api/sign-in",
-        json!({"email": email, "password": STRONG_PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app.sign_in_with(&laptop, &email, STRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let after = portal_server::clock::now();
-    let mail = app.mail_with_subject(&email, SUBJECT).await;
+    let mail = app.mail_with_subject(&email, CODE_SUBJECT).await;
     let body = &mail.body;
     let times: Vec<String> = (before..=after).map(|t| utc_time(Locale::En, t)).collect();
     assert!(
@@ -71,36 +69,31 @@ async fn a_new_browser_is_reported_with_time_address_and_device(app: TestApp) {
     assert!(body.contains("From address: 127.0.0.1"), "{body}");
     assert!(body.contains("Device: Firefox on Linux"), "{body}");
     assert!(
-        body.contains(&format!("{}/account/sessions", app.base)),
+        body.contains(&format!("{}/sign-in/not-me?token=", app.base)),
         "{body}"
     );
-
-    // That browser is known from now on; yet another one is new again, even unnamed.
-    post_with(&app, &laptop, "/api/sign-out", json!({})).await;
+    let code = crate::common::mailbox::device_code_in(body).unwrap();
+    assert!(mail.subject.contains(&code), "{}", mail.subject);
     let (status, _) = post_with(
         &app,
         &laptop,
-        "/api/sign-in",
-        json!({"email": email, "password": STRONG_PASSWORD}),
+        "/api/sign-in/device-code",
+        json!({ "code": code }),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(app.count_mails_settled(&email, SUBJECT).await, 1);
+    assert_eq!(app.count_mails_settled(&email, SUBJECT).await, 0);
+
+    // That browser is known from now on; yet another one is new again, even unnamed.
+    post_with(&app, &laptop, "/api/sign-out", json!({})).await;
+    let (status, _) = app.sign_in_with(&laptop, &email, STRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.mailbox.device_code_mails(&email).len(), 1);
     let script = browser_with(&app, "curl/8.5.0");
-    post_with(
-        &app,
-        &script,
-        "/api/sign-in",
-        json!({"email": email, "password": STRONG_PASSWORD}),
-    )
-    .await;
-    assert_eq!(app.count_mails_settled(&email, SUBJECT).await, 2);
-    let mails = app.mailbox.all_for(&email);
-    let last = mails
-        .iter()
-        .rev()
-        .find(|m| m.subject.contains(SUBJECT))
-        .unwrap();
+    let (status, _) = app.sign_in_with(&script, &email, STRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    app.mailbox.device_code(&email, 2).await;
+    let last = app.mailbox.device_code_mails(&email).pop().unwrap();
     assert!(
         last.body
             .contains("Device: an unrecognised browser on an unrecognised system"),
@@ -118,23 +111,23 @@ async fn the_report_is_in_the_customers_language(app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    assert_eq!(app.sign_in(&email, STRONG_PASSWORD).await.0, StatusCode::OK);
+    app.sign_in_new_browser(&app.client, &email, STRONG_PASSWORD)
+        .await;
     let phone = browser_with(
         &app,
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
     );
     let before = portal_server::clock::now();
-    post_with(
-        &app,
-        &phone,
-        "/api/sign-in",
-        json!({"email": email, "password": STRONG_PASSWORD}),
-    )
-    .await;
+    let (status, _) = app.sign_in_with(&phone, &email, STRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
     let after = portal_server::clock::now();
-    let mail = app
-        .mail_with_subject(&email, "新しい端末からログイン")
-        .await;
+    app.mailbox.device_code(&email, 2).await;
+    let mail = app.mailbox.device_code_mails(&email).pop().unwrap();
+    assert!(
+        mail.subject.contains("ログイン確認コード"),
+        "{}",
+        mail.subject
+    );
     let times: Vec<String> = (before..=after).map(|t| utc_time(Locale::Ja, t)).collect();
     assert!(
         times
@@ -150,7 +143,8 @@ async fn the_report_is_in_the_customers_language(app: TestApp) {
         mail.body
     );
     assert!(mail.body.contains("端末：Safari（iOS）"), "{}", mail.body);
-    assert!(mail.body.contains("/account/sessions"));
+    assert!(mail.body.contains("お心当たりのない場合"), "{}", mail.body);
+    assert!(mail.body.contains("/sign-in/not-me?token="));
 }
 
 async fn with_2fa_the_report_waits_for_the_second_factor(app: TestApp) {
@@ -218,4 +212,5 @@ async fn a_wrong_password_from_a_new_browser_is_not_a_sign_in(app: TestApp) {
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.count_mails_settled(&email, SUBJECT).await, 0);
+    assert_eq!(app.count_mails_settled(&email, CODE_SUBJECT).await, 0);
 }

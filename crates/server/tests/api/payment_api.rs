@@ -58,7 +58,8 @@ async fn a_payment_code_needs_a_verified_email_and_is_stored_hashed(app: TestApp
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let email = unique_email("unverified");
     app.register(&email, STRONG_PASSWORD).await;
-    app.sign_in(&email, STRONG_PASSWORD).await;
+    app.sign_in_new_browser(&app.client, &email, STRONG_PASSWORD)
+        .await;
     let (status, body) = app.post("/api/payment-codes", json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(error_code(&body), "email_not_verified");

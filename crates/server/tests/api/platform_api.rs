@@ -27,22 +27,38 @@ async fn health_answers_once_the_database_does(app: TestApp) {
 async fn sessions_are_stored_hashed_and_cookies_locked_down(app: TestApp) {
     let email = unique_email("cookie");
     app.register(&email, STRONG_PASSWORD).await;
-    let r = app
-        .new_client()
-        .post(app.url("/api/sign-in"))
-        .json(&json!({"email": email, "password": STRONG_PASSWORD}))
+    // A new browser: the password, then the mailed code, whose answer sets the cookies.
+    let browser = app.new_client();
+    let (status, _) = app.sign_in_with(&browser, &email, STRONG_PASSWORD).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (code, _) = app.mailbox.device_code(&email, 1).await;
+    let r = browser
+        .post(app.url("/api/sign-in/device-code"))
+        .json(&json!({ "code": code }))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
-        assert!(cookie.contains(attribute), "{cookie}");
+    let set: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    for name in ["session=", "device=", "pending-sign-in="] {
+        let cookie = set
+            .iter()
+            .find(|c| c.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} in {set:?}"));
+        for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+            assert!(cookie.contains(attribute), "{cookie}");
+        }
+        assert!(
+            !cookie.contains("Secure"),
+            "plain-HTTP localhost cannot keep a Secure cookie"
+        );
     }
-    assert!(
-        !cookie.contains("Secure"),
-        "plain-HTTP localhost cannot keep a Secure cookie"
-    );
+    let cookie = set.iter().find(|c| c.starts_with("session=")).unwrap();
     let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
     assert!(token.len() >= 43);
     let rows: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM sessions")
@@ -367,11 +383,41 @@ async fn https_deployments_get_secure_host_only_cookies() {
         .send()
         .await
         .unwrap();
+    let sign_in = |cookie: Option<String>| {
+        let mut request = client
+            .post(app.url("/api/sign-in"))
+            .header(origin.0, origin.1)
+            .json(&json!({"email": email, "password": STRONG_PASSWORD}));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send()
+    };
+    // A new browser: a pending sign-in's cookie, no session.
+    let r = sign_in(None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("__Host-pending-sign-in=") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+    // The verification link makes this the account's device...
+    let token = app.mailbox.verification_token(&email).await;
     let r = client
-        .post(app.url("/api/sign-in"))
+        .post(app.url("/api/verify-email"))
         .header(origin.0, origin.1)
-        .json(&json!({"email": email, "password": STRONG_PASSWORD}))
+        .json(&json!({ "token": token }))
         .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let device = r.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        device.starts_with("__Host-device=") && device.contains("; Secure"),
+        "{device}"
+    );
+    // ...and with its cookie the password signs in.
+    let r = sign_in(Some(device.split(';').next().unwrap().to_owned()))
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
@@ -538,11 +584,13 @@ async fn a_new_verification_link_voids_the_old_one() {
         StatusCode::UNAUTHORIZED,
         "only a signed-in customer can ask"
     );
-    app.sign_in(&email, STRONG_PASSWORD).await;
+    app.sign_in_new_browser(&app.client, &email, STRONG_PASSWORD)
+        .await;
     let (status, _) = app.post("/api/me/verification-email", json!({})).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let mails = app.mailbox.wait_for(&email, 2).await;
-    let second = common::mailbox::token_in(&mails[1].body).unwrap();
+    // The verification link, the device code, the new link.
+    let mails = app.mailbox.wait_for(&email, 3).await;
+    let second = common::mailbox::token_in(&mails[2].body).unwrap();
     assert_ne!(first, second);
     assert_eq!(
         app.post("/api/verify-email", json!({"token": first}))

@@ -269,12 +269,8 @@ async fn changing_the_password_signs_out_every_other_browser(app: TestApp) {
     let email = unique_email("change");
     app.signed_in_customer(&email, STRONG_PASSWORD).await;
     let phone = app.new_client();
-    phone
-        .post(app.url("/api/sign-in"))
-        .json(&json!({"email": email, "password": STRONG_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    app.sign_in_new_browser(&phone, &email, STRONG_PASSWORD)
+        .await;
     assert_eq!(
         phone.get(app.url("/api/me")).send().await.unwrap().status(),
         StatusCode::OK

@@ -596,14 +596,8 @@ async fn wrong_codes_are_throttled(app: TestApp) {
         json!({"email": other, "password": STRONG_PASSWORD}),
     )
     .await;
-    let (status, _) = post_with(
-        &app,
-        &browser,
-        "/api/sign-in",
-        json!({"email": other, "password": STRONG_PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    app.sign_in_new_browser(&browser, &other, STRONG_PASSWORD)
+        .await;
     for _ in 0..limit {
         let (status, _) = post_with(
             &app,
@@ -628,14 +622,8 @@ async fn a_step_up_expires_and_belongs_to_one_session(app: TestApp) {
     let email = unique_email("expiry");
     app.signed_in_customer(&email, STRONG_PASSWORD).await;
     let laptop = app.new_client();
-    let (status, _) = post_with(
-        &app,
-        &laptop,
-        "/api/sign-in",
-        json!({"email": email, "password": STRONG_PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    app.sign_in_new_browser(&laptop, &email, STRONG_PASSWORD)
+        .await;
 
     app.step_up_with_password().await;
     assert!(step_up_until(&app).await.is_some());
@@ -828,10 +816,8 @@ async fn turning_2fa_on_or_off_ends_every_other_session(app: TestApp) {
     let email = unique_email("two-step-sessions");
     app.signed_in_customer(&email, STRONG_PASSWORD).await;
     let laptop = app.another_browser();
-    assert_eq!(
-        laptop.sign_in(&email, STRONG_PASSWORD).await.0,
-        StatusCode::OK
-    );
+    app.sign_in_new_browser(&laptop.client, &email, STRONG_PASSWORD)
+        .await;
     let (mut phone, _) = app.enrol().await;
     assert_eq!(app.get("/api/me").await.0, StatusCode::OK);
     assert_eq!(

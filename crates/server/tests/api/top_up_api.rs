@@ -37,8 +37,8 @@ on_both_backends!(
 async fn unverified_customer(app: &TestApp, email: &str) {
     let (status, _) = app.register(email, STRONG_PASSWORD).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let (status, body) = app.sign_in(email, STRONG_PASSWORD).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    app.sign_in_new_browser(&app.client, email, STRONG_PASSWORD)
+        .await;
 }
 
 /// Ends the step-up of every session, as if `PORTAL_STEP_UP_SECS` had passed.

@@ -1,12 +1,14 @@
 //! Recovery, a flow: a forgotten password, reset with a mailed link (and the second factor when
 //! it is on). The link goes only to the verified address on file; a finished reset ends every
-//! session at once and tells the customer by mail. The link's mechanism (`issue_link`) also
+//! session at once and tells the customer by mail; the browser that used the link is remembered
+//! as the account's device. The link's mechanism (`issue_link`) also
 //! sends staff invitations (`support::invitation`).
 
 use crate::http::client::Client;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::identity::accounts::{self, Account};
+use crate::identity::device;
 use crate::identity::factors::password::{self, rename_field, set_password_and_end_sessions};
 use crate::identity::factors::second_factor;
 use crate::identity::throttle::{self, Window};
@@ -14,7 +16,8 @@ use crate::mail::templates;
 use crate::token;
 use crate::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use portal_api::dto::{PasswordResetComplete, PasswordResetRequest, StatusResponse};
 use portal_api::error::{ErrorBody, ErrorCode};
 
@@ -131,7 +134,7 @@ fn token_invalid() -> ApiError {
 #[utoipa::path(post, path = "/api/password-reset/complete", operation_id = "password_reset_complete", tag = "identity",
     request_body = PasswordResetComplete,
     responses(
-        (status = 200, description = "The password is changed and every session ended", body = StatusResponse),
+        (status = 200, description = "The password is changed and every session ended; this browser gets the device cookie", body = StatusResponse),
         (status = 400, description = "Unknown, used, replaced or expired token (`token_invalid`), the account has two-step verification and no `code` was given (`second_factor_required`), or malformed JSON", body = ErrorBody),
         (status = 401, description = "Wrong, used or expired TOTP or recovery code (`code_invalid`); the link stays usable", body = ErrorBody),
         (status = 422, description = "The new password breaks a rule; `field` names it", body = ErrorBody),
@@ -140,7 +143,7 @@ fn token_invalid() -> ApiError {
 pub async fn password_reset_complete(
     State(state): State<AppState>,
     Json(req): Json<PasswordResetComplete>,
-) -> ApiResult<axum::Json<StatusResponse>> {
+) -> ApiResult<Response> {
     if req.token.len() > 128 {
         return Err(token_invalid());
     }
@@ -211,5 +214,10 @@ pub async fn password_reset_complete(
         slots.give_back().await?;
     }
     state.outbox.wake();
-    Ok(status("password_reset"))
+    // The browser that opened the mailed link has proved the mailbox, as a device code would.
+    Ok((
+        [(header::SET_COOKIE, device::issue_for(&state, &account))],
+        status("password_reset"),
+    )
+        .into_response())
 }

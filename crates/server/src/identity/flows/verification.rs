@@ -1,15 +1,19 @@
 //! Verification, a flow: proving an email address with a single-use link, valid for a day,
-//! stored hashed; sent at registration and again on request.
+//! stored hashed; sent at registration and again on request. The browser that opens the link
+//! has proved the mailbox as a device code would, so it is remembered as the account's device.
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
+use crate::identity::accounts::{self, Account};
+use crate::identity::device;
 use crate::identity::session::SignedIn;
 use crate::identity::throttle::{self, Window};
 use crate::mail::{templates, Outbox};
 use crate::token;
 use crate::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use portal_api::dto::{Locale, StatusResponse, VerifyEmailRequest};
 use portal_api::error::{ErrorBody, ErrorCode};
 
@@ -57,9 +61,9 @@ pub async fn issue(
     Ok(())
 }
 
-/// Uses up a token and marks its address verified. False when the token is unknown, used,
-/// expired, or was for an address the account no longer has: one answer for all.
-pub async fn consume(state: &AppState, secret: &str) -> ApiResult<bool> {
+/// Uses up a token and marks its address verified: the account, or `None` when the token is
+/// unknown, used, expired, or was for an address the account no longer has (one answer for all).
+pub async fn consume(state: &AppState, secret: &str) -> ApiResult<Option<Account>> {
     let now = crate::clock::now();
     let mut tx = state.db.pool.begin().await?;
     let row: Option<(String, String)> = sqlx::query_as(
@@ -72,35 +76,46 @@ pub async fn consume(state: &AppState, secret: &str) -> ApiResult<bool> {
     .fetch_optional(&mut *tx)
     .await?;
     let Some((account_id, email_key)) = row else {
-        return Ok(false);
+        return Ok(None);
     };
-    let verified =
-        crate::identity::accounts::mark_verified(&mut *tx, &account_id, &email_key, now).await?;
+    if !accounts::mark_verified(&mut *tx, &account_id, &email_key, now).await? {
+        return Ok(None);
+    }
     tx.commit().await?;
-    Ok(verified)
+    accounts::find_by_id(&state.db, &account_id).await
 }
 
-/// Confirm an email address with the token from the link in the mail.
+/// Confirm an email address with the token from the link in the mail. This browser is then
+/// remembered as the account's device (the device cookie), so signing in here needs no mailed
+/// code.
 #[utoipa::path(post, path = "/api/verify-email", operation_id = "verify_email", tag = "identity",
     request_body = VerifyEmailRequest,
     responses(
-        (status = 200, description = "The address is verified", body = StatusResponse),
+        (status = 200, description = "The address is verified; the device cookie is set", body = StatusResponse),
         (status = 400, description = "Unknown, used or expired token (`token_invalid`), or malformed JSON", body = ErrorBody),
     ))]
 pub async fn verify_email(
     State(state): State<AppState>,
     Json(req): Json<VerifyEmailRequest>,
-) -> ApiResult<axum::Json<StatusResponse>> {
-    if req.token.len() > 128 || !consume(&state, &req.token).await? {
+) -> ApiResult<Response> {
+    let account = match req.token.len() {
+        0..=128 => consume(&state, &req.token).await?,
+        _ => None,
+    };
+    let Some(account) = account else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::TokenInvalid,
             "This link is invalid or has expired. Sign in to send a new one.",
         ));
-    }
-    Ok(axum::Json(StatusResponse {
-        status: "verified".into(),
-    }))
+    };
+    Ok((
+        [(header::SET_COOKIE, device::issue_for(&state, &account))],
+        axum::Json(StatusResponse {
+            status: "verified".into(),
+        }),
+    )
+        .into_response())
 }
 
 /// Send a new verification link to the signed-in customer's unverified address.

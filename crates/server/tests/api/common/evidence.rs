@@ -334,30 +334,6 @@ fn parse_response(got: &[u8]) -> RawResponse {
     }
 }
 
-/// The `Cookie` header for a new session of `email`: signs in from a browser of its own and
-/// keeps the cookies the answer sets.
-pub async fn session_cookie(base: &str, email: &str, password: &str) -> String {
-    let r = reqwest::Client::new()
-        .post(format!("{base}/api/sign-in"))
-        .header("origin", base)
-        .json(&serde_json::json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), reqwest::StatusCode::OK);
-    let cookies: Vec<String> = r
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .filter(|kv| kv.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
-        .map(str::to_owned)
-        .collect();
-    assert!(!cookies.is_empty(), "sign-in set no cookie");
-    cookies.join("; ")
-}
-
 /// Every entry of a ZIP, in order, as the `zip` crate reads it, so the bundle is checked by a
 /// reader that shares nothing with our writer: the archive must be consistent as a whole (each
 /// local header agrees with the central directory, no overlaps, nothing unlisted), every entry

@@ -82,10 +82,52 @@ impl Mailbox {
         );
     }
 
-    pub async fn verification_token(&self, to: &str) -> String {
-        let mail = self.wait_for(to, 1).await.pop().unwrap();
-        token_in(&mail.body).unwrap_or_else(|| panic!("no verification link in {mail:?}"))
+    /// The device-code mails `to` has received so far, oldest first.
+    pub fn device_code_mails(&self, to: &str) -> Vec<Received> {
+        let mut mails = self.all_for(to);
+        mails.retain(|m| device_code_in(&m.body).is_some());
+        mails
     }
+
+    /// Waits (up to 10 s) until `to` has received `n` device-code mails; the `n`th one's code
+    /// and "This was not me" token.
+    pub async fn device_code(&self, to: &str, n: usize) -> (String, String) {
+        for _ in 0..200 {
+            if let Some(mail) = self.device_code_mails(to).get(n - 1) {
+                return (
+                    device_code_in(&mail.body).unwrap(),
+                    link_token(&mail.body, "/sign-in/not-me")
+                        .unwrap_or_else(|| panic!("no not-me link in {mail:?}")),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{to} did not receive device-code mail number {n}");
+    }
+
+    /// The token of the latest verification link mailed to `to`, waiting (up to 10 s) for one.
+    pub async fn verification_token(&self, to: &str) -> String {
+        for _ in 0..200 {
+            if let Some(token) = self
+                .all_for(to)
+                .iter()
+                .rev()
+                .find_map(|m| token_in(&m.body))
+            {
+                return token;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no verification link in {:?}", self.all_for(to));
+    }
+}
+
+/// The six-digit code on a line of its own in a device-code mail.
+pub fn device_code_in(body: &str) -> Option<String> {
+    body.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned)
 }
 
 pub fn token_in(body: &str) -> Option<String> {

@@ -188,13 +188,20 @@ impl TestApp {
 
     /// A second browser: its own cookie jar.
     pub fn new_client(&self) -> reqwest::Client {
+        self.new_browser().0
+    }
+
+    /// A second browser and its cookie jar, to read the cookies it holds.
+    pub fn new_browser(&self) -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Jar>) {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("origin", self.base.parse().unwrap());
-        reqwest::Client::builder()
-            .cookie_store(true)
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(std::sync::Arc::clone(&jar))
             .default_headers(headers)
             .build()
-            .unwrap()
+            .unwrap();
+        (client, jar)
     }
 
     /// Registers, verifies the address through the link in the mail, and signs in.
@@ -221,6 +228,74 @@ impl TestApp {
         me
     }
 
+    /// Signs `email` in from `client`, a browser new to the account: the password (202, device
+    /// verification), then the code from the mail it sends. The signed-in customer.
+    pub async fn sign_in_new_browser(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> Value {
+        let before = self.mailbox.device_code_mails(email).len();
+        let (status, body) = self.sign_in_with(client, email, password).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        assert_eq!(body["status"], "device_verification_required", "{body}");
+        let (code, _) = self.mailbox.device_code(email, before + 1).await;
+        let (status, me) = read(
+            client
+                .post(self.url("/api/sign-in/device-code"))
+                .json(&serde_json::json!({ "code": code }))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        me
+    }
+
+    /// Signs `email` in from `client`, giving the mailed code if the browser is asked for one:
+    /// for tests about something else than device verification.
+    pub async fn sign_in_ok(&self, client: &reqwest::Client, email: &str, password: &str) -> Value {
+        let before = self.mailbox.device_code_mails(email).len();
+        let (status, body) = self.sign_in_with(client, email, password).await;
+        if status == StatusCode::OK {
+            return body;
+        }
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        assert_eq!(body["status"], "device_verification_required", "{body}");
+        let (code, _) = self.mailbox.device_code(email, before + 1).await;
+        let (status, me) = read(
+            client
+                .post(self.url("/api/sign-in/device-code"))
+                .json(&serde_json::json!({ "code": code }))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        me
+    }
+
+    /// The password step of a sign-in from `client`.
+    pub async fn sign_in_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> (StatusCode, Value) {
+        read(
+            client
+                .post(self.url("/api/sign-in"))
+                .json(&serde_json::json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     /// How many accounts the store holds: to prove a refused request changed nothing.
     pub async fn account_count(&self) -> i64 {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts")
@@ -236,10 +311,20 @@ pub struct Customer {
     pub id: String,
     pub email: String,
     pub client: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
     base: String,
 }
 
 impl Customer {
+    /// The `Cookie` header this customer's browser sends (session and device cookies), for
+    /// requests made by hand.
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().unwrap();
+        let header = self.jar.cookies(&url).expect("the browser holds cookies");
+        header.to_str().unwrap().to_owned()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -292,11 +377,16 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::ACCEPTED);
         let token = self.mailbox.verification_token(&email).await;
-        let (status, _) = self
-            .post("/api/verify-email", serde_json::json!({"token": token}))
-            .await;
-        assert_eq!(status, StatusCode::OK);
-        let client = self.new_client();
+        // Verified in the browser that then signs in, as a customer opens the link: it is the
+        // account's device from then on.
+        let (client, jar) = self.new_browser();
+        let r = client
+            .post(self.url("/api/verify-email"))
+            .json(&serde_json::json!({"token": token}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
         let r = client
             .post(self.url("/api/sign-in"))
             .json(&serde_json::json!({"email": email, "password": STRONG_PASSWORD}))
@@ -309,6 +399,7 @@ impl TestApp {
             id: me["id"].as_str().unwrap().to_owned(),
             email,
             client,
+            jar,
             base: self.base.clone(),
         }
     }

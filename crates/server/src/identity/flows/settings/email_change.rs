@@ -210,10 +210,11 @@ pub async fn email_change_confirm(
     })
     .into_response();
     // Device cookies name the address; a browser remembered for the old one stays remembered.
-    if device::recognised(&state, &headers, &old_key).is_some() {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, device::issue(&state, &new_key));
+    if let Some(cookie) = device::recognised(&state, &headers, &old_key) {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            device::issue(&state, &new_key, cookie.generation),
+        );
     }
     Ok(response)
 }

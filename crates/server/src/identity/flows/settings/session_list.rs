@@ -2,6 +2,8 @@
 //! them. (The session itself, its cookie and `SignedIn`, is `identity::session`.)
 
 use crate::http::error::{ApiError, ApiResult};
+use crate::identity::accounts;
+use crate::identity::device;
 use crate::identity::session::SignedIn;
 use crate::identity::user_agent;
 use crate::AppState;
@@ -89,21 +91,32 @@ pub async fn revoke_session(
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
-/// End every session of the customer except this one.
+/// End every session of the customer except this one, and forget every other device: each
+/// browser but this one is asked for a mailed code (or the second factor) at its next sign-in.
 #[utoipa::path(post, path = "/api/sessions/revoke-others", operation_id = "revoke_other_sessions", tag = "identity",
     responses(
-        (status = 200, description = "The other sessions are ended", body = RevokedResponse),
+        (status = 200, description = "The other sessions are ended and only this browser stays trusted (its device cookie is renewed)", body = RevokedResponse),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
 pub async fn revoke_other_sessions(
     State(state): State<AppState>,
     me: SignedIn,
-) -> ApiResult<axum::Json<RevokedResponse>> {
+) -> ApiResult<Response> {
+    let mut tx = state.db.pool.begin().await?;
     let revoked = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
         .bind(&me.account.id)
         .bind(&me.session_id)
-        .execute(&state.db.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
-    Ok(axum::Json(RevokedResponse { revoked }))
+    let generation = accounts::next_device_generation(&mut *tx, &me.account.id).await?;
+    tx.commit().await?;
+    Ok((
+        [(
+            axum::http::header::SET_COOKIE,
+            device::issue(&state, &me.account.email_key(), generation),
+        )],
+        axum::Json(RevokedResponse { revoked }),
+    )
+        .into_response())
 }

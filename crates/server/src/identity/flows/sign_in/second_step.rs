@@ -1,16 +1,16 @@
-//! Signing in, the second step: the half-finished sign-in of an account with two-step
-//! verification: the password was right,
-//! the code is still to come. It lives in its own short-lived cookie naming a stored row (the
-//! token kept hashed), never in the session cookie, so no session exists until both factors pass.
+//! Signing in, the second step of an account with two-step verification: the password was
+//! right, the TOTP or recovery code is still to come, in a pending sign-in (`pending`) of kind
+//! `second_factor`.
 
-use super::complete::{complete_sign_in, sign_in_keys};
+use super::complete::{complete_sign_in, sign_in_keys, Device};
+use super::pending;
 use crate::http::client::Client;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::json::Json;
 use crate::identity::accounts::{self, Account};
 use crate::identity::device;
 use crate::identity::factors::second_factor;
-use crate::identity::session::{cookie, token_from};
+use crate::identity::session::token_from;
 use crate::identity::throttle::{self, Window};
 use crate::token;
 use crate::AppState;
@@ -18,21 +18,10 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portal_api::dto::{CodeRequest, Me, SecondFactorRequired};
-use portal_api::error::{ErrorBody, ErrorCode};
+use portal_api::error::ErrorBody;
 
 /// Minutes, not more: the password has to be given again after this.
 pub const VALID_SECS: i64 = 5 * 60;
-/// Wrong codes one pending sign-in takes before it is deleted.
-pub const MAX_ATTEMPTS: i64 = 5;
-
-/// `__Host-` on https, like the session cookie.
-pub fn cookie_name(state: &AppState) -> &'static str {
-    if state.config.public_url.https {
-        "__Host-pending-sign-in"
-    } else {
-        "pending-sign-in"
-    }
-}
 
 /// Starts a pending sign-in for `account` (whose password was right): 202 and the cookie. An
 /// earlier pending sign-in of this browser is dropped.
@@ -42,17 +31,12 @@ pub async fn start(
     account: &Account,
 ) -> ApiResult<Response> {
     let now = crate::clock::now();
-    if let Some(old) = token_from(headers, cookie_name(state)) {
-        sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1")
-            .bind(token::hash(&old))
-            .execute(&state.db.pool)
-            .await?;
-    }
+    pending::drop_earlier(state, headers).await?;
     let t = token::new();
     let expires_at = now + VALID_SECS;
     sqlx::query(
-        "INSERT INTO pending_sign_ins (token_hash, account_id, created_at, expires_at, attempts)
-         VALUES ($1, $2, $3, $4, 0)",
+        "INSERT INTO pending_sign_ins (token_hash, account_id, created_at, expires_at, attempts, kind)
+         VALUES ($1, $2, $3, $4, 0, 'second_factor')",
     )
     .bind(&t.hash)
     .bind(&account.id)
@@ -64,7 +48,7 @@ pub async fn start(
         StatusCode::ACCEPTED,
         [(
             header::SET_COOKIE,
-            cookie(state, cookie_name(state), &t.secret, VALID_SECS as u64),
+            pending::cookie_for(state, &t.secret, VALID_SECS),
         )],
         axum::Json(SecondFactorRequired {
             status: "second_factor_required".into(),
@@ -72,20 +56,6 @@ pub async fn start(
         }),
     )
         .into_response())
-}
-
-/// 401 `sign_in_expired`, clearing the cookie: the password must be given again.
-fn expired(state: &AppState) -> Response {
-    let mut response = ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        ErrorCode::SignInExpired,
-        "The sign-in has expired. Enter your email address and password again.",
-    )
-    .into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookie(state, cookie_name(state), "", 0));
-    response
 }
 
 /// Finish a sign-in started with a right password, with a TOTP code or a recovery code. Wrong
@@ -106,31 +76,34 @@ pub async fn sign_in_second_factor(
     Json(req): Json<CodeRequest>,
 ) -> ApiResult<Response> {
     let now = crate::clock::now();
-    let Some(secret) = token_from(&headers, cookie_name(&state)).filter(|t| t.len() <= 128) else {
-        return Ok(expired(&state));
+    let Some(secret) =
+        token_from(&headers, pending::cookie_name(&state)).filter(|t| t.len() <= 128)
+    else {
+        return Ok(pending::expired(&state));
     };
     let hash = token::hash(&secret);
     let row: Option<(String,)> = sqlx::query_as(
-        "SELECT account_id FROM pending_sign_ins WHERE token_hash = $1 AND expires_at > $2",
+        "SELECT account_id FROM pending_sign_ins
+         WHERE token_hash = $1 AND expires_at > $2 AND kind = 'second_factor'",
     )
     .bind(&hash)
     .bind(now)
     .fetch_optional(&state.db.pool)
     .await?;
     let Some((account_id,)) = row else {
-        return Ok(expired(&state));
+        return Ok(pending::expired(&state));
     };
     let Some(account) = accounts::find_by_id(&state.db, &account_id)
         .await?
         .filter(Account::totp_enabled)
     else {
-        return Ok(expired(&state));
+        return Ok(pending::expired(&state));
     };
 
     let window = Window::of(&state);
     let email_key = account.email_key();
     let device = device::recognised(&state, &headers, &email_key);
-    let keys = sign_in_keys(&state, &client, &email_key, device.as_deref());
+    let keys = sign_in_keys(&state, &client, &email_key, device.as_ref());
     let slots = throttle::reserve(&state.db, &window, &keys, now).await?;
 
     let proof = second_factor::judge(&state, &account, &req.code).await?;
@@ -148,7 +121,7 @@ pub async fn sign_in_second_factor(
             .await?
             .rows_affected();
             if taken != 1 {
-                return Ok(expired(&state));
+                return Ok(pending::expired(&state));
             }
             if second_factor::spend(&state, &mut tx, &account, proof).await? {
                 tx.commit().await?;
@@ -161,19 +134,7 @@ pub async fn sign_in_second_factor(
         None => false,
     };
     if !accepted {
-        let (attempts,): (i64,) = sqlx::query_as(
-            "UPDATE pending_sign_ins SET attempts = attempts + 1 WHERE token_hash = $1 RETURNING attempts",
-        )
-        .bind(&hash)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .unwrap_or((MAX_ATTEMPTS,));
-        if attempts >= MAX_ATTEMPTS {
-            sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1")
-                .bind(&hash)
-                .execute(&state.db.pool)
-                .await?;
-        }
+        pending::count_wrong_code(&state, &hash).await?;
         // A code that could never be right (wrong length, letters) costs no guess.
         if second_factor::is_plausible(&req.code) {
             slots.keep();
@@ -185,10 +146,14 @@ pub async fn sign_in_second_factor(
 
     slots.give_back().await?;
     throttle::clear(&state.db, &keys[0].0).await?;
-    let mut response = complete_sign_in(&state, &client, &account, device.is_some()).await?;
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        cookie(&state, cookie_name(&state), "", 0),
-    );
+    let known = if device::trusted(&state, &headers, &account) {
+        Device::Trusted
+    } else {
+        Device::New
+    };
+    let mut response = complete_sign_in(&state, &client, &account, known).await?;
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, pending::clear_cookie(&state));
     Ok(response)
 }
