@@ -292,6 +292,10 @@ catalogue! {
         "Your sign-in took too long. Please enter your email address and password again.",
         "ログインの有効期限が切れました。もう一度メールアドレスとパスワードを入力してください。"
     ),
+    ErrMoneyTwoStepRequired => (
+        "Adding a card and topping up need two-step verification, so that a password alone can never move your money. Turn it on first.",
+        "カードの登録とチャージには2段階認証が必要です。パスワードだけでお金が動かせないようにするためです。先に2段階認証を設定してください。"
+    ),
     ErrDeviceNotVerified => (
         "This browser has not been verified for your account yet. Sign out, then sign in again here and enter the code we email you.",
         "このブラウザはまだお客様のアカウントで確認されていません。ログアウトしてからこのブラウザで再度ログインし、メールでお送りするコードを入力してください。"
@@ -615,6 +619,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         SecondFactorRequired => Msg::ErrSecondFactorRequired,
         SignInExpired => Msg::ErrSignInExpired,
         DeviceNotVerified => Msg::ErrDeviceNotVerified,
+        MoneyTwoStepRequired => Msg::ErrMoneyTwoStepRequired,
         TotpAlreadyEnabled => Msg::ErrTotpAlreadyEnabled,
         TotpNotEnabled => Msg::ErrTotpNotEnabled,
         EmailUnchanged => Msg::ErrEmailUnchanged,
@@ -777,6 +782,7 @@ pub(crate) mod tests {
             SecondFactorRequired,
             SignInExpired,
             DeviceNotVerified,
+            MoneyTwoStepRequired,
             TotpAlreadyEnabled,
             TotpNotEnabled,
             EmailUnchanged,
@@ -848,6 +854,7 @@ pub(crate) mod tests {
                 | SecondFactorRequired
                 | SignInExpired
                 | DeviceNotVerified
+                | MoneyTwoStepRequired
                 | TotpAlreadyEnabled
                 | TotpNotEnabled
                 | EmailUnchanged

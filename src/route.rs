@@ -28,6 +28,9 @@ pub enum Route<'a> {
     Account,
     Sessions,
     Security,
+    /// The security page, to turn on two-step verification and come straight back to a page
+    /// that moves money.
+    SecurityThen(MoneyPage),
     ChangePassword,
     ChangeEmail,
     Wallet,
@@ -58,6 +61,7 @@ impl Route<'_> {
             Route::Account => ("/account", None),
             Route::Sessions => ("/account/sessions", None),
             Route::Security => ("/account/security", None),
+            Route::SecurityThen(page) => ("/account/security?then=", Some(page.as_query())),
             Route::ChangePassword => ("/account/password", None),
             Route::ChangeEmail => ("/account/email", None),
             Route::Wallet => ("/wallet", None),
@@ -89,6 +93,36 @@ impl Route<'_> {
             Route::Home | Route::SignIn | Route::SignUp | Route::ForgotPassword => Bundle::Public,
             Route::Agent | Route::AgentCase(_) | Route::AgentAudit => Bundle::Console,
             _ => Bundle::Whole,
+        }
+    }
+}
+
+/// The pages that move money, which need two-step verification (docs/threat-model.md#t9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoneyPage {
+    Cards,
+    TopUp,
+}
+
+impl MoneyPage {
+    fn as_query(self) -> &'static str {
+        match self {
+            MoneyPage::Cards => "cards",
+            MoneyPage::TopUp => "top-up",
+        }
+    }
+
+    /// The page a `then=` names; nothing else, so the parameter cannot send anyone elsewhere.
+    pub fn from_query(value: &str) -> Option<Self> {
+        [MoneyPage::Cards, MoneyPage::TopUp]
+            .into_iter()
+            .find(|page| page.as_query() == value)
+    }
+
+    pub fn route(self) -> Route<'static> {
+        match self {
+            MoneyPage::Cards => Route::Cards,
+            MoneyPage::TopUp => Route::TopUp,
         }
     }
 }
@@ -253,7 +287,7 @@ pub fn Moved(to: fn(&str) -> Route<'_>) -> impl IntoView {
 mod tests {
     use super::{bundle_of, Bundle, Route};
 
-    const ALL: [Route<'static>; 25] = [
+    const ALL: [Route<'static>; 26] = [
         Route::Home,
         Route::SignIn,
         Route::SignUp,
@@ -261,6 +295,7 @@ mod tests {
         Route::Account,
         Route::Sessions,
         Route::Security,
+        Route::SecurityThen(super::MoneyPage::Cards),
         Route::ChangePassword,
         Route::ChangeEmail,
         Route::Wallet,
@@ -288,6 +323,27 @@ mod tests {
             let path = href.split('?').next().unwrap();
             assert_eq!(bundle_of(path), route.bundle(), "{href}");
             assert_eq!(bundle_of(&format!("{path}/")), route.bundle(), "{href}/");
+        }
+    }
+
+    #[test]
+    fn then_names_only_a_money_page() {
+        use super::MoneyPage;
+        assert_eq!(
+            Route::SecurityThen(MoneyPage::TopUp).href(),
+            "/account/security?then=top-up"
+        );
+        for page in [MoneyPage::Cards, MoneyPage::TopUp] {
+            assert_eq!(MoneyPage::from_query(page.as_query()), Some(page));
+        }
+        for other in [
+            "",
+            "//evil.example",
+            "/wallet/cards",
+            "https://evil.example",
+            "account",
+        ] {
+            assert_eq!(MoneyPage::from_query(other), None, "{other}");
         }
     }
 

@@ -16,6 +16,7 @@ use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{format_count, t, use_locale};
 use crate::pages::focus_soon;
+use crate::route::{use_navigate, MoneyPage};
 
 const STATUS_ID: &str = "security-status";
 
@@ -237,6 +238,9 @@ fn RecoveryCodesShown(state: TwoStepState, codes: Vec<String>, email: String) ->
             codes_file(&codes, &header)
         }
     };
+    // Sent here from a page that moves money: back to it once the codes are saved.
+    let then = crate::route::query_param("then").and_then(|v| MoneyPage::from_query(&v));
+    let navigate = use_navigate();
     view! {
         <section class="recovery" aria-labelledby="codes-heading">
             <h3 id="codes-heading" tabindex="-1">{t(AccountMsg::CodesHeading)}</h3>
@@ -251,9 +255,12 @@ fn RecoveryCodesShown(state: TwoStepState, codes: Vec<String>, email: String) ->
                 <button type="button" class="secondary" on:click=move |_| { let _ = window().print(); }>
                     {t(AccountMsg::PrintCodes)}
                 </button>
-                <button type="button" class="primary" on:click=move |_| {
-                    state.panel.set(Panel::Status);
-                    focus_soon("two-step-heading");
+                <button type="button" class="primary" on:click=move |_| match then {
+                    Some(page) => navigate(page.route(), false),
+                    None => {
+                        state.panel.set(Panel::Status);
+                        focus_soon("two-step-heading");
+                    }
                 }>
                     {t(AccountMsg::CodesSaved)}
                 </button>

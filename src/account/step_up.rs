@@ -1,7 +1,7 @@
 //! Step-up: sensitive changes need a fresh proof that it is still the customer
 //! (docs/threat-model.md#t9): a TOTP or recovery code when two-step verification is on, the
-//! password only while it is off. The server decides; this gate only asks before the form instead
-//! of after a refusal.
+//! password only while it is off, and never the password for money. The server decides; these
+//! gates only ask before the form instead of after a refusal.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -16,6 +16,8 @@ use crate::form::{from_api, Problem};
 use crate::i18n::Msg;
 use crate::locale::t;
 use crate::pages::focus_soon;
+use crate::route::{MoneyPage, Route};
+use leptos_router::components::A;
 
 #[derive(Clone, Copy)]
 pub struct StepUp {
@@ -32,6 +34,14 @@ impl StepUp {
         StepUp {
             until: RwSignal::new(me.step_up_until),
             with_code: RwSignal::new(me.totp_enabled),
+        }
+    }
+
+    /// For money: only a step-up with a second factor counts, so the proof is always a code.
+    pub fn for_money(me: &Me) -> Self {
+        StepUp {
+            until: RwSignal::new(me.money_step_up_until),
+            with_code: RwSignal::new(true),
         }
     }
 
@@ -70,6 +80,32 @@ pub fn StepUpGate(step_up: StepUp, children: ChildrenFn) -> impl IntoView {
             view! { <StepUpForm step_up /> }.into_any()
         }
     }
+}
+
+/// For a page that moves money (`back`): without two-step verification, leads to turning it on
+/// and straight back; with it, a [`StepUpGate`] that takes only a code (`StepUp::for_money`).
+#[component]
+pub fn MoneyGate(
+    step_up: StepUp,
+    two_step_on: bool,
+    back: MoneyPage,
+    children: ChildrenFn,
+) -> impl IntoView {
+    if two_step_on {
+        return view! { <StepUpGate step_up>{children()}</StepUpGate> }.into_any();
+    }
+    view! {
+        <section class="step-up" aria-labelledby="money-two-step-title">
+            <h2 id="money-two-step-title">{t(AccountMsg::MoneyTwoStepTitle)}</h2>
+            <p>{t(AccountMsg::MoneyTwoStepExplain)}</p>
+            <p>
+                <A href=Route::SecurityThen(back).href() attr:class="button primary">
+                    {t(AccountMsg::MoneyTwoStepLink)}
+                </A>
+            </p>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

@@ -6,6 +6,12 @@ use crate::i18n::catalogue;
 catalogue! {
     AccountMsg;
     AccountTitle => ("Your account", "アカウント"),
+    MoneyTwoStepTitle => ("Turn on two-step verification first", "先に2段階認証を設定してください"),
+    MoneyTwoStepExplain => (
+        "Adding a card and topping up need a code from an authenticator app, so that someone who learns your password still cannot move your money. It takes a minute, and then you come straight back here.",
+        "カードの登録とチャージには、認証アプリのコードが必要です。パスワードを知られても、お金を動かされないようにするためです。設定は1分ほどで終わり、そのままこの画面に戻ります。"
+    ),
+    MoneyTwoStepLink => ("Turn on two-step verification", "2段階認証を設定する"),
     // "This was not me", the link of the device-code mail (in this bundle: rarely opened, and
     // the sign-in page's first load is budgeted)
     NotMeTitle => ("Stop a sign-in", "ログインの中止"),

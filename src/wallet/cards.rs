@@ -1,5 +1,6 @@
-//! `/wallet/cards`: the cards top-ups come from. Adding or removing one needs step-up
-//! (docs/threat-model.md#t9); card details go to the processor, never into the portal's database.
+//! `/wallet/cards`: the cards top-ups come from. Removing one needs step-up, adding one a step-up
+//! with two-step verification (docs/threat-model.md#t9); card details go to the processor, never
+//! into the portal's database.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,14 +12,14 @@ use super::freeze::{load_freeze, FreezeBanner};
 use super::text::WalletMsg;
 use super::top_up::card_name;
 use crate::account::me::{signed_out_or, SignedInPage};
-use crate::account::step_up::{StepUp, StepUpGate};
+use crate::account::step_up::{MoneyGate, StepUp, StepUpGate};
 use crate::api;
 use crate::components::{Field, FormAlert, SubmitButton};
 use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
 use crate::pages::focus_soon;
-use crate::route::Route;
+use crate::route::{MoneyPage, Route};
 
 const STATUS_ID: &str = "cards-status";
 
@@ -36,6 +37,8 @@ fn CardList(me: Me) -> impl IntoView {
     let problem = RwSignal::new(None::<Problem>);
     let done = RwSignal::new(None::<WalletMsg>);
     let step_up = StepUp::new(&me);
+    let money = StepUp::for_money(&me);
+    let two_step_on = me.totp_enabled;
     let reload = move || {
         spawn_local(async move {
             match api::cards().await {
@@ -116,13 +119,13 @@ fn CardList(me: Me) -> impl IntoView {
         }}
         <section aria-labelledby="add-card-heading">
             <h2 id="add-card-heading">{t(WalletMsg::AddCardHeading)}</h2>
-            <StepUpGate step_up>
-                <AddCard step_up on_added=Callback::new(move |_| {
+            <MoneyGate step_up=money two_step_on back=MoneyPage::Cards>
+                <AddCard step_up=money on_added=Callback::new(move |_| {
                     done.set(Some(WalletMsg::CardAdded));
                     reload();
                     focus_soon(STATUS_ID);
                 }) />
-            </StepUpGate>
+            </MoneyGate>
         </section>
     }
 }

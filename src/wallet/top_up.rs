@@ -12,14 +12,14 @@ use portal_api::wallet::{Card, TopUpRequest, TransactionStatus, Wallet};
 use super::freeze::FreezeBanner;
 use super::text::WalletMsg;
 use crate::account::me::{signed_out_or, SignedInPage};
-use crate::account::step_up::{StepUp, StepUpGate};
+use crate::account::step_up::{MoneyGate, StepUp};
 use crate::api;
 use crate::components::{Field, FormAlert, SubmitButton};
 use crate::form::{from_api, Problem};
 use crate::i18n::{fill, Msg, Text};
 use crate::locale::{t, use_locale};
 use crate::pages::focus_soon;
-use crate::route::Route;
+use crate::route::{MoneyPage, Route};
 
 #[component]
 pub fn TopUp() -> impl IntoView {
@@ -76,7 +76,8 @@ fn TopUpLoader(me: Me) -> impl IntoView {
             Err(e) => signed_out_or(&e, problem),
         }
     });
-    let step_up = StepUp::new(&me);
+    let step_up = StepUp::for_money(&me);
+    let two_step_on = me.totp_enabled;
     view! {
         <FormAlert problem />
         <FreezeBanner freeze />
@@ -89,9 +90,9 @@ fn TopUpLoader(me: Me) -> impl IntoView {
             }
             .into_any(),
             (Some(w), Some(list)) => view! {
-                <StepUpGate step_up>
+                <MoneyGate step_up two_step_on back=MoneyPage::TopUp>
                     <TopUpForm wallet=RwSignal::new(w.clone()) cards=list.clone() step_up on_frozen />
-                </StepUpGate>
+                </MoneyGate>
             }
             .into_any(),
             _ => view! { <p class="muted">{t(Msg::Loading)}</p> }.into_any(),

@@ -91,11 +91,27 @@ export async function signInWithMailedCode(portal, page, email, password) {
   await page.getByRole('button', { name: 'Verify' }).click();
 }
 
-/** Adds the approved card (after the password step-up) and tops up `yen`, through the pages. */
+/**
+ * On a page that moves money, for a customer without two-step verification: follows the page to
+ * turn it on (the security page, stepping up with `password`) and back. Answers the TOTP key.
+ */
+export async function turnOnTwoStepForMoney(page, password) {
+  await page.getByRole('heading', { name: 'Turn on two-step verification first' }).waitFor();
+  await page.getByRole('link', { name: 'Turn on two-step verification' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
+  const key = await turnOnTwoStep(page, password);
+  await page.getByRole('button', { name: 'I have saved my codes' }).click();
+  return key;
+}
+
+/**
+ * Adds the approved card (turning on two-step verification, which money needs) and tops up
+ * `yen`, through the pages. Answers the TOTP key.
+ */
 export async function addCardAndTopUp(portal, page, password, yen) {
   await page.goto(`${portal.baseUrl}/wallet/cards`);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Continue' }).click();
+  const key = await turnOnTwoStepForMoney(page, password);
+  await page.getByRole('heading', { level: 1, name: 'Your cards' }).waitFor();
   await page.getByLabel('Card number').fill(APPROVED_CARD);
   await page.getByLabel('Expiry month (MM)').fill('12');
   await page.getByLabel('Expiry year (YYYY)').fill(String(new Date().getFullYear() + 3));
@@ -106,6 +122,7 @@ export async function addCardAndTopUp(portal, page, password, yen) {
   await page.getByLabel('Amount in yen').fill(yen);
   await page.getByRole('button', { name: 'Top up' }).click();
   await page.getByRole('status').filter({ hasText: `Topped up ¥${yen}.` }).waitFor();
+  return key;
 }
 
 /** A store made by the admin command; returns its merchant API key, as a till would hold it. */
@@ -202,6 +219,11 @@ export async function invitedAgent(portal, page, password, name, extra = []) {
 export async function turnOnAgentTwoStep(page, password) {
   await page.getByRole('link', { name: 'Turn on two-step verification' }).click();
   await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
+  return turnOnTwoStep(page, password);
+}
+
+/** On the security page with two-step verification off: steps up with `password`, turns it on; answers the key. */
+async function turnOnTwoStep(page, password) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('button', { name: 'Set up two-step verification' }).click();

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
-import { confirmedCustomer, createMerchant, newPage, signInWithMailedCode } from './customers.mjs';
+import { confirmedCustomer, createMerchant, newPage, signInWithMailedCode, turnOnTwoStepForMoney } from './customers.mjs';
 import { launchBrowser, startPortal } from './harness.mjs';
 
 const PASSWORD = 'violet kettle harbour sprocket';
@@ -57,11 +57,14 @@ test('top up with step-up, pay at a store with the code on screen, find the paym
   await page.getByRole('heading', { level: 1, name: 'Wallet' }).waitFor();
   await page.getByText('¥0').waitFor();
 
-  // A card, after step-up.
+  // A card needs two-step verification (never the password alone): the page leads there and,
+  // once it is on, straight back to the card form.
   await page.getByRole('link', { name: 'Cards' }).click();
   await page.getByRole('heading', { level: 1, name: 'Your cards' }).waitFor();
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Continue' }).click();
+  assert.equal(await page.getByLabel('Card number').count(), 0);
+  await turnOnTwoStepForMoney(page, PASSWORD);
+  await page.getByRole('heading', { level: 1, name: 'Your cards' }).waitFor();
+  assert.match(page.url(), /\/wallet\/cards$/);
   await page.getByLabel('Card number').fill(APPROVED_CARD);
   await page.getByLabel('Expiry month (MM)').fill('12');
   await page.getByLabel('Expiry year (YYYY)').fill(String(new Date().getFullYear() + 3));

@@ -61,6 +61,10 @@ pub struct Me {
     /// Until when (seconds since the Unix epoch) this session may change security settings
     /// without another `step_up`; absent when it may not.
     pub step_up_until: Option<i64>,
+    /// Until when this session may add a card and top up: its step-up, when it was made with a
+    /// second factor (never the password); absent otherwise.
+    #[serde(default)]
+    pub money_step_up_until: Option<i64>,
     /// An address the customer asked to change to, waiting for its confirmation link.
     pub pending_email: Option<String>,
     /// Agents and admins see the support console (after enrolling two-step verification).
@@ -125,6 +129,9 @@ pub struct StepUpRequest {
 pub struct StepUpAnswer {
     /// Seconds since the Unix epoch until which this session may make sensitive changes.
     pub valid_until: i64,
+    /// Whether this step-up also lets it move money (it was made with a second factor).
+    #[serde(default)]
+    pub money: bool,
 }
 
 /// A new, not yet active TOTP secret. It becomes the account's factor only after

@@ -39,6 +39,9 @@ pub enum ErrorCode {
     CodeInvalid,
     /// The account has two-step verification: the request needs a TOTP or recovery code too.
     SecondFactorRequired,
+    /// Adding a card and topping up need two-step verification on the account, and a step-up
+    /// with it: the login password is never enough for money.
+    MoneyTwoStepRequired,
     /// The half-finished sign-in (password right, code missing) is unknown or expired.
     SignInExpired,
     /// The request needs a browser verified for the account (a payment code), and this one is
@@ -146,6 +149,7 @@ impl ErrorCode {
             CodeInvalid => "code_invalid",
             SecondFactorRequired => "second_factor_required",
             SignInExpired => "sign_in_expired",
+            MoneyTwoStepRequired => "money_two_step_required",
             DeviceNotVerified => "device_not_verified",
             TotpAlreadyEnabled => "totp_already_enabled",
             TotpNotEnabled => "totp_not_enabled",

@@ -21,7 +21,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PORTAL_SECRET_KEY", "generated into <data dir>/secret.key", "64 hex digits signing device cookies; set the same value on every server process"),
     ("PORTAL_SESSION_IDLE_SECS", "1800", "a session ends after this long without a request"),
     ("PORTAL_SESSION_ABSOLUTE_SECS", "43200", "a session ends this long after sign-in, however active"),
-    ("PORTAL_STEP_UP_SECS", "300", "how long a step-up (a fresh TOTP or recovery code; the password while 2FA is off) lets a session change security settings"),
+    ("PORTAL_STEP_UP_SECS", "300", "how long a step-up (a fresh TOTP or recovery code; the password while 2FA is off, for settings but never money) lets a session change security settings or move money"),
     ("PORTAL_DEVICE_TRUST_DAYS", "90", "a browser that passed device verification is not asked again for the account for this long (or until the customer signs every other device out)"),
     ("PORTAL_THROTTLE_WINDOW_SECS", "900", "window over which failed sign-ins are counted"),
     ("PORTAL_THROTTLE_PER_ACCOUNT", "5", "failed sign-ins per account (email) per window"),

@@ -83,6 +83,7 @@ impl Account {
             totp_enabled: self.totp_enabled(),
             recovery_codes_left,
             step_up_until: step_up_until.filter(|until| *until > now),
+            money_step_up_until: None,
             pending_email,
             role: self.role,
         })

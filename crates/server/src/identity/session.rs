@@ -142,6 +142,23 @@ pub async fn id_in_request(
     Ok(row.map(|(id,)| id))
 }
 
+/// Notes that session `id` stepped up at `now` with `factor` (`second_factor` or `password`), in
+/// the caller's transaction.
+pub async fn mark_stepped_up(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    now: i64,
+    factor: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET stepped_up_at = $1, step_up_factor = $2 WHERE id = $3")
+        .bind(now)
+        .bind(factor)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The signed-in customer; extracting it answers 401 `not_signed_in` when there is none.
 pub struct SignedIn {
     pub account: Account,
@@ -149,6 +166,8 @@ pub struct SignedIn {
     pub session_id: String,
     /// When this session last stepped up (`step_up`), if ever.
     pub stepped_up_at: Option<i64>,
+    /// What that step-up was made with: `second_factor` or `password`.
+    pub step_up_factor: Option<String>,
 }
 
 impl SignedIn {
@@ -156,6 +175,34 @@ impl SignedIn {
     pub fn step_up_until(&self, state: &AppState) -> Option<i64> {
         let until = self.stepped_up_at? + state.config.step_up.as_secs() as i64;
         (until > crate::clock::now()).then_some(until)
+    }
+
+    /// Until when this session may move money: its step-up, if it was made with a second factor.
+    pub fn money_step_up_until(&self, state: &AppState) -> Option<i64> {
+        self.step_up_until(state)
+            .filter(|_| self.step_up_factor.as_deref() == Some("second_factor"))
+    }
+
+    /// For adding a card and every top-up (docs/threat-model.md#t9): 403
+    /// `money_two_step_required` while the account has no second factor, whatever the session
+    /// proved, and 403 `step_up_required` unless this session stepped up with one within
+    /// `PORTAL_STEP_UP_SECS`. Never the login password, never a mailed code.
+    pub fn require_money_step_up(&self, state: &AppState) -> Result<(), ApiError> {
+        if !self.account.totp_enabled() {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                portal_api::error::ErrorCode::MoneyTwoStepRequired,
+                "Adding a card and topping up need two-step verification: turn it on first.",
+            ));
+        }
+        match self.money_step_up_until(state) {
+            Some(_) => Ok(()),
+            None => Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                portal_api::error::ErrorCode::StepUpRequired,
+                "Confirm it is you with a code first (step up), then try again.",
+            )),
+        }
     }
 
     /// 403 `step_up_required` unless this session stepped up within `PORTAL_STEP_UP_SECS`.
@@ -202,7 +249,9 @@ impl SignedIn {
     }
 
     pub async fn me(&self, state: &AppState) -> ApiResult<portal_api::dto::Me> {
-        self.account.to_me(state, self.step_up_until(state)).await
+        let mut me = self.account.to_me(state, self.step_up_until(state)).await?;
+        me.money_step_up_until = self.money_step_up_until(state);
+        Ok(me)
     }
 }
 
@@ -216,7 +265,7 @@ impl FromRequestParts<AppState> for SignedIn {
         let now = crate::clock::now();
         let idle_cutoff = now - state.config.session_idle.as_secs() as i64;
         let sql = format!(
-            "SELECT {}, sessions.id AS session_id, sessions.last_seen_at, sessions.stepped_up_at FROM sessions JOIN accounts ON accounts.id = sessions.account_id
+            "SELECT {}, sessions.id AS session_id, sessions.last_seen_at, sessions.stepped_up_at, sessions.step_up_factor FROM sessions JOIN accounts ON accounts.id = sessions.account_id
              WHERE sessions.token_hash = $1 AND sessions.expires_at > $2 AND sessions.last_seen_at > $3",
             accounts::COLUMNS
         );
@@ -241,10 +290,12 @@ impl FromRequestParts<AppState> for SignedIn {
         }
         let session_id = sqlx::Row::try_get(&row, "session_id")?;
         let stepped_up_at = sqlx::Row::try_get(&row, "stepped_up_at")?;
+        let step_up_factor = sqlx::Row::try_get(&row, "step_up_factor")?;
         Ok(Self {
             account,
             session_id,
             stepped_up_at,
+            step_up_factor,
         })
     }
 }

@@ -255,7 +255,7 @@ pub async fn list_cards(
         (status = 400, description = "Malformed JSON, wrong types or unknown fields", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 402, description = "The card network refused the card (`card_declined`)", body = ErrorBody),
-        (status = 403, description = "Verify the email address first (`email_not_verified`), or step up first (`step_up_required`)", body = ErrorBody),
+        (status = 403, description = "Verify the email address first (`email_not_verified`), turn on two-step verification first (`money_two_step_required`), or step up with a TOTP or recovery code first (`step_up_required`; a password step-up is not enough)", body = ErrorBody),
         (status = 422, description = "The number, expiry or security code cannot be right (`card_invalid`; `field` says which)", body = ErrorBody),
         (status = 429, description = "Too many cards tried; see Retry-After", body = ErrorBody),
     ))]
@@ -265,7 +265,7 @@ pub async fn add_card(
     Json(req): Json<AddCardRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<Card>)> {
     me.require_verified_email()?;
-    me.require_step_up(&state)?;
+    me.require_money_step_up(&state)?;
     let now = crate::clock::now();
     let details = parse_card(&req, now)?;
     // Counted once the card could be real, i.e. whenever it would reach the network.

@@ -155,7 +155,7 @@ pub async fn reserve(
         (status = 400, description = "No usable `Idempotency-Key` (`idempotency_key_required`), or malformed JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 402, description = "The card network declined (`card_declined`); the history has a declined row and nothing moved", body = ErrorBody),
-        (status = 403, description = "Verify the email address first (`email_not_verified`), step up first (`step_up_required`), or the wallet is frozen by a fraud report (`wallet_frozen`)", body = ErrorBody),
+        (status = 403, description = "Verify the email address first (`email_not_verified`), turn on two-step verification first (`money_two_step_required`), step up with a TOTP or recovery code first (`step_up_required`; a password step-up is not enough), or the wallet is frozen by a fraud report (`wallet_frozen`)", body = ErrorBody),
         (status = 404, description = "No such card among the customer's (`not_found`, field `card_id`)", body = ErrorBody),
         (status = 422, description = "Not a positive amount in JPY (`amount_invalid`), over the per-top-up or daily limit (`limit_exceeded`), or the key was used for another request (`idempotency_key_reused`)", body = ErrorBody),
         (status = 503, description = "Busy; nothing moved, retry with the same key", body = ErrorBody),
@@ -168,7 +168,7 @@ pub async fn top_up(
 ) -> ApiResult<Response> {
     me.require_verified_email()?;
     super::freeze::refuse_if_frozen(&state.db, &me.account.id).await?;
-    me.require_step_up(&state)?;
+    me.require_money_step_up(&state)?;
     let key = idempotency::key_from(&headers)?;
     let amount = check_amount(req.amount)?;
     if amount > state.config.top_up.per_top_up {

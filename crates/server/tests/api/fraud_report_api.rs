@@ -140,8 +140,7 @@ async fn a_report_freezes_money_out_and_keeps_everything_readable(app: TestApp) 
     );
     // A session that has not stepped up hears of the freeze first, not of step-up.
     let fresh = app.new_client();
-    app.sign_in_new_browser(&fresh, &email, common::STRONG_PASSWORD)
-        .await;
+    app.sign_in_with_totp(&fresh, &email).await;
     let (status, body) = app.top_up_with(&fresh, &card, 1_000, &new_key()).await;
     assert_eq!(
         (status, error_code(&body)),

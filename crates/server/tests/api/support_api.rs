@@ -1365,8 +1365,7 @@ async fn the_counts_show_each_kind_of_event_and_flag_a_spike(app: TestApp) {
     assert_eq!(status, StatusCode::CREATED);
     let (status, _) = app.sign_in(&email, "a wrong password 1234").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    app.sign_in_new_browser(&app.new_client(), &email, STRONG_PASSWORD)
-        .await;
+    app.sign_in_with_totp(&app.new_client(), &email).await;
     let (status, _) = app
         .post("/api/password-reset", json!({"email": email}))
         .await;

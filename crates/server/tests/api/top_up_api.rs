@@ -21,6 +21,7 @@ on_both_backends!(
     the_top_up_mail_is_in_the_customers_language,
     a_declined_top_up_moves_nothing_and_leaves_a_declined_row,
     a_top_up_needs_a_verified_email_and_a_fresh_step_up,
+    money_takes_a_second_factor_never_the_password_or_a_mailed_code,
     limits_per_top_up_and_per_day_are_the_servers,
     top_ups_at_once_cannot_squeeze_past_the_daily_limit,
     amounts_must_be_positive_yen,
@@ -71,13 +72,26 @@ async fn a_card_needs_a_verified_email_and_a_step_up(app: TestApp) {
         "a step-up is no verified address"
     );
 
+    // T9: without two-step verification no card, even after a password step-up.
     let email = unique_email("nostep");
     let app2 = app.another_browser();
     app2.signed_in_customer(&email, STRONG_PASSWORD).await;
     let (status, body) = app2.add_card_with(&app2.client, VISA).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(error_code(&body), "step_up_required");
+    assert_eq!(error_code(&body), "money_two_step_required");
     app2.step_up_with_password().await;
+    let (_, me) = app2.get("/api/me").await;
+    assert!(
+        me["step_up_until"].is_i64() && me["money_step_up_until"].is_null(),
+        "{me}"
+    );
+    let (status, body) = app2.add_card_with(&app2.client, VISA).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&body), "money_two_step_required");
+    // Two-step verification on (its confirming code is a fresh second factor): a card.
+    app2.step_up_for_money().await;
+    let (_, me) = app2.get("/api/me").await;
+    assert!(me["money_step_up_until"].is_i64(), "{me}");
     let (status, card) = app2.add_card_with(&app2.client, VISA).await;
     assert_eq!(status, StatusCode::CREATED, "{card}");
     expire_step_up(&app2).await;
@@ -308,7 +322,7 @@ async fn a_removed_card_no_longer_tops_up(app: TestApp) {
     let (status, body) = delete().await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(error_code(&body), "step_up_required");
-    app.step_up_with_password().await;
+    app.step_up_for_money().await;
     let (status, body) = delete().await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     assert_eq!(app.get("/api/cards").await.1, json!([]));
@@ -361,7 +375,7 @@ async fn the_top_up_mail_is_in_the_customers_language(app: TestApp) {
     let token = app.mailbox.verification_token(&email).await;
     app.post("/api/verify-email", json!({"token": token})).await;
     app.sign_in(&email, STRONG_PASSWORD).await;
-    app.step_up_with_password().await;
+    app.step_up_for_money().await;
     let card = app.add_card("3530 1113 3330 0000").await;
     let (status, body) = app.top_up(&card, 12_345, &new_key()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -409,18 +423,15 @@ async fn a_top_up_needs_a_verified_email_and_a_fresh_step_up(app: TestApp) {
     let (status, body) = app.top_up(&card, 1_000, &new_key()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(error_code(&body), "step_up_required");
-    // T9: once 2FA is on, only a code steps up, never the password again.
-    let (mut authenticator, _) = app.enrol().await;
-    expire_step_up(&app).await;
+    // T9: with 2FA on, only a code steps up, never the password.
     let (status, body) = app
         .post("/api/me/step-up", json!({"password": STRONG_PASSWORD}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let (status, body) = app.top_up(&card, 1_000, &new_key()).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let code = authenticator.next_code().await;
-    let (status, body) = app.post("/api/me/step-up", json!({"code": code})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    // A code steps up (and so would a recovery code).
+    app.step_up_for_money().await;
     let (status, body) = app.top_up(&card, 1_000, &new_key()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
@@ -435,6 +446,57 @@ async fn a_top_up_needs_a_verified_email_and_a_fresh_step_up(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(journal_entries(&unverified).await, 1);
+}
+
+/// T9: money takes a real second factor, never the login password nor a code mailed to the
+/// address (which proves the mailbox, not the customer).
+async fn money_takes_a_second_factor_never_the_password_or_a_mailed_code(app: TestApp) {
+    let email = unique_email("money-factor");
+    app.register(&email, STRONG_PASSWORD).await;
+    let token = app.mailbox.verification_token(&email).await;
+    app.another_browser()
+        .post("/api/verify-email", json!({ "token": token }))
+        .await;
+    // A browser new to the account: in with the mailed code.
+    app.sign_in_new_browser(&app.client, &email, STRONG_PASSWORD)
+        .await;
+    let (mailed, _) = app.mailbox.device_code(&email, 1).await;
+    let (status, body) = app.post("/api/me/step-up", json!({ "code": mailed })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    app.step_up_with_password().await;
+    let (status, body) = app.add_card_with(&app.client, VISA).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::FORBIDDEN, "money_two_step_required")
+    );
+    let (status, body) = app.top_up("no-such-card", 1_000, &new_key()).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::FORBIDDEN, "money_two_step_required")
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM cards").await, 0);
+
+    // Two-step verification on: its confirming code lets the card in.
+    let (_, recovery_codes) = app.enrol().await;
+    let card = app.add_card(VISA).await;
+    // Worn off, a recovery code steps up for money too; the mailed code still does not.
+    expire_step_up(&app).await;
+    let (status, body) = app.post("/api/me/step-up", json!({ "code": mailed })).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(error_code(&body), "code_invalid");
+    let (status, body) = app.top_up(&card, 1_000, &new_key()).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::FORBIDDEN, "step_up_required")
+    );
+    let (status, body) = app
+        .post("/api/me/step-up", json!({ "code": recovery_codes[0] }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["money"], true);
+    let (status, body) = app.top_up(&card, 1_000, &new_key()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(app.balance().await, 1_000);
 }
 
 async fn limits_per_top_up_and_per_day_are_the_servers(app: TestApp) {

@@ -1,6 +1,7 @@
 //! Step-up, a flow: the fresh proof a session needs before it may make a sensitive change (the
 //! password, the address, two-step verification, money). With two-step verification on it takes
-//! the second factor and never the password; with it off, the password.
+//! the second factor and never the password; with it off, the password, which is enough for
+//! settings but never for money (docs/threat-model.md#t9).
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
@@ -33,7 +34,7 @@ pub async fn step_up(
     let now = crate::clock::now();
     // The throttle's slot is given back only after the commit: on SQLite another write
     // before it would wait for this transaction's lock.
-    let (mut tx, slots) = if account.totp_enabled() {
+    let (mut tx, slots, factor) = if account.totp_enabled() {
         // T9: once there is a second factor, the login password is never the step-up.
         let code = req
             .code
@@ -48,7 +49,7 @@ pub async fn step_up(
             drop(tx);
             return Err(second_factor::refuse(slots, code).await);
         }
-        (tx, slots)
+        (tx, slots, "second_factor")
     } else {
         let password = req.password.as_deref().ok_or_else(|| ApiError {
             field: Some("password"),
@@ -63,17 +64,15 @@ pub async fn step_up(
             slots.keep();
             return Err(wrong_password());
         }
-        (state.db.pool.begin().await?, slots)
+        (state.db.pool.begin().await?, slots, "password")
     };
-    sqlx::query("UPDATE sessions SET stepped_up_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(&me.session_id)
-        .execute(&mut *tx)
-        .await?;
+    crate::identity::session::mark_stepped_up(&mut tx, &me.session_id, now, factor).await?;
     tx.commit().await?;
     slots.give_back().await?;
     state.outbox.wake();
+    let valid_until = now + state.config.step_up.as_secs() as i64;
     Ok(axum::Json(StepUpAnswer {
-        valid_until: now + state.config.step_up.as_secs() as i64,
+        valid_until,
+        money: factor == "second_factor",
     }))
 }

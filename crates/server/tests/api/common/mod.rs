@@ -27,6 +27,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: portal_server::AppState,
     pub mailbox: Mailbox,
+    /// The authenticator apps of the customers who turned two-step verification on in this
+    /// browser for money (`step_up_for_money`), by email address.
+    pub authenticators: std::sync::Arc<tokio::sync::Mutex<HashMap<String, factor::Authenticator>>>,
     _data_dir: std::sync::Arc<tempfile::TempDir>,
 }
 
@@ -110,6 +113,7 @@ impl TestApp {
             client,
             state,
             mailbox: Mailbox::new(smtp.maildir.clone()),
+            authenticators: Default::default(),
             _data_dir: std::sync::Arc::new(data_dir),
         })
     }
@@ -133,6 +137,7 @@ impl TestApp {
             client: self.client.clone(),
             state,
             mailbox: self.mailbox.clone(),
+            authenticators: std::sync::Arc::clone(&self.authenticators),
             _data_dir: std::sync::Arc::clone(&self._data_dir),
         }
     }

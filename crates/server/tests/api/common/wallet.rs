@@ -27,14 +27,63 @@ impl TestApp {
             client: self.new_client(),
             state: self.state.clone(),
             mailbox: self.mailbox.clone(),
+            authenticators: Default::default(),
             _data_dir: std::sync::Arc::clone(&self._data_dir),
         }
     }
 
-    /// A verified customer signed in on `app.client`, stepped up (with the password; 2FA off).
+    /// A verified customer signed in on `app.client`, with two-step verification on and
+    /// stepped up for money.
     pub async fn wallet_customer(&self, email: &str) {
         self.signed_in_customer(email, STRONG_PASSWORD).await;
-        self.step_up_with_password().await;
+        self.step_up_for_money().await;
+    }
+
+    /// Signs `email` (whose two-step verification `step_up_for_money` turned on) in from
+    /// `client`: the password, then a code from its authenticator app.
+    pub async fn sign_in_with_totp(&self, client: &reqwest::Client, email: &str) {
+        let (status, body) = self.sign_in_with(client, email, STRONG_PASSWORD).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        assert_eq!(body["status"], "second_factor_required", "{body}");
+        let code = self
+            .authenticators
+            .lock()
+            .await
+            .get_mut(email)
+            .unwrap()
+            .next_code()
+            .await;
+        let r = client
+            .post(self.url("/api/sign-in/second-factor"))
+            .json(&json!({ "code": code }))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = read(r).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    /// Steps the session on `app.client` up for money (adding a card, a top-up): the first
+    /// time two-step verification is turned on (its confirming code counts as the step-up),
+    /// after that with a code from the authenticator app.
+    pub async fn step_up_for_money(&self) {
+        let (status, me) = self.get("/api/me").await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        let email = me["email"].as_str().unwrap().to_owned();
+        let mut apps = self.authenticators.lock().await;
+        match apps.get_mut(&email) {
+            None => {
+                assert_eq!(me["totp_enabled"], false, "two-step turned on elsewhere");
+                let (app, _) = self.enrol().await;
+                apps.insert(email, app);
+            }
+            Some(app) => {
+                let code = app.next_code().await;
+                let (status, body) = self.post("/api/me/step-up", json!({ "code": code })).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                assert_eq!(body["money"], true, "{body}");
+            }
+        }
     }
 
     pub async fn add_card_with(

@@ -67,7 +67,7 @@ pub async fn totp_enroll_start(
 #[utoipa::path(post, path = "/api/me/totp/confirm", operation_id = "totp_enroll_confirm", tag = "identity",
     request_body = CodeRequest,
     responses(
-        (status = 200, description = "Two-step verification is on; the recovery codes, shown once; every other session and any pending email change are ended", body = RecoveryCodes),
+        (status = 200, description = "Two-step verification is on; the recovery codes, shown once; every other session and any pending email change are ended; this session counts as stepped up with the second factor", body = RecoveryCodes),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Not signed in, or the code is not one from the new secret (`code_invalid`)", body = ErrorBody),
         (status = 403, description = "Step up first (`step_up_required`)", body = ErrorBody),
@@ -106,6 +106,10 @@ pub async fn totp_enroll_confirm(
         return Err(code_invalid());
     }
     crate::identity::session::end_others(&mut tx, &account.id, Some(&me.session_id)).await?;
+    // The code just given is a fresh second factor: a customer sent here to add a card goes
+    // straight back to it without another code.
+    crate::identity::session::mark_stepped_up(&mut tx, &me.session_id, now, "second_factor")
+        .await?;
     accounts::cancel_email_changes(&mut tx, &account.id).await?;
     let codes = recovery_codes::replace(&state, &mut tx, &account.id).await?;
     let link = format!("{}/sign-in", state.config.public_url.base);
