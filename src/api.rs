@@ -5,8 +5,9 @@ use gloo_net::http::{Request, Response};
 use portal_api::dto::{
     CodeRequest, EmailChangeConfirm, EmailChangeRequest, Me, PasswordChangeRequest,
     PasswordResetComplete, PasswordResetRequest, RecoveryCodes, RegisterRequest, RevokedResponse,
-    SecondFactorRequired, SessionInfo, SignInRequest, StatusResponse, StepUpAnswer, StepUpRequest,
-    TokenRequest, TotpDisableRequest, TotpEnrollment, VerifyEmailRequest,
+    SecondFactorRequired, SessionInfo, SignInHistoryPage, SignInRequest, StatusResponse,
+    StepUpAnswer, StepUpRequest, TokenRequest, TotpDisableRequest, TotpEnrollment,
+    VerifyEmailRequest,
 };
 use portal_api::error::{ErrorBody, ErrorCode, ErrorDetail};
 use portal_api::evidence::{AddEvidenceRequest, CreateFraudReportRequest, FraudReport};
@@ -196,6 +197,20 @@ pub async fn me() -> Result<Option<Me>, ApiError> {
 }
 
 /// Every live session of the signed-in customer, most recently used first.
+/// A page of the sign-in history; `cursor` is the `next_cursor` of the page before.
+pub async fn sign_in_history(cursor: Option<&str>) -> Result<SignInHistoryPage, ApiError> {
+    // A cursor is base64url: nothing in it needs encoding.
+    let path = match cursor {
+        Some(c) => format!("/api/me/sign-ins?cursor={c}"),
+        None => "/api/me/sign-ins".to_owned(),
+    };
+    let response = Request::get(&path)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    expect_json(response).await
+}
+
 pub async fn sessions() -> Result<Vec<SessionInfo>, ApiError> {
     let response = Request::get("/api/sessions")
         .send()

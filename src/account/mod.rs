@@ -8,6 +8,7 @@ mod password;
 pub(crate) mod qr;
 mod security;
 mod sessions;
+mod sign_ins;
 pub(crate) mod step_up;
 pub(crate) mod text;
 

@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use portal_api::dto::{Locale, SessionInfo};
 use portal_api::error::ErrorCode;
 
+use super::sign_ins::SignInActivity;
 use super::text::AccountMsg;
 use crate::api::{self, ApiError};
 use crate::components::{FormAlert, PageHeading};
@@ -205,6 +206,7 @@ pub fn Sessions() -> impl IntoView {
                 {move || done.get().map(|d| d.text(locale.get()))}
             </p>
             {body}
+            <SignInActivity />
             <p class="aside">
                 <A href=Route::Account.href()>{t(AccountMsg::BackToAccount)}</A>
             </p>

@@ -6,6 +6,19 @@ use crate::i18n::catalogue;
 catalogue! {
     AccountMsg;
     AccountTitle => ("Your account", "アカウント"),
+    SignInsHeading => ("Sign-in activity", "ログイン履歴"),
+    SignInsIntro => (
+        "Every attempt to sign in to your account in the last 90 days. If you see one you did not make, change your password and turn on two-step verification.",
+        "過去90日間にお客様のアカウントで行われたすべてのログインの試みです。お心当たりのないものがあれば、パスワードを変更し、2段階認証を設定してください。"
+    ),
+    NoSignIns => ("No sign-in attempts yet.", "ログインの記録はまだありません。"),
+    ShowOlder => ("Show older attempts", "さらに前の記録を表示"),
+    OutcomeSignedIn => ("Signed in", "ログイン成功"),
+    OutcomeWrongPassword => ("Wrong password", "パスワードの誤り"),
+    OutcomeWrongCode => ("Wrong code", "コードの誤り"),
+    OutcomeDeviceCodeSent => ("New browser: code emailed", "新しいブラウザ：コードを送信"),
+    OutcomeDeviceVerified => ("New browser verified", "新しいブラウザを確認"),
+    OutcomeNotMe => ("Stopped from the email", "メールから中止"),
     MoneyTwoStepTitle => ("Turn on two-step verification first", "先に2段階認証を設定してください"),
     MoneyTwoStepExplain => (
         "Adding a card and topping up need a code from an authenticator app, so that someone who learns your password still cannot move your money. It takes a minute, and then you come straight back here.",

@@ -32,6 +32,9 @@ after(async () => {
 
 const register = (email) => registerVia(portal, email, PASSWORD);
 
+/** The sessions on the page: the list items headed by a device (not the sign-in activity's). */
+const sessionItems = (page) => page.getByRole('listitem').filter({ has: page.getByRole('heading', { level: 2 }) });
+
 /**
  * A new device (browser context) signed in through the sign-in page; its page is left on the
  * account page. `problems` collects page errors and CSP violations.
@@ -70,7 +73,7 @@ test('a customer sees the phone signed in elsewhere and signs it out at once', a
   await page.getByRole('link', { name: 'Signed-in devices' }).click();
   await page.getByRole('heading', { level: 1, name: 'Devices and sessions' }).waitFor();
   assert.match(page.url(), /\/account\/sessions$/);
-  const sessions = page.getByRole('listitem');
+  const sessions = sessionItems(page);
   await eventually('two sessions', async () => (await sessions.count()) === 2);
 
   // This one: marked, and nothing to sign out here (the account page does that).
@@ -121,7 +124,7 @@ test('"Sign out all other devices" ends every other session, in Japanese too', a
   const page = desk.page;
   await page.getByRole('link', { name: 'Signed-in devices' }).click();
   await page.getByRole('heading', { level: 1, name: 'Devices and sessions' }).waitFor();
-  const sessions = page.getByRole('listitem');
+  const sessions = sessionItems(page);
   await eventually('three sessions', async () => (await sessions.count()) === 3);
   await page.getByRole('heading', { level: 2, name: 'Safari on iOS' }).waitFor();
   await page.getByRole('heading', { level: 2, name: 'Unknown browser on unknown device' }).waitFor();
@@ -182,7 +185,7 @@ test('a device signed out meanwhile is announced as an alert; the page itself si
   await signOutPhone.click();
   const alert = page.getByRole('alert').filter({ hasText: 'That device was already signed out.' });
   await alert.waitFor();
-  await eventually('the list to catch up', async () => (await page.getByRole('listitem').count()) === 1);
+  await eventually('the list to catch up', async () => (await sessionItems(page).count()) === 1);
   assert.equal(await page.getByRole('status').textContent(), '');
 
   // This browser signed out from elsewhere (another tab, here the API): the next action goes to sign-in.
@@ -200,4 +203,38 @@ test('a device signed out meanwhile is announced as an alert; the page itself si
 
   assert.deepEqual(problems, []);
   for (const device of [desk, phone, again]) await device.context.close();
+});
+
+test('the sign-in activity shows a stranger’s wrong passwords and mailed code, with the browser', async () => {
+  const problems = [];
+  const email = `activity.${Date.now()}@example.com`;
+  await register(email);
+  const mine = await signedInDevice(email, problems);
+
+  // Someone with a leaked list tries from a phone: a wrong password, then the right one.
+  const stranger = await browser.newContext({ locale: 'en-US', userAgent: ANDROID_CHROME, ...PHONE });
+  const page = await stranger.newPage();
+  await page.goto(`${portal.baseUrl}/sign-in`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill('not my password at all');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: /email address or password/i }).waitFor();
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+
+  await mine.page.goto(`${portal.baseUrl}/account/sessions`);
+  const activity = mine.page.getByRole('region', { name: 'Sign-in activity' });
+  await activity.getByRole('listitem').first().waitFor();
+  const items = await eventually('the wrong password in the list', async () => {
+    await mine.page.reload();
+    await activity.getByRole('listitem').first().waitFor();
+    const texts = await activity.getByRole('listitem').allTextContents();
+    return texts.length >= 3 && texts;
+  });
+  assert.match(items[0], /^New browser: code emailed.*Chrome on Android/);
+  assert.match(items[1], /^Wrong password.*127\.0\.0\.1 · Chrome on Android/);
+  assert.match(items[2], /^Signed in/);
+  assert.deepEqual(problems, []);
+  await Promise.all([stranger.close(), mine.context.close()]);
 });

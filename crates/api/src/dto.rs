@@ -330,3 +330,53 @@ mod tests {
         assert!(r.is_err());
     }
 }
+
+/// What became of one sign-in attempt on the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SignInOutcome {
+    /// A session was made.
+    SignedIn,
+    WrongPassword,
+    /// A wrong TOTP, recovery or mailed code.
+    WrongCode,
+    /// A right password from a browser new to the account: a code was mailed.
+    DeviceCodeSent,
+    /// That browser gave the mailed code back.
+    DeviceVerified,
+    /// The customer ended a pending sign-in from the mail ("This was not me").
+    NotMe,
+}
+
+/// One attempt in the customer's sign-in history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SignInAttempt {
+    /// Seconds since the Unix epoch.
+    pub at: i64,
+    pub outcome: SignInOutcome,
+    /// The source address it came from.
+    pub address: String,
+    /// Browser family from the user agent; absent when unrecognised.
+    pub browser: Option<String>,
+    /// Operating system from the user agent; absent when unrecognised.
+    pub os: Option<String>,
+}
+
+/// A page of the sign-in history, newest first; `next_cursor`, given back as `cursor`, reads on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SignInHistoryPage {
+    pub attempts: Vec<SignInAttempt>,
+    pub next_cursor: Option<String>,
+}
+
+/// Where a page of the sign-in history starts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct SignInHistoryQuery {
+    /// `next_cursor` of the page before; absent for the newest attempts.
+    pub cursor: Option<String>,
+}

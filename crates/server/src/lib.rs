@@ -155,6 +155,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(
             identity::flows::sign_in::device_step::sign_in_not_me
         ))
+        .routes(routes!(
+            identity::flows::settings::sign_in_history::sign_in_history
+        ))
         .routes(routes!(identity::flows::sign_in::sign_out))
         .routes(routes!(identity::flows::settings::get_me))
         .routes(routes!(identity::flows::verification::resend_verification))

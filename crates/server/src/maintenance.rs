@@ -44,6 +44,7 @@ async fn sweep(db: &Db, window: i64, idle: i64) -> Result<(), sqlx::Error> {
         .bind(now - window)
         .execute(&db.pool)
         .await?;
+    crate::identity::attempts::sweep(db, now).await?;
     for table in [
         "email_verifications",
         "password_resets",

@@ -26,6 +26,7 @@ mod platform_api;
 mod proxy_api;
 mod recovery_api;
 mod second_factor_api;
+mod sign_in_history_api;
 mod support_api;
 mod throttle_api;
 mod top_up_api;

@@ -1,11 +1,12 @@
 //! Settings, flows of a signed-in customer on their own account: what it is (`get_me`), its
 //! address (`email_change`), its password (`password_change`), two-step verification and
-//! recovery codes (`two_step`), and the browsers signed in to it (`session_list`). Each change
-//! needs a recent step-up (`flows::step_up`).
+//! recovery codes (`two_step`), the browsers signed in to it (`session_list`) and every sign-in
+//! attempt on it (`sign_in_history`). Each change needs a recent step-up (`flows::step_up`).
 
 pub mod email_change;
 pub mod password_change;
 pub mod session_list;
+pub mod sign_in_history;
 pub mod two_step;
 
 use crate::http::error::ApiResult;

@@ -80,6 +80,13 @@ pub async fn complete_sign_in(
     }
     tx.commit().await?;
     state.outbox.wake();
+    crate::identity::attempts::record(
+        &state.db,
+        &account.id,
+        portal_api::dto::SignInOutcome::SignedIn,
+        client,
+    )
+    .await;
     let mut response = axum::Json(account.to_me(state, None).await?).into_response();
     let cookies = response.headers_mut();
     cookies.append(

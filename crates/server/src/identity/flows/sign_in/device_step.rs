@@ -9,6 +9,7 @@ use crate::http::client::Client;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::identity::accounts::{self, Account};
+use crate::identity::attempts;
 use crate::identity::factors::device_code;
 use crate::identity::session::token_from;
 use crate::identity::throttle::{self, Window};
@@ -19,7 +20,9 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use portal_api::dto::{CodeRequest, DeviceVerificationRequired, Me, StatusResponse, TokenRequest};
+use portal_api::dto::{
+    CodeRequest, DeviceVerificationRequired, Me, SignInOutcome, StatusResponse, TokenRequest,
+};
 use portal_api::error::{ErrorBody, ErrorCode};
 
 /// How long the mailed code works.
@@ -92,6 +95,13 @@ pub async fn start(
     state.outbox.queue(&mut tx, &mail).await?;
     tx.commit().await?;
     state.outbox.wake();
+    attempts::record(
+        &state.db,
+        &account.id,
+        SignInOutcome::DeviceCodeSent,
+        client,
+    )
+    .await;
     Ok((
         StatusCode::ACCEPTED,
         [(
@@ -156,6 +166,7 @@ pub async fn sign_in_device_code(
         // Input that could never be a code (letters, the wrong length) costs no guess.
         if device_code::normalise(&req.code).is_some() {
             pending::count_wrong_code(&state, &hash).await?;
+            attempts::record(&state.db, &account.id, SignInOutcome::WrongCode, &client).await;
             slots.keep();
         } else {
             slots.give_back().await?;
@@ -176,6 +187,13 @@ pub async fn sign_in_device_code(
     }
     slots.give_back().await?;
     throttle::clear(&state.db, &keys[0].0).await?;
+    attempts::record(
+        &state.db,
+        &account.id,
+        SignInOutcome::DeviceVerified,
+        &client,
+    )
+    .await;
     let mut response = complete_sign_in(&state, &client, &account, Device::Mailed).await?;
     response
         .headers_mut()
@@ -194,18 +212,24 @@ pub async fn sign_in_device_code(
     ))]
 pub async fn sign_in_not_me(
     State(state): State<AppState>,
+    client: Client,
     Json(req): Json<TokenRequest>,
 ) -> ApiResult<axum::Json<StatusResponse>> {
-    let ended = if req.token.len() > 128 {
-        0
+    let ended: Option<(String,)> = if req.token.len() > 128 {
+        None
     } else {
-        sqlx::query("DELETE FROM pending_sign_ins WHERE not_me_hash = $1 AND kind = 'device'")
-            .bind(token::hash(&req.token))
-            .execute(&state.db.pool)
-            .await?
-            .rows_affected()
+        sqlx::query_as(
+            "DELETE FROM pending_sign_ins WHERE not_me_hash = $1 AND kind = 'device'
+             RETURNING account_id",
+        )
+        .bind(token::hash(&req.token))
+        .fetch_optional(&state.db.pool)
+        .await?
     };
-    if ended != 1 {
+    if let Some((account_id,)) = &ended {
+        attempts::record(&state.db, account_id, SignInOutcome::NotMe, &client).await;
+    }
+    if ended.is_none() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::TokenInvalid,

@@ -13,6 +13,7 @@ use crate::http::client::Client;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::identity::accounts;
+use crate::identity::attempts;
 use crate::identity::device;
 use crate::identity::factors::password;
 use crate::identity::session;
@@ -21,7 +22,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use portal_api::dto::{Me, SecondFactorRequired, SignInRequest};
+use portal_api::dto::{Me, SecondFactorRequired, SignInOutcome, SignInRequest};
 use portal_api::error::{ErrorBody, ErrorCode};
 
 /// Sign in with email and password. Wrong email and wrong password get the same answer in
@@ -57,6 +58,16 @@ pub async fn sign_in(
         .hasher
         .verify(&req.password, found.as_ref().map(|(_, h)| h.as_str()))
         .await?;
+    if !matched {
+        if let Some((account, _)) = &found {
+            attempts::record_later(
+                &state.db,
+                &account.id,
+                SignInOutcome::WrongPassword,
+                &client,
+            );
+        }
+    }
     let Some((account, phc)) = found.filter(|_| matched) else {
         slots.keep();
         crate::events::count_now(&state.db, crate::events::SIGN_IN_FAILURE).await;

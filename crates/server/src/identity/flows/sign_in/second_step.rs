@@ -8,6 +8,7 @@ use crate::http::client::Client;
 use crate::http::error::ApiResult;
 use crate::http::json::Json;
 use crate::identity::accounts::{self, Account};
+use crate::identity::attempts;
 use crate::identity::device;
 use crate::identity::factors::second_factor;
 use crate::identity::session::token_from;
@@ -17,7 +18,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use portal_api::dto::{CodeRequest, Me, SecondFactorRequired};
+use portal_api::dto::{CodeRequest, Me, SecondFactorRequired, SignInOutcome};
 use portal_api::error::ErrorBody;
 
 /// Minutes, not more: the password has to be given again after this.
@@ -137,6 +138,7 @@ pub async fn sign_in_second_factor(
         pending::count_wrong_code(&state, &hash).await?;
         // A code that could never be right (wrong length, letters) costs no guess.
         if second_factor::is_plausible(&req.code) {
+            attempts::record(&state.db, &account.id, SignInOutcome::WrongCode, &client).await;
             slots.keep();
         } else {
             slots.give_back().await?;
