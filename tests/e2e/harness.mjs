@@ -344,7 +344,7 @@ export class Mailbox {
   /**
    * Waits for the first message not returned by an earlier waitFor that matches: `to` (one of
    * its envelope recipients, or its To header, case-insensitive) and `subjectIncludes` (a
-   * substring of the decoded subject); both optional.
+   * substring of the decoded subject, or a RegExp it matches); both optional.
    * @returns {Promise<{to: string, recipients: string[], envelopeTo: string[], from: string,
    *   subject: string, text: string, html: string, links: string[],
    *   headers: Record<string,string[]>, file: string, name: string}>}
@@ -357,7 +357,8 @@ export class Mailbox {
       for (const message of messages) {
         if (this.returned.has(message.name)) continue;
         if (want && !message.recipients.some((r) => r.toLowerCase() === want)) continue;
-        if (subjectIncludes && !message.subject.includes(subjectIncludes)) continue;
+        if (subjectIncludes instanceof RegExp ? !subjectIncludes.test(message.subject)
+          : subjectIncludes && !message.subject.includes(subjectIncludes)) continue;
         this.returned.add(message.name);
         return message;
       }

@@ -159,6 +159,10 @@ async fn run(name: &str, database_url: Option<String>, size: &Size) {
     let r = client
         .post(format!("{base}/api/sign-in"))
         .header("origin", &base)
+        .header(
+            "cookie",
+            common::own_device_cookie(&state, "bench@example.com"),
+        )
         .json(&serde_json::json!({"email": "bench@example.com", "password": PASSWORD}))
         .send()
         .await

@@ -283,7 +283,14 @@ async fn signed_in_agent(state: &portal_server::AppState, base: &str) -> (reqwes
         .await
         .unwrap();
     let signed_in = serde_json::json!({"email": email, "password": PASSWORD});
-    let r = post("/api/sign-in", signed_in).await.unwrap();
+    let r = client
+        .post(format!("{base}/api/sign-in"))
+        .header("origin", base)
+        .header("cookie", common::own_device_cookie(state, email))
+        .json(&signed_in)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let r = post("/api/me/step-up", serde_json::json!({"password": PASSWORD}))
         .await

@@ -73,6 +73,15 @@ pub async fn fresh_postgres_database(admin_url: &str) -> String {
     format!("{base}/{name}")
 }
 
+/// The device cookie (`name=value`) that opening the account's verification or invitation link
+/// gives its owner's browser. The benchmarks measure customers on their own devices; device
+/// verification (a mailed code per new browser) is not what they time.
+pub fn own_device_cookie(state: &AppState, email: &str) -> String {
+    let header = portal_server::identity::device::issue(state, &email.to_lowercase(), 0);
+    let pair = header.to_str().unwrap().split(';').next().unwrap();
+    pair.to_owned()
+}
+
 /// p50 and p99 of `samples`, in milliseconds.
 pub fn p50_p99(samples: &mut [Duration]) -> (f64, f64) {
     samples.sort();
