@@ -41,6 +41,24 @@ pub fn encode(secret: &[u8], account_id: &str, key: &Key) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The `cursor` parameter of a customer's list: no position when absent, 400 `filter_invalid`
+/// when it is not a cursor this server made for this customer.
+pub fn from_param(
+    secret: &[u8],
+    account_id: &str,
+    text: Option<&str>,
+) -> Result<Option<Key>, crate::http::error::ApiError> {
+    text.map(|text| {
+        decode(secret, account_id, text).ok_or_else(|| {
+            crate::http::query::filter_invalid(
+                Some("cursor"),
+                "The cursor is not one this server gave you. Start from the first page.",
+            )
+        })
+    })
+    .transpose()
+}
+
 /// The position, if `text` is a cursor this server made for this customer, unchanged.
 pub fn decode(secret: &[u8], account_id: &str, text: &str) -> Option<Key> {
     if text.len() > MAX_CHARS {

@@ -588,17 +588,7 @@ pub async fn page(
             format!("limit must be 1 to {HISTORY_PAGE_MAX}."),
         ));
     }
-    let after = match &q.cursor {
-        Some(text) => Some(
-            cursor::decode(&state.secret_key[..], account_id, text).ok_or_else(|| {
-                filter_invalid(
-                    Some("cursor"),
-                    "The cursor is not one this server gave you. Start from the first page.",
-                )
-            })?,
-        ),
-        None => None,
-    };
+    let after = cursor::from_param(&state.secret_key[..], account_id, q.cursor.as_deref())?;
     let page = fetch(
         &state.db,
         account_id,

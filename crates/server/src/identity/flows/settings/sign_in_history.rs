@@ -3,7 +3,7 @@
 
 use crate::db::cursor::{self, Key};
 use crate::http::error::ApiResult;
-use crate::http::query::{filter_invalid, Query};
+use crate::http::query::Query;
 use crate::identity::attempts;
 use crate::identity::session::SignedIn;
 use crate::identity::user_agent;
@@ -30,17 +30,7 @@ pub async fn sign_in_history(
     Query(q): Query<SignInHistoryQuery>,
 ) -> ApiResult<axum::Json<SignInHistoryPage>> {
     let account_id = &me.account.id;
-    let before = match &q.cursor {
-        Some(text) => Some(
-            cursor::decode(&state.secret_key[..], account_id, text).ok_or_else(|| {
-                filter_invalid(
-                    Some("cursor"),
-                    "The cursor is not one this server gave you. Start from the first page.",
-                )
-            })?,
-        ),
-        None => None,
-    };
+    let before = cursor::from_param(&state.secret_key[..], account_id, q.cursor.as_deref())?;
     let since = crate::clock::now() - attempts::KEPT_SECS;
     // One more than a page says whether there is a next one.
     let mut rows = attempts::page(&state.db, account_id, since, before.as_ref(), PAGE + 1).await?;

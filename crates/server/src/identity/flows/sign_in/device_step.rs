@@ -8,10 +8,9 @@ use super::pending;
 use crate::http::client::Client;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
-use crate::identity::accounts::{self, Account};
+use crate::identity::accounts::Account;
 use crate::identity::attempts;
 use crate::identity::factors::device_code;
-use crate::identity::session::token_from;
 use crate::identity::throttle::{self, Window};
 use crate::identity::user_agent;
 use crate::mail::templates;
@@ -135,27 +134,11 @@ pub async fn sign_in_device_code(
     Json(req): Json<CodeRequest>,
 ) -> ApiResult<Response> {
     let now = crate::clock::now();
-    let Some(secret) =
-        token_from(&headers, pending::cookie_name(&state)).filter(|t| t.len() <= 128)
-    else {
-        return Ok(pending::expired(&state));
-    };
-    let hash = token::hash(&secret);
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT account_id, code_hash FROM pending_sign_ins
-         WHERE token_hash = $1 AND expires_at > $2 AND kind = 'device' AND code_hash IS NOT NULL",
-    )
-    .bind(&hash)
-    .bind(now)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some((account_id, stored)) = row else {
-        return Ok(pending::expired(&state));
-    };
-    // Two-step verification turned on meanwhile: the code is no longer enough.
-    let Some(account) = accounts::find_by_id(&state.db, &account_id)
+    // Two-step verification turned on meanwhile: the mailed code is no longer enough.
+    let Some((hash, account, stored)) = pending::find(&state, &headers, "device")
         .await?
-        .filter(|a| !a.totp_enabled())
+        .filter(|p| !p.account.totp_enabled())
+        .and_then(|p| Some((p.token_hash, p.account, p.code_hash?)))
     else {
         return Ok(pending::expired(&state));
     };
@@ -173,16 +156,7 @@ pub async fn sign_in_device_code(
         }
         return Err(crate::identity::factors::second_factor::code_invalid());
     }
-    // Single use: of two requests with this cookie and code, one deletes the row and the other
-    // finds it gone.
-    let taken =
-        sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1 AND expires_at > $2")
-            .bind(&hash)
-            .bind(now)
-            .execute(&state.db.pool)
-            .await?
-            .rows_affected();
-    if taken != 1 {
+    if !pending::take(&state.db.pool, &hash).await? {
         return Ok(pending::expired(&state));
     }
     slots.give_back().await?;

@@ -4,12 +4,14 @@
 //! token kept hashed), never in the session cookie, so no session exists until the step passes.
 
 use crate::http::error::{ApiError, ApiResult};
+use crate::identity::accounts::{self, Account};
 use crate::identity::session::{cookie, token_from};
 use crate::token;
 use crate::AppState;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portal_api::error::ErrorCode;
+use sqlx::any::AnyExecutor;
 
 /// Wrong codes one pending sign-in takes before it is deleted.
 pub const MAX_ATTEMPTS: i64 = 5;
@@ -29,6 +31,55 @@ pub fn cookie_for(state: &AppState, secret: &str, valid_secs: i64) -> HeaderValu
 
 pub fn clear_cookie(state: &AppState) -> HeaderValue {
     cookie(state, cookie_name(state), "", 0)
+}
+
+/// A live pending sign-in, as the browser's cookie names it.
+pub struct Pending {
+    /// SHA-256 of the cookie's token: the row's key.
+    pub token_hash: String,
+    pub account: Account,
+    /// The mailed code's HMAC (kind `device` only).
+    pub code_hash: Option<String>,
+}
+
+/// The live pending sign-in of `kind` (`second_factor` or `device`) that this request's cookie
+/// names, with its account; `None` when there is none (the password must be given again).
+pub async fn find(state: &AppState, headers: &HeaderMap, kind: &str) -> ApiResult<Option<Pending>> {
+    let Some(secret) = token_from(headers, cookie_name(state)).filter(|t| t.len() <= 128) else {
+        return Ok(None);
+    };
+    let token_hash = token::hash(&secret);
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT account_id, code_hash FROM pending_sign_ins
+         WHERE token_hash = $1 AND expires_at > $2 AND kind = $3",
+    )
+    .bind(&token_hash)
+    .bind(crate::clock::now())
+    .bind(kind)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some((account_id, code_hash)) = row else {
+        return Ok(None);
+    };
+    let account = accounts::find_by_id(&state.db, &account_id).await?;
+    Ok(account.map(|account| Pending {
+        token_hash,
+        account,
+        code_hash,
+    }))
+}
+
+/// Uses the pending sign-in `token_hash` up, in the caller's transaction or not: false when
+/// another request with the same cookie took it first (or it expired), so of two, one wins.
+pub async fn take<'c>(conn: impl AnyExecutor<'c>, token_hash: &str) -> ApiResult<bool> {
+    let taken =
+        sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1 AND expires_at > $2")
+            .bind(token_hash)
+            .bind(crate::clock::now())
+            .execute(conn)
+            .await?
+            .rows_affected();
+    Ok(taken == 1)
 }
 
 /// Drops the pending sign-in this browser already has, if any: a browser has one at a time.

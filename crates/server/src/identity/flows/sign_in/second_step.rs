@@ -7,11 +7,10 @@ use super::pending;
 use crate::http::client::Client;
 use crate::http::error::ApiResult;
 use crate::http::json::Json;
-use crate::identity::accounts::{self, Account};
+use crate::identity::accounts::Account;
 use crate::identity::attempts;
 use crate::identity::device;
 use crate::identity::factors::second_factor;
-use crate::identity::session::token_from;
 use crate::identity::throttle::{self, Window};
 use crate::token;
 use crate::AppState;
@@ -77,26 +76,13 @@ pub async fn sign_in_second_factor(
     Json(req): Json<CodeRequest>,
 ) -> ApiResult<Response> {
     let now = crate::clock::now();
-    let Some(secret) =
-        token_from(&headers, pending::cookie_name(&state)).filter(|t| t.len() <= 128)
-    else {
-        return Ok(pending::expired(&state));
-    };
-    let hash = token::hash(&secret);
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT account_id FROM pending_sign_ins
-         WHERE token_hash = $1 AND expires_at > $2 AND kind = 'second_factor'",
-    )
-    .bind(&hash)
-    .bind(now)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some((account_id,)) = row else {
-        return Ok(pending::expired(&state));
-    };
-    let Some(account) = accounts::find_by_id(&state.db, &account_id)
+    let Some(pending::Pending {
+        token_hash: hash,
+        account,
+        ..
+    }) = pending::find(&state, &headers, "second_factor")
         .await?
-        .filter(Account::totp_enabled)
+        .filter(|p| p.account.totp_enabled())
     else {
         return Ok(pending::expired(&state));
     };
@@ -111,17 +97,7 @@ pub async fn sign_in_second_factor(
     let accepted = match &proof {
         Some(proof) => {
             let mut tx = state.db.pool.begin().await?;
-            // Single use: of two requests with this cookie, one deletes the row and the other
-            // finds it gone.
-            let taken = sqlx::query(
-                "DELETE FROM pending_sign_ins WHERE token_hash = $1 AND expires_at > $2",
-            )
-            .bind(&hash)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if taken != 1 {
+            if !pending::take(&mut *tx, &hash).await? {
                 return Ok(pending::expired(&state));
             }
             if second_factor::spend(&state, &mut tx, &account, proof).await? {
