@@ -144,7 +144,8 @@ async fn the_link_goes_only_to_the_new_address_and_the_old_one_is_told(app: Test
         app.sign_in(&old, STRONG_PASSWORD).await.0,
         StatusCode::UNAUTHORIZED
     );
-    app.sign_in_ok(&app.client, &new, STRONG_PASSWORD).await;
+    app.sign_in_new_browser(&app.client, &new, STRONG_PASSWORD)
+        .await;
     let (_, me) = app.get("/api/me").await;
     assert_eq!(me["email"], new);
     assert_eq!(me["email_verified"], true);

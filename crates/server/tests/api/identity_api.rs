@@ -136,7 +136,8 @@ async fn duplicate_sign_up_reveals_nothing(app: TestApp) {
         mails[1]
     );
     // The original password still works; the second one never took effect.
-    app.sign_in_ok(&app.client, &email, STRONG_PASSWORD).await;
+    app.sign_in_new_browser(&app.client, &email, STRONG_PASSWORD)
+        .await;
 }
 
 async fn wrong_email_and_wrong_password_get_one_answer(app: TestApp) {
@@ -181,7 +182,8 @@ async fn failed_sign_ins_are_throttled_per_account(app: TestApp) {
     // Another account from the same address is not locked by this one's failures.
     let other = unique_email("bystander");
     app.register(&other, STRONG_PASSWORD).await;
-    app.sign_in_ok(&app.client, &other, STRONG_PASSWORD).await;
+    app.sign_in_new_browser(&app.client, &other, STRONG_PASSWORD)
+        .await;
 }
 
 async fn verification_tokens_are_single_use(app: TestApp) {
@@ -241,7 +243,9 @@ async fn display_names_round_trip_exactly(app: TestApp) {
             json!({"email": email, "password": STRONG_PASSWORD, "display_name": name}),
         )
         .await;
-        let me = app.sign_in_ok(&app.client, &email, STRONG_PASSWORD).await;
+        let me = app
+            .sign_in_new_browser(&app.client, &email, STRONG_PASSWORD)
+            .await;
         assert_eq!(me["display_name"], name);
     }
 }
@@ -411,14 +415,7 @@ mod sessions {
     );
 
     async fn sign_in_elsewhere(app: &TestApp, email: &str, user_agent: &str) -> reqwest::Client {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("origin", app.base.parse().unwrap());
-        let other = reqwest::Client::builder()
-            .cookie_store(true)
-            .user_agent(user_agent)
-            .default_headers(headers)
-            .build()
-            .unwrap();
+        let other = app.browser_with(user_agent);
         app.sign_in_new_browser(&other, email, STRONG_PASSWORD)
             .await;
         other

@@ -22,17 +22,6 @@ const FIREFOX_LINUX: &str =
 const SUBJECT: &str = "New sign-in";
 const CODE_SUBJECT: &str = "sign-in code";
 
-fn browser_with(app: &TestApp, user_agent: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", app.base.parse().unwrap());
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .user_agent(user_agent)
-        .default_headers(headers)
-        .build()
-        .unwrap()
-}
-
 async fn the_first_sign_in_and_a_known_browser_send_no_mail(app: TestApp) {
     let email = unique_email("first");
     app.signed_in_customer(&email, STRONG_PASSWORD).await;
@@ -53,7 +42,7 @@ async fn the_first_sign_in_and_a_known_browser_send_no_mail(app: TestApp) {
 async fn a_new_browser_is_reported_with_time_address_and_device(app: TestApp) {
     let email = unique_email("reported");
     app.signed_in_customer(&email, STRONG_PASSWORD).await;
-    let laptop = browser_with(&app, FIREFOX_LINUX);
+    let laptop = app.browser_with(FIREFOX_LINUX);
     let before = portal_server::clock::now();
     let (status, body) = app.sign_in_with(&laptop, &email, STRONG_PASSWORD).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
@@ -89,7 +78,7 @@ async fn a_new_browser_is_reported_with_time_address_and_device(app: TestApp) {
     let (status, _) = app.sign_in_with(&laptop, &email, STRONG_PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.mailbox.device_code_mails(&email).len(), 1);
-    let script = browser_with(&app, "curl/8.5.0");
+    let script = app.browser_with("curl/8.5.0");
     let (status, _) = app.sign_in_with(&script, &email, STRONG_PASSWORD).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     app.mailbox.device_code(&email, 2).await;
@@ -113,9 +102,7 @@ async fn the_report_is_in_the_customers_language(app: TestApp) {
     assert_eq!(status, StatusCode::ACCEPTED);
     app.sign_in_new_browser(&app.client, &email, STRONG_PASSWORD)
         .await;
-    let phone = browser_with(
-        &app,
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    let phone = app.browser_with("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
     );
     let before = portal_server::clock::now();
     let (status, _) = app.sign_in_with(&phone, &email, STRONG_PASSWORD).await;
@@ -150,7 +137,7 @@ async fn the_report_is_in_the_customers_language(app: TestApp) {
 async fn with_2fa_the_report_waits_for_the_second_factor(app: TestApp) {
     let email = unique_email("2fa-device");
     let (mut phone, _) = app.customer_with_2fa(&email).await;
-    let laptop = browser_with(&app, FIREFOX_LINUX);
+    let laptop = app.browser_with(FIREFOX_LINUX);
     let (status, _) = post_with(
         &app,
         &laptop,
@@ -202,7 +189,7 @@ async fn with_2fa_the_report_waits_for_the_second_factor(app: TestApp) {
 async fn a_wrong_password_from_a_new_browser_is_not_a_sign_in(app: TestApp) {
     let email = unique_email("guessed");
     app.signed_in_customer(&email, STRONG_PASSWORD).await;
-    let stranger = browser_with(&app, FIREFOX_LINUX);
+    let stranger = app.browser_with(FIREFOX_LINUX);
     let (status, _) = post_with(
         &app,
         &stranger,

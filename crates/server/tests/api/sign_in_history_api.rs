@@ -14,17 +14,6 @@ on_both_backends!(
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0";
 
-fn browser_with(app: &TestApp, user_agent: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", app.base.parse().unwrap());
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .user_agent(user_agent)
-        .default_headers(headers)
-        .build()
-        .unwrap()
-}
-
 async fn history(app: &TestApp) -> Vec<Value> {
     let (status, page) = app.get("/api/me/sign-ins").await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -56,7 +45,7 @@ async fn every_kind_of_attempt_is_listed_with_address_and_browser(app: TestApp) 
     let before = portal_server::clock::now();
 
     // Someone with a list of passwords, then with the right one, from Firefox.
-    let thief = browser_with(&app, FIREFOX);
+    let thief = app.browser_with(FIREFOX);
     for _ in 0..2 {
         let (status, _) = app.sign_in_with(&thief, &email, "not the password 1").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);

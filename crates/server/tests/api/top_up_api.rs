@@ -478,6 +478,26 @@ async fn money_takes_a_second_factor_never_the_password_or_a_mailed_code(app: Te
 
     // Two-step verification on: its confirming code lets the card in.
     let (_, recovery_codes) = app.enrol().await;
+    // A step-up recorded as made with the password (as a session stepped up before two-step
+    // verification was, or by a factor that is not one) is no step-up for money.
+    sqlx::query("UPDATE sessions SET step_up_factor = 'password'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let (status, body) = app.add_card_with(&app.client, VISA).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::FORBIDDEN, "step_up_required")
+    );
+    let (_, me) = app.get("/api/me").await;
+    assert!(
+        me["step_up_until"].is_i64() && me["money_step_up_until"].is_null(),
+        "{me}"
+    );
+    sqlx::query("UPDATE sessions SET step_up_factor = 'second_factor'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
     let card = app.add_card(VISA).await;
     // Worn off, a recovery code steps up for money too; the mailed code still does not.
     expire_step_up(&app).await;
